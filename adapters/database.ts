@@ -1,0 +1,97 @@
+// Opens the accounts database: PostgreSQL when DATABASE_URL is set, otherwise the embedded
+// PGlite store under DATA_DIR. PGlite is one process's database, so it is guarded by a lock
+// file: a second process (the CLI while the server runs) is refused with a clear message.
+import fs from 'node:fs';
+import path from 'node:path';
+import knexFactory, { type Knex } from 'knex';
+import ClientPgLite from 'knex-pglite';
+import { migrations } from './migrations/index.ts';
+
+export type Database = {
+  knex: Knex;
+  kind: 'postgres' | 'pglite';
+  close(): Promise<void>;
+};
+
+export class StoreBusyError extends Error {}
+
+export type DatabaseOptions = {
+  databaseUrl?: string;
+  /** Directory for the embedded store; undefined with no databaseUrl → in-memory PGlite (tests). */
+  dataDir?: string;
+  poolMax?: number;
+  /** PostgreSQL schema to use (created if missing); lets test runs stay apart in one database. */
+  schema?: string;
+};
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.databaseUrl) {
+    const knex = knexFactory({
+      client: 'pg',
+      connection: options.databaseUrl,
+      pool: { min: 0, max: options.poolMax ?? 10 },
+      searchPath: options.schema ? [options.schema] : undefined,
+    });
+    if (options.schema) await knex.raw('create schema if not exists ??', [options.schema]);
+    return { knex, kind: 'postgres', close: () => knex.destroy() };
+  }
+  let releaseLock = () => {};
+  let connection: object = {};
+  if (options.dataDir) {
+    fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+    releaseLock = acquireLock(path.join(options.dataDir, 'pglite.lock'));
+    connection = { filename: path.join(options.dataDir, 'pglite') };
+  }
+  const knex = knexFactory({ client: ClientPgLite as unknown as typeof Knex.Client, dialect: 'postgres', connection });
+  return {
+    knex,
+    kind: 'pglite',
+    close: async () => {
+      await knex.destroy();
+      releaseLock();
+    },
+  };
+}
+
+/** Applies pending migrations; safe to call on every start and from the CLI. */
+export async function migrate(knex: Knex): Promise<string[]> {
+  const [, applied] = await knex.migrate.latest({ migrationSource: migrationSource, tableName: 'knex_migrations' });
+  return applied as string[];
+}
+
+const migrationSource: Knex.MigrationSource<(typeof migrations)[number]> = {
+  getMigrations: async () => migrations,
+  getMigrationName: (m) => m.name,
+  getMigration: async (m) => m,
+};
+
+function acquireLock(lockPath: string): () => void {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(lockPath, String(process.pid), { flag: 'wx', mode: 0o600 });
+      const release = () => fs.rmSync(lockPath, { force: true });
+      process.once('exit', release);
+      return release;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const holder = Number(fs.readFileSync(lockPath, 'utf8'));
+      if (holder && holder !== process.pid && isAlive(holder)) {
+        throw new StoreBusyError(
+          `the embedded store in ${path.dirname(lockPath)} is open by a running Gatehouse process (pid ${holder}); ` +
+            'stop it first, or run against PostgreSQL with DATABASE_URL',
+        );
+      }
+      fs.rmSync(lockPath, { force: true }); // stale lock from a crashed process
+    }
+  }
+  throw new StoreBusyError(`could not lock the embedded store at ${lockPath}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,89 @@
+// The only reader of process.env. Parsed with zod once at start; a bad value stops the
+// process with one line naming the variable (see main.ts), never a stack trace.
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const url = (protocols: string[]) =>
+  z.string().refine((v) => {
+    try {
+      return protocols.includes(new URL(v).protocol);
+    } catch {
+      return false;
+    }
+  }, { message: `must be a URL (${protocols.join(' or ')})` });
+
+const base64Key = z.string().refine((v) => Buffer.from(v, 'base64').length === 32, {
+  message: 'must be 32 bytes, base64-encoded (openssl rand -base64 32)',
+});
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  ISSUER: url(['http:', 'https:']).optional(),
+  DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
+  REDIS_URL: url(['redis:', 'rediss:']).optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  KEK: base64Key.optional(),
+  COOKIE_KEYS: z
+    .string()
+    .transform((v) => v.split(',').map((k) => k.trim()).filter(Boolean))
+    .refine((keys) => keys.length > 0 && keys.every((k) => k.length >= 32), {
+      message: 'must be a comma-separated list of secrets of at least 32 characters',
+    })
+    .optional(),
+  TRUST_PROXY: bool.default(false),
+  ALLOW_POST_AUTHORIZATION: bool.default(false),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SMTP_URL: url(['smtp:', 'smtps:']).optional(),
+  MAIL_FROM: z.string().email().optional(),
+});
+
+export type Config = {
+  port: number;
+  issuer: string;
+  databaseUrl?: string;
+  redisUrl?: string;
+  dataDir: string;
+  /** Key-encryption key for secrets at rest; undefined → generated into dataDir. */
+  kek?: Buffer;
+  /** Cookie signing keys; undefined → generated into dataDir. */
+  cookieKeys?: string[];
+  trustProxy: boolean;
+  /** OIDC Core §3.1.2.1 allows POST to the authorization endpoint; oidc-provider 9 needs SameSite=None cookies for it. */
+  allowPostAuthorization: boolean;
+  logLevel: string;
+  smtpUrl?: string;
+  mailFrom: string;
+};
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(`invalid configuration: ${issue.path.join('.')} ${issue.message}`);
+  }
+  const e = parsed.data;
+  const issuer = (e.ISSUER ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  return {
+    port: e.PORT,
+    issuer,
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    dataDir: e.DATA_DIR,
+    kek: e.KEK ? Buffer.from(e.KEK, 'base64') : undefined,
+    cookieKeys: e.COOKIE_KEYS,
+    trustProxy: e.TRUST_PROXY,
+    allowPostAuthorization: e.ALLOW_POST_AUTHORIZATION,
+    logLevel: e.LOG_LEVEL,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM ?? `no-reply@${new URL(issuer).hostname}`,
+  };
+}
+
+/** The variables config.ts reads, for docs and the docker-compose check. */
+export const CONFIG_VARIABLES = Object.keys(envSchema.shape);
