@@ -1,0 +1,47 @@
+// The account domain types and the store contract adapters implement.
+export type Role = 'owner' | 'admin' | 'member';
+
+export type Account = {
+  id: string;
+  username: string;
+  email: string;
+  emailVerified: boolean;
+  name: string | null;
+  phoneNumber: string | null;
+  serviceAccount: boolean;
+  createdAt: Date;
+};
+
+export type Organization = { id: string; name: string; parentId: string | null };
+
+/** What the provider needs to build claims: the account and its root organization. */
+export type AccountWithOrganization = Account & { organization: Organization | null; roles: Role[] };
+
+export type PasswordCredential = {
+  credentialId: string;
+  accountId: string;
+  hash: string;
+};
+
+export type NewAccount = {
+  username: string;
+  email: string;
+  name?: string | null;
+  phoneNumber?: string | null;
+  serviceAccount?: boolean;
+};
+
+export type AccountStore = {
+  findById(id: string): Promise<AccountWithOrganization | undefined>;
+  /** Looks a password credential up by username (case-insensitive). */
+  findPasswordCredential(username: string): Promise<PasswordCredential | undefined>;
+  /** Replaces the stored hash of the same password (parameter upgrade on login). */
+  rehashPassword(credentialId: string, hash: string): Promise<void>;
+  /** Creates a root organization and its owner (owner + admin roles) in one transaction. */
+  createAccountWithOrganization(input: {
+    account: NewAccount;
+    passwordHash: string;
+    organizationName: string;
+  }): Promise<{ account: Account; organization: Organization }>;
+  usernameExists(username: string): Promise<boolean>;
+};

@@ -1,0 +1,115 @@
+// knex implementation of the AccountStore contract. SQL lives here and only here.
+import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import type { Account, AccountStore, AccountWithOrganization, Organization, Role } from '../accounts/account.ts';
+import { DomainError } from '../accounts/errors.ts';
+import { normalizeEmail, normalizeUsername } from '../accounts/account-rules.ts';
+
+type AccountRow = {
+  id: string;
+  username: string;
+  email: string;
+  email_verified: boolean;
+  name: string | null;
+  phone_number: string | null;
+  service_account: boolean;
+  created_at: Date | string;
+};
+
+const toAccount = (r: AccountRow): Account => ({
+  id: r.id,
+  username: r.username,
+  email: r.email,
+  emailVerified: r.email_verified,
+  name: r.name,
+  phoneNumber: r.phone_number,
+  serviceAccount: r.service_account,
+  createdAt: new Date(r.created_at),
+});
+
+const UNIQUE_VIOLATION = '23505';
+
+export function createKnexAccountStore(knex: Knex): AccountStore {
+  return {
+    async findById(id) {
+      if (!isUuid(id)) return undefined;
+      // One round trip: the account, its root organization and its roles there.
+      const rows = await knex('accounts as a')
+        .leftJoin('memberships as m', 'm.account_id', 'a.id')
+        .leftJoin('organizations as o', 'o.id', 'm.organization_id')
+        .where('a.id', id)
+        .select('a.*', 'o.id as org_id', 'o.name as org_name', 'o.parent_id as org_parent_id', 'm.role as role');
+      if (rows.length === 0) return undefined;
+      const first = rows[0];
+      const organization: Organization | null = first.org_id
+        ? { id: first.org_id, name: first.org_name, parentId: first.org_parent_id }
+        : null;
+      const roles = rows.map((r) => r.role as Role | null).filter((r): r is Role => r !== null);
+      return { ...toAccount(first), organization, roles } satisfies AccountWithOrganization;
+    },
+
+    async findPasswordCredential(username) {
+      const row = await knex('credential_identifiers as i')
+        .join('credentials as c', 'c.id', 'i.credential_id')
+        .where({ 'i.type': 'password', 'i.identifier': normalizeUsername(username) })
+        .first('c.id', 'c.account_id', 'c.config');
+      if (!row) return undefined;
+      return { credentialId: row.id, accountId: row.account_id, hash: row.config.hash };
+    },
+
+    async rehashPassword(credentialId, hash) {
+      await knex('credentials')
+        .where({ id: credentialId, type: 'password' })
+        .update({ config: knex.raw(`jsonb_set(config, '{hash}', to_jsonb(?::text))`, [hash]), updated_at: knex.fn.now() });
+    },
+
+    async createAccountWithOrganization({ account, passwordHash, organizationName }) {
+      try {
+        return await knex.transaction(async (trx) => {
+          const organization: Organization = { id: randomUUID(), name: organizationName.trim(), parentId: null };
+          await trx('organizations').insert({ id: organization.id, name: organization.name, parent_id: null });
+          const [row] = await trx('accounts')
+            .insert({
+              id: randomUUID(),
+              username: account.username.trim(),
+              email: normalizeEmail(account.email),
+              name: account.name ?? null,
+              phone_number: account.phoneNumber ?? null,
+              service_account: account.serviceAccount ?? false,
+            })
+            .returning('*');
+          const credentialId = randomUUID();
+          await trx('credentials').insert({
+            id: credentialId,
+            account_id: row.id,
+            type: 'password',
+            config: JSON.stringify({ hash: passwordHash, history: [] }),
+          });
+          await trx('credential_identifiers').insert({
+            type: 'password',
+            identifier: normalizeUsername(account.username),
+            credential_id: credentialId,
+          });
+          await trx('memberships').insert([
+            { account_id: row.id, organization_id: organization.id, role: 'owner' },
+            { account_id: row.id, organization_id: organization.id, role: 'admin' },
+          ]);
+          return { account: toAccount(row), organization };
+        });
+      } catch (err) {
+        if ((err as { code?: string }).code === UNIQUE_VIOLATION) {
+          throw new DomainError('username.taken', 'This username is taken.', { status: 409, field: 'username' });
+        }
+        throw err;
+      }
+    },
+
+    async usernameExists(username) {
+      const row = await knex('accounts').whereRaw('lower(username) = ?', [normalizeUsername(username)]).first('id');
+      return row !== undefined;
+    },
+  };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const isUuid = (v: string) => UUID.test(v);

@@ -1,0 +1,38 @@
+// Registered clients (relying parties and connected apps). Secrets are stored as SHA-256
+// digests: they are 256-bit random values, so a fast hash is enough, and a database leak
+// does not leak usable secrets. The provider compares digests (see server/provider.ts).
+import { createHash, randomBytes } from 'node:crypto';
+import type { Knex } from 'knex';
+
+export type ClientMetadata = Record<string, unknown> & { client_id: string };
+
+export function hashClientSecret(secret: string): string {
+  return 'sha256:' + createHash('sha256').update(secret).digest('base64url');
+}
+
+export function generateClientSecret(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+export function createClientStore(knex: Knex) {
+  return {
+    async find(clientId: string): Promise<ClientMetadata | undefined> {
+      const row = await knex('oidc_clients').where({ client_id: clientId }).first('metadata');
+      return row?.metadata;
+    },
+    /** Stores a client; a plain `client_secret` is replaced by its digest before it is written. */
+    async create(metadata: ClientMetadata, organizationId?: string | null) {
+      const stored = { ...metadata };
+      if (typeof stored.client_secret === 'string') stored.client_secret = hashClientSecret(stored.client_secret);
+      await knex('oidc_clients')
+        .insert({ client_id: metadata.client_id, metadata: JSON.stringify(stored), organization_id: organizationId ?? null })
+        .onConflict('client_id')
+        .merge();
+    },
+    async remove(clientId: string) {
+      await knex('oidc_clients').where({ client_id: clientId }).delete();
+    },
+  };
+}
+
+export type ClientStore = ReturnType<typeof createClientStore>;

@@ -1,0 +1,155 @@
+// oidc-provider Adapter over the oidc_payloads table (PostgreSQL or embedded PGlite).
+// Times come from the database clock (now()), so several server processes agree on expiry.
+import type { Knex } from 'knex';
+import { errors, type AdapterPayload } from 'oidc-provider';
+
+const TABLE = 'oidc_payloads';
+
+// Models whose rows are revoked together by grant id. Same set as oidc-provider's memory
+// adapter: Interaction payloads also carry a grantId (the grant being amended), but an
+// in-flight interaction is not a credential and revoking a grant must not delete it.
+const GRANTABLE = new Set([
+  'AccessToken',
+  'AuthorizationCode',
+  'RefreshToken',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+  'PreAuthorizedCode',
+]);
+
+/**
+ * The oidc-provider Adapter contract, plus `tryConsume`. `consume` resolves `true` when this
+ * call consumed the entry and rejects otherwise; see `consume` below for why it must reject.
+ */
+export type SqlAdapter = {
+  upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void>;
+  find(id: string): Promise<AdapterPayload | undefined>;
+  findByUid(uid: string): Promise<AdapterPayload | undefined>;
+  findByUserCode(userCode: string): Promise<AdapterPayload | undefined>;
+  consume(id: string): Promise<true>;
+  tryConsume(id: string): Promise<boolean>;
+  destroy(id: string): Promise<void>;
+  revokeByGrantId(grantId: string): Promise<void>;
+};
+
+type Row = { payload: AdapterPayload | string; consumed_at: Date | string | null };
+
+export function createSqlAdapterFactory(knex: Knex): (model: string) => SqlAdapter {
+  return (model) => new OidcSqlAdapter(knex, model);
+}
+
+/** Deletes expired rows of every model; returns how many. The server calls it periodically. */
+export async function purgeExpired(knex: Knex): Promise<number> {
+  const result: unknown = await knex(TABLE).where('expires_at', '<=', knex.fn.now()).del();
+  // pg yields the row count; knex-pglite labels deletes 'DEL', which knex's pg dialect does not
+  // recognise, so it hands back the raw result instead.
+  return typeof result === 'number' ? result : (result as { rowCount: number }).rowCount;
+}
+
+class OidcSqlAdapter implements SqlAdapter {
+  readonly knex: Knex;
+  readonly model: string;
+
+  constructor(knex: Knex, model: string) {
+    this.knex = knex;
+    this.model = model;
+  }
+
+  async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
+    const { knex } = this;
+    // A re-saved payload that already says consumed stays consumed; anything else resets it.
+    const consumedAt =
+      typeof payload.consumed === 'number'
+        ? knex.raw('to_timestamp(?)', [payload.consumed])
+        : payload.consumed
+          ? knex.fn.now()
+          : null;
+    await knex(TABLE)
+      .insert({
+        model: this.model,
+        id,
+        // Stringified so pg never turns a top-level array into a Postgres array literal.
+        payload: JSON.stringify(payload),
+        grant_id: GRANTABLE.has(this.model) ? (payload.grantId ?? null) : null,
+        uid: payload.uid ?? null,
+        user_code: payload.userCode ?? null,
+        expires_at: typeof expiresIn === 'number' ? knex.raw('now() + make_interval(secs => ?)', [expiresIn]) : null,
+        consumed_at: consumedAt,
+      })
+      .onConflict(['model', 'id'])
+      .merge();
+  }
+
+  async find(id: string): Promise<AdapterPayload | undefined> {
+    return this.findWhere({ id });
+  }
+
+  async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+    return this.findWhere({ uid });
+  }
+
+  async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+    return this.findWhere({ user_code: userCode });
+  }
+
+  /**
+   * oidc-provider's grants (authorization_code, refresh_token rotation, device_code, CIBA,
+   * pre-authorized_code; PAR at the authorization endpoint) find the entry, check `consumed`,
+   * then `await adapter.consume(id)` BEFORE issuing tokens, and ignore its return value. Two
+   * parallel redemptions can both pass the `consumed` check, so the only way to stop the
+   * second one is for consume to throw: the loser gets invalid_grant (invalid_request_uri for
+   * PAR) instead of tokens. The guarantee is "at most one consume() per id ever resolves".
+   * Unlike a sequential replay, the losing request does not revoke the grant: the provider's
+   * revoke() (with its revokeGrantPolicy) is not reachable from here.
+   */
+  async consume(id: string): Promise<true> {
+    if (await this.tryConsume(id)) return true;
+    throw alreadyConsumed(this.model);
+  }
+
+  /** Atomically marks an unexpired, unconsumed entry consumed; true when this call did it. */
+  async tryConsume(id: string): Promise<boolean> {
+    // Under READ COMMITTED a concurrent UPDATE of the same row waits and then re-checks the
+    // WHERE against the committed row, so only one of them can see consumed_at IS NULL.
+    const updated = await this.live()
+      .where({ id })
+      .whereNull('consumed_at')
+      .update({ consumed_at: this.knex.fn.now() });
+    return updated === 1;
+  }
+
+  async destroy(id: string): Promise<void> {
+    await this.knex(TABLE).where({ model: this.model, id }).del();
+  }
+
+  /** Deletes every model's rows of the grant (the provider calls this once per model). */
+  async revokeByGrantId(grantId: string): Promise<void> {
+    await this.knex(TABLE).where({ grant_id: grantId }).del();
+  }
+
+  /** This model's rows that have not expired. */
+  private live(): Knex.QueryBuilder {
+    const { knex } = this;
+    return knex(TABLE)
+      .where({ model: this.model })
+      .andWhere((q) => q.whereNull('expires_at').orWhere('expires_at', '>', knex.fn.now()));
+  }
+
+  private async findWhere(where: Record<string, string>): Promise<AdapterPayload | undefined> {
+    const row: Row | undefined = await this.live().where(where).first('payload', 'consumed_at');
+    if (!row) return undefined;
+    const payload: AdapterPayload = typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload;
+    if (row.consumed_at !== null) {
+      payload.consumed = Math.floor(new Date(row.consumed_at).getTime() / 1000);
+    }
+    return payload;
+  }
+}
+
+function alreadyConsumed(model: string): Error {
+  if (model === 'PushedAuthorizationRequest') {
+    return new errors.InvalidRequestUri('request_uri is invalid, expired, or was already used');
+  }
+  // "AuthorizationCode" -> "authorization code", as in the provider's own replay messages.
+  return new errors.InvalidGrant(`${model.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase()} already consumed`);
+}

@@ -1,0 +1,38 @@
+// First factor: username + password. One generic message for "no such user" and "wrong
+// password", with the same argon2 cost either way (the hasher verifies a dummy hash).
+import type { AccountStore } from '../../accounts/account.ts';
+import type { PasswordHasher } from '../../accounts/password-hasher.ts';
+import type { SignInMethod } from './method.ts';
+
+export const INVALID_CREDENTIALS = {
+  code: 'session.invalid_credentials',
+  text: 'The username or password is incorrect.',
+  level: 'error' as const,
+};
+
+export function createPasswordMethod(deps: { accounts: AccountStore; hasher: PasswordHasher }): SignInMethod {
+  return {
+    id: 'password',
+    step: 'credentials',
+    async submit(_flow, input) {
+      const username = (input.username ?? '').trim();
+      const password = input.password ?? '';
+      if (username === '' || password === '') {
+        return {
+          kind: 'failed',
+          message: { code: 'session.credentials_required', text: 'Enter your username and password.', level: 'error' },
+        };
+      }
+      // Bound the work an attacker can ask for: the rules cap real usernames and passwords.
+      const credential = username.length <= 100 && password.length <= 256
+        ? await deps.accounts.findPasswordCredential(username)
+        : undefined;
+      const ok = await deps.hasher.verify(credential?.hash, password.slice(0, 256));
+      if (!credential || !ok) return { kind: 'failed', message: INVALID_CREDENTIALS };
+      if (deps.hasher.needsRehash(credential.hash)) {
+        await deps.accounts.rehashPassword(credential.credentialId, await deps.hasher.hash(password));
+      }
+      return { kind: 'verified', accountId: credential.accountId, amr: ['pwd'] };
+    },
+  };
+}

@@ -1,0 +1,166 @@
+// Composition root: opens the stores, builds the provider and mounts every surface on one Koa app.
+import path from 'node:path';
+import fs from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import Koa from 'koa';
+import Router from '@koa/router';
+import compose from 'koa-compose';
+import { Redis } from 'ioredis';
+import type { AuditLog } from '../accounts/audit.ts';
+import { createPasswordHasher, type PasswordHasher } from '../accounts/password-hasher.ts';
+import { createKnexAccountStore } from '../adapters/account-store.ts';
+import { createKnexAuditLog } from '../adapters/audit-store.ts';
+import { createClientStore } from '../adapters/client-store.ts';
+import { migrate, openDatabase, type Database } from '../adapters/database.ts';
+import { createRedisAdapterFactory } from '../adapters/oidc-redis-adapter.ts';
+import { createSqlAdapterFactory, purgeExpired } from '../adapters/oidc-sql-adapter.ts';
+import { createSecretBox } from '../adapters/secret-box.ts';
+import { createSigningKeyStore } from '../adapters/signing-key-store.ts';
+import { createInteractionRoutes } from '../interactions/interaction-routes.ts';
+import { createMethodRegistry } from '../interactions/methods/registry.ts';
+import { STATIC_DIR } from '../views/render.ts';
+import { bodyParser } from './body-parser.ts';
+import type { Config } from './config.ts';
+import { errorHandler } from './error-handler.ts';
+import { resolveSecrets } from './local-secrets.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { createMetrics } from './metrics.ts';
+import { createProvider } from './provider.ts';
+import { securityHeaders } from './security-headers.ts';
+import { loadSigningKeys } from './signing-keys.ts';
+
+/** Expired provider rows are swept from SQL this often (Redis expires them itself). */
+const SQL_PURGE_INTERVAL_MS = 10 * 60 * 1000;
+
+export type Gatehouse = Awaited<ReturnType<typeof createGatehouse>>;
+
+export async function createGatehouse(
+  config: Config,
+  options: { logger?: Logger; hasher?: PasswordHasher; database?: Database } = {},
+) {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const secrets = resolveSecrets(config);
+  const db = options.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+  await migrate(db.knex);
+
+  // Redis is a database here, not a cache: no offline queue, so an outage fails requests instead of piling them up.
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, { enableOfflineQueue: true, maxRetriesPerRequest: 1, lazyConnect: false })
+    : undefined;
+  const stateAdapter = redis ? createRedisAdapterFactory(redis) : createSqlAdapterFactory(db.knex);
+  const purgeTimer = redis ? undefined : setInterval(() => purgeExpired(db.knex).catch(() => {}), SQL_PURGE_INTERVAL_MS).unref();
+
+  const metrics = createMetrics();
+  const accounts = createKnexAccountStore(db.knex);
+  const clients = createClientStore(db.knex);
+  const auditStore = createKnexAuditLog(db.knex);
+  // Audit is also where sign-in outcomes are counted, so no feature has to remember metrics.
+  const audit: AuditLog = {
+    async record(event) {
+      if (event.action === 'session.sign_in') metrics.logins.inc({ outcome: event.outcome });
+      await auditStore.record(event);
+    },
+  };
+  const hasher = options.hasher ?? createPasswordHasher();
+  const keyStore = createSigningKeyStore(db.knex, createSecretBox(secrets.kek));
+  const jwks = await loadSigningKeys(keyStore);
+
+  const provider = createProvider({
+    issuer: config.issuer,
+    stateAdapter,
+    clients,
+    accounts,
+    jwks,
+    cookieKeys: secrets.cookieKeys,
+    trustProxy: config.trustProxy,
+    allowPostAuthorization: config.allowPostAuthorization,
+  });
+  provider.on('grant.success', (ctx) => metrics.tokens.inc({ grant_type: String(ctx.oidc.params?.grant_type ?? 'unknown') }));
+  provider.on('server_error', (ctx, err) => logger.error({ err, route: ctx.oidc?.route }, 'provider error'));
+  provider.on('end_session.success', (ctx) => {
+    void audit.record({
+      actor: ctx.oidc.session?.accountId ?? null,
+      action: 'session.logout',
+      outcome: 'success',
+      target: ctx.oidc.client?.clientId ?? null,
+      ip: ctx.ip,
+      userAgent: ctx.get('user-agent'),
+    }).catch((err) => logger.error({ err }, 'audit failed'));
+  });
+  provider.use(async (ctx, next) => {
+    await next();
+    if (ctx.oidc?.route === 'revocation' && ctx.status === 200) {
+      await audit.record({
+        actor: ctx.oidc.client?.clientId ?? null,
+        action: 'token.revoke',
+        outcome: 'success',
+        ip: ctx.ip,
+        userAgent: ctx.get('user-agent'),
+      });
+    }
+  });
+
+  const methods = createMethodRegistry({ accounts, hasher });
+  const interactions = createInteractionRoutes({ provider, methods, audit });
+
+  const ops = new Router();
+  ops.get('/healthz', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+  ops.get('/readyz', async (ctx) => {
+    const checks: Record<string, string> = {};
+    try {
+      await db.knex.raw('select 1');
+      checks.database = 'ok';
+    } catch {
+      checks.database = 'unreachable';
+    }
+    if (redis) checks.redis = await redis.ping().then(() => 'ok', () => 'unreachable');
+    const ready = Object.values(checks).every((v) => v === 'ok');
+    ctx.status = ready ? 200 : 503;
+    ctx.body = { status: ready ? 'ready' : 'not ready', checks };
+  });
+  ops.get('/metrics', async (ctx) => {
+    ctx.type = metrics.registry.contentType;
+    ctx.body = await metrics.registry.metrics();
+  });
+  ops.get('/static/:file', async (ctx) => {
+    const file = path.basename(ctx.params.file);
+    try {
+      ctx.body = await fs.readFile(path.join(STATIC_DIR, file));
+      ctx.type = path.extname(file);
+      ctx.set('Cache-Control', 'public, max-age=3600');
+    } catch {
+      ctx.status = 404;
+    }
+  });
+
+  const app = new Koa();
+  // Known pitfall: the parent app must sign cookies with the provider's keys.
+  app.keys = secrets.cookieKeys;
+  app.proxy = config.trustProxy;
+  app.use(async (ctx, next) => {
+    const requestId = randomUUID();
+    ctx.set('X-Request-Id', requestId);
+    const started = performance.now();
+    await next();
+    logger.debug({ requestId, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started) }, 'request');
+  });
+  app.use(metrics.middleware);
+  app.use(securityHeaders());
+  app.use(errorHandler(logger));
+  app.use(ops.routes());
+  // Our routes parse their own bodies; oidc-provider's endpoints must get the raw stream.
+  const parseBody = bodyParser();
+  app.use((ctx, next) => (ctx.path.startsWith('/interaction/') ? parseBody(ctx, next) : next()));
+  app.use(interactions.routes());
+  app.use(compose(provider.middleware));
+
+  async function close() {
+    if (purgeTimer) clearInterval(purgeTimer);
+    await redis?.quit().catch(() => redis.disconnect());
+    await db.close();
+  }
+
+  return { app, provider, db, redis, accounts, clients, audit, hasher, keyStore, logger, close };
+}

@@ -1,0 +1,180 @@
+// The only `new Provider`. Everything protocol-related is configured here, on purpose.
+import { timingSafeEqual } from 'node:crypto';
+import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { AccountStore } from '../accounts/account.ts';
+import * as limits from '../accounts/security-constants.ts';
+import { hashClientSecret, type ClientStore } from '../adapters/client-store.ts';
+import { ACR_VALUES } from '../interactions/assurance.ts';
+import { render } from '../views/render.ts';
+
+export type AdapterFactory = (model: string) => unknown;
+
+export type ProviderOptions = {
+  issuer: string;
+  /** Stores provider state (sessions, grants, codes, tokens): SQL or Redis. */
+  stateAdapter: AdapterFactory;
+  clients: ClientStore;
+  accounts: AccountStore;
+  /** Private signing JWKs, active keys first. */
+  jwks: Record<string, unknown>[];
+  cookieKeys: string[];
+  trustProxy: boolean;
+  allowPostAuthorization: boolean;
+};
+
+export const SCOPES = ['openid', 'offline_access', 'profile', 'email', 'phone', 'org'];
+
+export function createProvider(options: ProviderOptions): Provider {
+  const { accounts, clients } = options;
+
+  // Clients come from the oidc_clients table; the rest of the state from the chosen adapter.
+  const clientAdapter = {
+    find: (id: string) => clients.find(id),
+    upsert: async () => {
+      throw new Error('clients are registered through the CLI or the admin API');
+    },
+    destroy: async () => {},
+  };
+  const adapter = (model: string) => (model === 'Client' ? clientAdapter : options.stateAdapter(model));
+
+  const configuration: Configuration = {
+    adapter: adapter as unknown as Configuration['adapter'],
+    jwks: { keys: options.jwks as never },
+    cookies: {
+      keys: options.cookieKeys,
+      // POST to /auth and /session/end arrives cross-site, so it needs SameSite=None (oidc-provider 9).
+      long: { signed: true, httpOnly: true, sameSite: options.allowPostAuthorization ? 'none' : 'lax' },
+      short: { signed: true, httpOnly: true, sameSite: options.allowPostAuthorization ? 'none' : 'lax' },
+    },
+    enableHttpPostMethods: options.allowPostAuthorization,
+
+    async findAccount(_ctx, sub) {
+      const account = await accounts.findById(sub);
+      if (!account) return undefined;
+      return {
+        accountId: account.id,
+        async claims() {
+          return {
+            sub: account.id,
+            name: account.name ?? account.username,
+            preferred_username: account.username,
+            email: account.email,
+            email_verified: account.emailVerified,
+            phone_number: account.phoneNumber ?? undefined,
+            phone_number_verified: account.phoneNumber ? false : undefined,
+            org: account.organization ? { id: account.organization.id, name: account.organization.name } : undefined,
+          };
+        },
+      };
+    },
+    claims: {
+      acr: null,
+      amr: null, // listed so the ID token carries the amr of the login (known pitfall)
+      auth_time: null,
+      sid: null,
+      iss: null,
+      openid: ['sub'],
+      profile: ['name', 'preferred_username'],
+      email: ['email', 'email_verified'],
+      phone: ['phone_number', 'phone_number_verified'],
+      org: ['org'],
+    },
+    scopes: SCOPES,
+    acrValues: ACR_VALUES,
+    extraClientMetadata: { properties: ['first_party', 'organization_id'] },
+
+    // RFC 9700 §2.1.1: code flow only, PKCE S256 for every client (oidc-provider 9 knows no other method).
+    responseTypes: ['code'],
+    pkce: { required: () => true },
+    allowOmittingSingleRegisteredRedirectUri: false,
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+    // Asymmetric algorithms only: secrets are stored hashed, so HS* cannot work, and never `none`.
+    enabledJWA: {
+      clientAuthSigningAlgValues: ['RS256', 'PS256', 'ES256', 'EdDSA'],
+      idTokenSigningAlgValues: ['RS256', 'ES256', 'PS256'],
+      requestObjectSigningAlgValues: ['RS256', 'PS256', 'ES256', 'EdDSA'],
+      userinfoSigningAlgValues: ['RS256', 'ES256', 'PS256'],
+      introspectionSigningAlgValues: ['RS256', 'ES256', 'PS256'],
+      authorizationSigningAlgValues: ['RS256', 'ES256', 'PS256'],
+    },
+
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      introspection: { enabled: true },
+      revocation: { enabled: true },
+      userinfo: { enabled: true },
+      backchannelLogout: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        async logoutSource(ctx, form) {
+          ctx.type = 'html';
+          ctx.body = render('logout', { title: 'Sign out', form, clientName: ctx.oidc.client?.clientName });
+        },
+        async postLogoutSuccessSource(ctx) {
+          ctx.type = 'html';
+          ctx.body = render('logged-out', { title: 'Signed out', clientName: ctx.oidc.client?.clientName });
+        },
+      },
+    },
+    async renderError(ctx, out) {
+      ctx.type = 'html';
+      ctx.body = render('error', {
+        title: 'Something went wrong',
+        code: out.error,
+        description: out.error_description ?? 'The request could not be completed.',
+      });
+    },
+
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+
+    // First-party clients (flag on the client) get their grant without a consent page.
+    async loadExistingGrant(ctx) {
+      const { client, session } = ctx.oidc;
+      const grantId = ctx.oidc.result?.consent?.grantId || (client && session?.grantIdFor(client.clientId));
+      const existing = grantId ? await ctx.oidc.provider.Grant.find(grantId) : undefined;
+      if (!client || !session?.accountId || !(client as unknown as { first_party?: boolean }).first_party) return existing;
+      const grant = existing ?? new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
+      grant.addOIDCScope([...ctx.oidc.requestParamScopes].join(' '));
+      const claims = [...(ctx.oidc.requestParamClaims ?? [])];
+      if (claims.length) grant.addOIDCClaims(claims);
+      await grant.save();
+      return grant;
+    },
+
+    // Refresh tokens: rotated on every use; presenting a rotated one revokes the grant (oidc-provider does this).
+    rotateRefreshToken: () => true,
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+
+    ttl: {
+      AccessToken: limits.ACCESS_TOKEN_TTL,
+      AuthorizationCode: limits.AUTHORIZATION_CODE_TTL,
+      ClientCredentials: limits.CLIENT_CREDENTIALS_TTL,
+      IdToken: limits.ID_TOKEN_TTL,
+      Interaction: limits.INTERACTION_TTL,
+      Grant: limits.GRANT_TTL,
+      RefreshToken: (ctx, token) => remainingOfSession(token.iat, limits.REFRESH_TOKEN_TTL),
+      // Idle timeout, capped by the absolute lifetime: each save of the session pushes expiry by the idle window.
+      Session: (_ctx, session) =>
+        Math.min(limits.SESSION_IDLE_TTL, remainingOfSession(session.iat, limits.SESSION_ABSOLUTE_TTL)),
+    },
+  };
+
+  const provider = new Provider(options.issuer, configuration);
+  provider.proxy = options.trustProxy;
+
+  // Secrets are stored as digests (adapters/client-store.ts): compare digests in constant time.
+  provider.Client.prototype.compareClientSecret = function compareClientSecret(this: { clientSecret?: string }, actual: string) {
+    const expected = Buffer.from(this.clientSecret ?? '');
+    const presented = Buffer.from(hashClientSecret(actual));
+    return expected.length === presented.length && timingSafeEqual(expected, presented);
+  };
+  return provider;
+}
+
+function remainingOfSession(iat: number | undefined, absolute: number) {
+  const issued = iat ?? Math.floor(Date.now() / 1000);
+  return Math.max(1, issued + absolute - Math.floor(Date.now() / 1000));
+}
+
+export type { KoaContextWithOIDC };
