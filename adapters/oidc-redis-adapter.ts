@@ -48,15 +48,17 @@ export type RedisAdapterOptions = {
 };
 
 /**
- * The oidc-provider Adapter contract, plus `tryConsume`. `consume` resolves `true` when this
- * call consumed the entry and rejects otherwise; see `consume` below for why it must reject.
+ * The oidc-provider Adapter contract, plus `tryConsume` (true when this call consumed the
+ * entry). `consume` resolves only when this call consumed the entry and rejects otherwise; it
+ * cannot resolve a boolean, since the provider's Adapter type wants Promise<void>, and the
+ * provider ignores the value anyway (see `consume` below).
  */
 export type RedisAdapter = {
   upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void>;
   find(id: string): Promise<AdapterPayload | undefined>;
   findByUid(uid: string): Promise<AdapterPayload | undefined>;
   findByUserCode(userCode: string): Promise<AdapterPayload | undefined>;
-  consume(id: string): Promise<true>;
+  consume(id: string): Promise<void>;
   tryConsume(id: string): Promise<boolean>;
   destroy(id: string): Promise<void>;
   revokeByGrantId(grantId: string): Promise<void>;
@@ -144,9 +146,8 @@ class OidcRedisAdapter implements RedisAdapter {
    * Unlike a sequential replay, the losing request does not revoke the grant: the provider's
    * revoke() (with its revokeGrantPolicy) is not reachable from here.
    */
-  async consume(id: string): Promise<true> {
-    if (await this.tryConsume(id)) return true;
-    throw alreadyConsumed(this.model);
+  async consume(id: string): Promise<void> {
+    if (!(await this.tryConsume(id))) throw alreadyConsumed(this.model);
   }
 
   /** Atomically marks an existing, unconsumed entry consumed; true when this call did it. */

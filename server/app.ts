@@ -36,7 +36,7 @@ export type Gatehouse = Awaited<ReturnType<typeof createGatehouse>>;
 
 export async function createGatehouse(
   config: Config,
-  options: { logger?: Logger; hasher?: PasswordHasher; database?: Database } = {},
+  options: { logger?: Logger; hasher?: PasswordHasher; database?: Database; redisPrefix?: string } = {},
 ) {
   const logger = options.logger ?? createLogger(config.logLevel);
   const secrets = resolveSecrets(config);
@@ -47,7 +47,7 @@ export async function createGatehouse(
   const redis = config.redisUrl
     ? new Redis(config.redisUrl, { enableOfflineQueue: true, maxRetriesPerRequest: 1, lazyConnect: false })
     : undefined;
-  const stateAdapter = redis ? createRedisAdapterFactory(redis) : createSqlAdapterFactory(db.knex);
+  const stateAdapter = redis ? createRedisAdapterFactory(redis, { prefix: options.redisPrefix }) : createSqlAdapterFactory(db.knex);
   const purgeTimer = redis ? undefined : setInterval(() => purgeExpired(db.knex).catch(() => {}), SQL_PURGE_INTERVAL_MS).unref();
 
   const metrics = createMetrics();

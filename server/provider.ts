@@ -68,12 +68,11 @@ export function createProvider(options: ProviderOptions): Provider {
       };
     },
     claims: {
-      acr: null,
-      amr: null, // listed so the ID token carries the amr of the login (known pitfall)
-      auth_time: null,
       sid: null,
       iss: null,
-      openid: ['sub'],
+      // acr/amr/auth_time ride on the openid scope so every ID token states how the login happened
+      // (known pitfall: claims not listed here are masked out of the ID token).
+      openid: ['sub', 'acr', 'amr', 'auth_time'],
       profile: ['name', 'preferred_username'],
       email: ['email', 'email_verified'],
       phone: ['phone_number', 'phone_number_verified'],
@@ -101,7 +100,8 @@ export function createProvider(options: ProviderOptions): Provider {
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
-      introspection: { enabled: true },
+      // A client may introspect only its own tokens; resource servers get their own policy later.
+      introspection: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
       revocation: { enabled: true },
       userinfo: { enabled: true },
       backchannelLogout: { enabled: true },

@@ -1,0 +1,127 @@
+// Runs the adapter contract on Redis when REDIS_URL is set, plus the code-redemption races.
+import assert from 'node:assert/strict';
+import { createHash, generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
+import { Provider } from 'oidc-provider';
+import { runAdapterContract } from './oidc-adapter.contract.ts';
+import { createRedisAdapterFactory } from './oidc-redis-adapter.ts';
+
+const redisUrl = process.env.REDIS_URL;
+
+if (!redisUrl) {
+  it.skip('oidc redis adapter (skipped: REDIS_URL not set)');
+} else {
+  // Unique per run so parallel runs on one Redis never see each other's keys.
+  const prefix = `gh-test:${process.pid}:${randomUUID()}:`;
+
+  async function deleteRunKeys(redis: Redis): Promise<void> {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      if (keys.length) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  }
+
+  runAdapterContract('oidc redis adapter', async () => {
+    const redis = new Redis(redisUrl);
+    return {
+      factory: createRedisAdapterFactory(redis, { prefix }),
+      reset: () => deleteRunKeys(redis),
+      close: async () => {
+        await deleteRunKeys(redis);
+        await redis.quit();
+      },
+    };
+  });
+
+  describe('oidc redis adapter consume race', function () {
+    let redis: Redis;
+    let peers: Redis[] = [];
+
+    before(async function () {
+      redis = new Redis(redisUrl);
+      // One connection per contender, as if 20 server processes redeemed the same code.
+      peers = Array.from({ length: 20 }, () => redis.duplicate());
+    });
+    after(async function () {
+      await deleteRunKeys(redis);
+      await Promise.all([redis, ...peers].map((r) => r.quit()));
+    });
+
+    it('lets exactly one of 20 parallel consume() calls on one id succeed', async function () {
+      const id = randomUUID();
+      await createRedisAdapterFactory(redis, { prefix })('AuthorizationCode').upsert(id, { jti: id }, 60);
+      const contenders = peers.map((peer) => createRedisAdapterFactory(peer, { prefix })('AuthorizationCode'));
+
+      const results = await Promise.allSettled(contenders.map((adapter) => adapter.consume(id)));
+
+      const won = results.filter((r) => r.status === 'fulfilled');
+      assert.equal(won.length, 1, `${won.length} of 20 consume() calls succeeded`);
+      assert.equal((won[0] as PromiseFulfilledResult<boolean>).value, true);
+      for (const r of results) if (r.status === 'rejected') assert.equal(r.reason.error, 'invalid_grant');
+      assert.equal(typeof (await contenders[0].find(id))?.consumed, 'number');
+    });
+
+    it('lets exactly one of 20 parallel token requests redeem one authorization code', async function () {
+      const clientId = 'race-client';
+      const clientSecret = randomBytes(24).toString('base64url');
+      const redirectUri = 'https://rp.example/cb';
+      const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      const provider = new Provider('http://127.0.0.1', {
+        adapter: createRedisAdapterFactory(redis, { prefix }),
+        clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: [redirectUri] }],
+        jwks: { keys: [{ ...privateKey.export({ format: 'jwk' }), kid: 'race', use: 'sig', alg: 'RS256' }] },
+        cookies: { keys: [randomBytes(32).toString('base64url')] },
+        findAccount: (_ctx, accountId) => ({ accountId, claims: () => ({ sub: accountId }) }),
+        // Explicit where the defaults would print quick-start notices into the test output.
+        features: { devInteractions: { enabled: false } },
+        ttl: { AccessToken: 60, AuthorizationCode: 60, Grant: 60, IdToken: 60 },
+      });
+
+      // What the authorization endpoint would have stored after consent.
+      const grant = new provider.Grant({ accountId: 'acct-1', clientId });
+      grant.addOIDCScope('openid');
+      const grantId = await grant.save();
+      const verifier = randomBytes(32).toString('base64url');
+      const codeProperties = {
+        accountId: 'acct-1',
+        client: (await provider.Client.find(clientId))!,
+        grantId,
+        redirectUri,
+        scope: 'openid',
+        codeChallenge: createHash('sha256').update(verifier).digest('base64url'),
+        codeChallengeMethod: 'S256',
+      };
+      // @types/oidc-provider requires gty here; the authorization endpoint itself never sets it.
+      const code = await new provider.AuthorizationCode(codeProperties as typeof codeProperties & { gty: string }).save();
+
+      const server = http.createServer(provider.callback());
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const { port } = server.address() as AddressInfo;
+        const redeem = () =>
+          fetch(`http://127.0.0.1:${port}/token`, {
+            method: 'POST',
+            headers: { authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}` },
+            body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier }),
+          }).then(async (res) => ({ status: res.status, body: await res.json() }));
+
+        const responses = await Promise.all(Array.from({ length: 20 }, redeem));
+
+        const issued = responses.filter((r) => r.status === 200);
+        assert.equal(issued.length, 1, `${issued.length} of 20 token requests got tokens`);
+        assert.ok(issued[0].body.access_token);
+        for (const r of responses.filter((r) => r.status !== 200)) {
+          assert.equal(r.status, 400);
+          assert.equal(r.body.error, 'invalid_grant');
+        }
+      } finally {
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+      }
+    });
+  });
+}

@@ -1,0 +1,64 @@
+// A person without JavaScript: follows redirects by hand with a cookie jar and submits the
+// sign-in form, as a browser would. Used by protocol tests and the benchmark.
+export class CookieJar {
+  private cookies = new Map<string, string>();
+  store(response: Response) {
+    for (const header of response.headers.getSetCookie()) {
+      const [pair] = header.split(';');
+      const eq = pair.indexOf('=');
+      const name = pair.slice(0, eq).trim();
+      const value = pair.slice(eq + 1).trim();
+      if (/expires=Thu, 01 Jan 1970/i.test(header) || value === '') this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+  }
+  header() {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+}
+
+export type Step = { status: number; url: string; location?: string; body: string };
+
+export async function request(jar: CookieJar, url: string, init: RequestInit = {}): Promise<Step> {
+  const response = await fetch(url, {
+    ...init,
+    redirect: 'manual',
+    headers: { ...(init.headers as Record<string, string>), cookie: jar.header() },
+  });
+  jar.store(response);
+  const location = response.headers.get('location') ?? undefined;
+  return { status: response.status, url, location: location ? new URL(location, url).href : undefined, body: await response.text() };
+}
+
+/** Follows redirects while they stay on `origin`; returns the first page or off-origin redirect. */
+export async function follow(jar: CookieJar, url: string, origin: string, init?: RequestInit): Promise<Step> {
+  let step = await request(jar, url, init);
+  while (step.location && step.location.startsWith(origin)) step = await request(jar, step.location);
+  return step;
+}
+
+export function formAction(html: string, base: string): string {
+  const match = html.match(/<form method="post" action="([^"]+)"/);
+  if (!match) throw new Error('no form on page');
+  return new URL(match[1].replace(/&amp;/g, '&'), base).href;
+}
+
+export function postForm(jar: CookieJar, url: string, origin: string, fields: Record<string, string>) {
+  return follow(jar, url, origin, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields).toString(),
+  });
+}
+
+/**
+ * From an authorization URL to the relying party's redirect: opens the sign-in page, submits
+ * username + password, and returns the final off-origin redirect (or the page it stopped on).
+ */
+export async function signInWithPassword(authorizationUrl: string, username: string, password: string, jar = new CookieJar()) {
+  const origin = new URL(authorizationUrl).origin;
+  const page = await follow(jar, authorizationUrl, origin);
+  if (page.status !== 200) return { jar, step: page };
+  const step = await postForm(jar, formAction(page.body, page.url), origin, { username, password });
+  return { jar, step };
+}

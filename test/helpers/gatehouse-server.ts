@@ -1,0 +1,96 @@
+// Starts a real Gatehouse on a free port: real HTTP, real stores (PGlite in memory, or
+// PostgreSQL in a schema of its own + Redis with a key prefix of its own).
+import http from 'node:http';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { loadConfig } from '../../server/config.ts';
+import { createGatehouse, type Gatehouse } from '../../server/app.ts';
+import { openDatabase } from '../../adapters/database.ts';
+import { createSignUp } from '../../accounts/sign-up.ts';
+import { generateClientSecret } from '../../adapters/client-store.ts';
+import { createLogger } from '../../server/logger.ts';
+import type { StoreKind } from './stores.ts';
+
+export type TestServer = {
+  url: string;
+  gatehouse: Gatehouse;
+  createUser(input?: Partial<{ username: string; email: string; password: string; company: string }>): Promise<{
+    id: string;
+    username: string;
+    password: string;
+    organizationId: string;
+  }>;
+  createClient(metadata?: Record<string, unknown>): Promise<{ client_id: string; client_secret?: string; redirect_uris: string[] }>;
+  close(): Promise<void>;
+};
+
+let counter = 0;
+export const uniqueName = (prefix: string) => `${prefix}${process.pid}_${++counter}_${randomBytes(2).toString('hex')}`;
+
+export async function startGatehouse(store: StoreKind = { name: 'embedded PGlite' }, env: Record<string, string> = {}): Promise<TestServer> {
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-test-'));
+  const schema = store.databaseUrl ? uniqueName('gh_test_') : undefined;
+  const database = await openDatabase({ databaseUrl: store.databaseUrl, schema });
+  const config = loadConfig({
+    ISSUER: `http://127.0.0.1:${port}`,
+    PORT: String(port),
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'silent',
+    REDIS_URL: store.redisUrl,
+    ...env,
+  });
+  const gatehouse = await createGatehouse(config, { database, logger: createLogger('silent'), redisPrefix: schema ? `${schema}:` : undefined });
+  server.on('request', gatehouse.app.callback());
+  const url = `http://127.0.0.1:${port}`;
+  const signUp = createSignUp({ accounts: gatehouse.accounts, hasher: gatehouse.hasher, audit: gatehouse.audit });
+
+  return {
+    url,
+    gatehouse,
+    async createUser(input = {}) {
+      const username = input.username ?? uniqueName('user');
+      const password = input.password ?? 'Correct-Horse-9';
+      const { account, organization } = await signUp({
+        username,
+        email: input.email ?? `${username}@example.com`,
+        password,
+        company: input.company ?? 'Acme Corp',
+      });
+      return { id: account.id, username, password, organizationId: organization.id };
+    },
+    async createClient(metadata = {}) {
+      const clientId = (metadata.client_id as string | undefined) ?? uniqueName('client');
+      const secret = metadata.token_endpoint_auth_method === 'none' ? undefined : generateClientSecret();
+      const full = {
+        client_id: clientId,
+        ...(secret ? { client_secret: secret } : {}),
+        redirect_uris: ['http://127.0.0.1:9/callback'],
+        post_logout_redirect_uris: ['http://127.0.0.1:9/logged-out'],
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        scope: 'openid offline_access profile email phone org',
+        first_party: true,
+        ...metadata,
+      };
+      await gatehouse.clients.create(full);
+      return full as { client_id: string; client_secret?: string; redirect_uris: string[] };
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (gatehouse.redis && schema) {
+        const keys = await gatehouse.redis.keys(`${schema}:*`);
+        if (keys.length) await gatehouse.redis.del(...keys);
+      }
+      if (schema) await database.knex.raw('drop schema if exists ?? cascade', [schema]);
+      await gatehouse.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
