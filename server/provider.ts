@@ -102,7 +102,8 @@ export function createProvider(options: ProviderOptions): Provider {
       clientCredentials: { enabled: true },
       // A client may introspect only its own tokens; resource servers get their own policy later.
       introspection: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
-      revocation: { enabled: true },
+      // A client may revoke only its own tokens (RFC 7009 §2.1).
+      revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
       userinfo: { enabled: true },
       backchannelLogout: { enabled: true },
       rpInitiatedLogout: {
