@@ -13,6 +13,7 @@ import { createSignUp } from '../../accounts/sign-up.ts';
 import { generateClientSecret } from '../../adapters/client-store.ts';
 import { createLogger } from '../../server/logger.ts';
 import type { StoreKind } from './stores.ts';
+import type { PasswordHasher } from '../../accounts/password-hasher.ts';
 
 export type TestServer = {
   url: string;
@@ -30,7 +31,11 @@ export type TestServer = {
 let counter = 0;
 export const uniqueName = (prefix: string) => `${prefix}${process.pid}_${++counter}_${randomBytes(2).toString('hex')}`;
 
-export async function startGatehouse(store: StoreKind = { name: 'embedded PGlite' }, env: Record<string, string> = {}): Promise<TestServer> {
+export async function startGatehouse(
+  store: StoreKind = { name: 'embedded PGlite' },
+  env: Record<string, string> = {},
+  options: { hasher?: PasswordHasher } = {},
+): Promise<TestServer> {
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -45,7 +50,7 @@ export async function startGatehouse(store: StoreKind = { name: 'embedded PGlite
     REDIS_URL: store.redisUrl,
     ...env,
   });
-  const gatehouse = await createGatehouse(config, { database, logger: createLogger('silent'), redisPrefix: schema ? `${schema}:` : undefined });
+  const gatehouse = await createGatehouse(config, { database, logger: createLogger('silent'), redisPrefix: schema ? `${schema}:` : undefined, hasher: options.hasher });
   server.on('request', gatehouse.app.callback());
   const url = `http://127.0.0.1:${port}`;
   const signUp = createSignUp({ accounts: gatehouse.accounts, hasher: gatehouse.hasher, audit: gatehouse.audit });
