@@ -15,6 +15,7 @@ import { migrate, openDatabase, type Database } from '../adapters/database.ts';
 import { createRedisAdapterFactory } from '../adapters/oidc-redis-adapter.ts';
 import { createSqlAdapterFactory, purgeExpired } from '../adapters/oidc-sql-adapter.ts';
 import { createSecretBox } from '../adapters/secret-box.ts';
+import { createMailer } from '../adapters/mailer.ts';
 import { createSigningKeyStore } from '../adapters/signing-key-store.ts';
 import { createInteractionRoutes } from '../interactions/interaction-routes.ts';
 import { createMethodRegistry } from '../interactions/methods/registry.ts';
@@ -28,6 +29,9 @@ import { createMetrics } from './metrics.ts';
 import { createProvider } from './provider.ts';
 import { securityHeaders } from './security-headers.ts';
 import { loadSigningKeys } from './signing-keys.ts';
+
+/** Paths served by our own routers, whose bodies we parse (everything else belongs to oidc-provider). */
+const OWN_BODY_PATHS = ['/interaction/', '/signup', '/forgot', '/reset', '/account', '/admin', '/api/', '/invitations'];
 
 /** Expired provider rows are swept from SQL this often (Redis expires them itself). */
 const SQL_PURGE_INTERVAL_MS = 10 * 60 * 1000;
@@ -62,6 +66,7 @@ export async function createGatehouse(
     },
   };
   const hasher = options.hasher ?? createPasswordHasher();
+  const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, outboxDir: path.join(config.dataDir, 'outbox') });
   const keyStore = createSigningKeyStore(db.knex, createSecretBox(secrets.kek));
   const jwks = await loadSigningKeys(keyStore);
 
@@ -152,8 +157,9 @@ export async function createGatehouse(
   app.use(ops.routes());
   // Our routes parse their own bodies; oidc-provider's endpoints must get the raw stream.
   const parseBody = bodyParser();
-  app.use((ctx, next) => (ctx.path.startsWith('/interaction/') ? parseBody(ctx, next) : next()));
-  app.use(interactions.routes());
+  app.use((ctx, next) => (OWN_BODY_PATHS.some((p) => ctx.path.startsWith(p)) ? parseBody(ctx, next) : next()));
+  // Feature routers, one line each (self-service, account, admin API and pages mount here).
+  for (const router of [interactions]) app.use(router.routes());
   app.use(compose(provider.middleware));
 
   async function close() {
@@ -162,5 +168,5 @@ export async function createGatehouse(
     await db.close();
   }
 
-  return { app, provider, db, redis, accounts, clients, audit, hasher, keyStore, logger, close };
+  return { app, provider, db, redis, accounts, clients, audit, hasher, keyStore, mailer, logger, close };
 }

@@ -1,0 +1,185 @@
+// The sign-in journey in a real browser: a person opens a relying party's authorization URL,
+// signs in on Gatehouse's page and lands on the relying party's redirect URI with a code.
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createHash, randomBytes } from 'node:crypto';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { startGatehouse, type TestServer } from '../helpers/gatehouse-server.ts';
+import { describeBrowser, launchBrowser } from '../helpers/browser.ts';
+import { SignInPage } from './pages/sign-in-page.ts';
+
+const SCREENSHOT = '/tmp/sign-in.png';
+
+/** A relying party's redirect URI: answers 200 "callback received" and remembers what it got. */
+async function startRelyingParty() {
+  const received: URL[] = [];
+  const server = http.createServer((req, res) => {
+    received.push(new URL(req.url ?? '/', 'http://127.0.0.1'));
+    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end('callback received');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    redirectUri: `http://127.0.0.1:${port}/callback`,
+    received,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function decodeJwtPayload(jwt: string): Record<string, unknown> {
+  const parts = jwt.split('.');
+  assert.equal(parts.length, 3, 'a JWS in compact form');
+  return JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
+}
+
+describeBrowser('e2e: sign-in journey', () => {
+  let server: TestServer;
+  let rp: Awaited<ReturnType<typeof startRelyingParty>>;
+  let browser: Browser;
+  let user: Awaited<ReturnType<TestServer['createUser']>>;
+  let client: Awaited<ReturnType<TestServer['createClient']>>;
+  const contexts: BrowserContext[] = [];
+
+  before(async () => {
+    browser = await launchBrowser();
+    server = await startGatehouse();
+    rp = await startRelyingParty();
+    user = await server.createUser();
+    client = await server.createClient({ redirect_uris: [rp.redirectUri], first_party: true });
+  });
+  after(async () => {
+    await browser?.close();
+    await rp?.close();
+    await server?.close();
+  });
+  afterEach(async () => {
+    for (const context of contexts.splice(0)) await context.close();
+  });
+
+  async function newPage(options: { javaScriptEnabled?: boolean } = {}) {
+    const context = await browser.newContext(options);
+    contexts.push(context);
+    return new SignInPage(await context.newPage());
+  }
+
+  /** What a relying party does before sending a person to Gatehouse. */
+  function authorizationRequest() {
+    const verifier = randomBytes(32).toString('base64url');
+    const state = randomBytes(16).toString('base64url');
+    const url = new URL('/auth', server.url);
+    url.search = new URLSearchParams({
+      response_type: 'code',
+      client_id: client.client_id,
+      redirect_uri: rp.redirectUri,
+      scope: 'openid profile',
+      state,
+      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+      code_challenge_method: 'S256',
+    }).toString();
+    return { url: url.href, verifier, state };
+  }
+
+  const atRedirectUri = (url: URL) => url.href.startsWith(`${rp.redirectUri}?`);
+
+  it('signs a person in and sends them to the relying party with a code that redeems for an ID token', async () => {
+    const request = authorizationRequest();
+    const signIn = await newPage();
+    const response = await signIn.open(request.url);
+
+    assert.equal(response.status(), 200);
+    assert.match(new URL(signIn.page.url()).pathname, /^\/interaction\/[^/]+$/);
+    assert.match(await signIn.page.title(), /^Sign in\b/);
+    assert.equal(await signIn.isShown(), true, 'heading "Sign in"');
+    assert.equal(await signIn.username.count(), 1, 'a field labelled Username');
+    assert.equal(await signIn.password.count(), 1, 'a field labelled Password');
+    assert.equal(await signIn.password.getAttribute('type'), 'password');
+    await signIn.page.screenshot({ path: SCREENSHOT, fullPage: true });
+
+    await signIn.signIn(user.username, user.password);
+    await signIn.page.waitForURL(atRedirectUri);
+
+    const landed = new URL(signIn.page.url());
+    assert.equal(landed.origin + landed.pathname, rp.redirectUri);
+    const code = landed.searchParams.get('code');
+    assert.ok(code, 'a code on the redirect URI');
+    assert.equal(landed.searchParams.get('state'), request.state);
+    assert.equal(landed.searchParams.get('iss'), server.url);
+    assert.equal(landed.searchParams.get('error'), null);
+    assert.equal((await signIn.page.textContent('body'))?.trim(), 'callback received');
+    assert.ok(rp.received.some((u) => u.searchParams.get('code') === code), 'the relying party got the request');
+
+    const basic = Buffer.from(
+      `${encodeURIComponent(client.client_id)}:${encodeURIComponent(client.client_secret ?? '')}`,
+    ).toString('base64');
+    const token = await fetch(`${server.url}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${basic}` },
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: rp.redirectUri,
+        code_verifier: request.verifier,
+      }),
+    });
+    const body = (await token.json()) as Record<string, unknown>;
+    assert.equal(token.status, 200, JSON.stringify(body));
+    assert.equal(typeof body.id_token, 'string');
+    const claims = decodeJwtPayload(body.id_token as string);
+    assert.equal(claims.iss, server.url);
+    assert.equal(claims.aud, client.client_id);
+    assert.equal(claims.sub, user.id);
+  });
+
+  it('shows the invalid-credentials message on a wrong password and keeps the username, not the password', async () => {
+    const signIn = await newPage();
+    await signIn.open(authorizationRequest().url);
+    await signIn.signIn(user.username, 'Wrong-Horse-0');
+
+    await signIn.message('session.invalid_credentials').waitFor({ state: 'visible' });
+    assert.deepEqual(await signIn.messageCodes(), ['session.invalid_credentials']);
+    assert.equal(await signIn.isShown(), true, 'still the sign-in page');
+    assert.equal(new URL(signIn.page.url()).origin, server.url);
+    assert.equal(await signIn.username.inputValue(), user.username);
+    assert.equal(await signIn.password.inputValue(), '');
+    assert.equal(rp.received.filter((u) => u.searchParams.has('error')).length, 0, 'no error sent to the relying party');
+  });
+
+  it('works with JavaScript disabled', async () => {
+    const request = authorizationRequest();
+    const signIn = await newPage({ javaScriptEnabled: false });
+    await signIn.open(request.url);
+    assert.equal(await signIn.isShown(), true);
+
+    await signIn.signIn(user.username, user.password);
+    await signIn.page.waitForURL(atRedirectUri);
+
+    const landed = new URL(signIn.page.url());
+    assert.ok(landed.searchParams.get('code'));
+    assert.equal(landed.searchParams.get('state'), request.state);
+    assert.equal(landed.searchParams.get('iss'), server.url);
+  });
+
+  it('serves the sign-in page with a strict CSP, nosniff and no-store', async () => {
+    const signIn = await newPage();
+    const response = await signIn.open(authorizationRequest().url);
+    assert.equal(await signIn.isShown(), true);
+    const headers = await response.allHeaders();
+
+    const csp = headers['content-security-policy'];
+    assert.ok(csp, 'a Content-Security-Policy header');
+    assert.ok(csp.includes("frame-ancestors 'none'"), csp);
+    const directives = new Map(
+      csp.split(';').map((d) => d.trim().split(/\s+/)).filter((d) => d[0]).map(([name, ...values]) => [name.toLowerCase(), values]),
+    );
+    const scriptSrc = directives.get('script-src') ?? directives.get('default-src');
+    assert.ok(scriptSrc, `script-src (or default-src) in ${csp}`);
+    assert.ok(!scriptSrc.includes("'unsafe-inline'"), csp);
+    assert.equal(headers['x-content-type-options'], 'nosniff');
+    assert.equal(headers['cache-control'], 'no-store');
+  });
+});
