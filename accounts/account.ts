@@ -9,6 +9,8 @@ export type Account = {
   name: string | null;
   phoneNumber: string | null;
   serviceAccount: boolean;
+  /** Set by an administrator, only ever on service accounts: signs in with password alone. */
+  mfaExempt: boolean;
   createdAt: Date;
 };
 

@@ -41,3 +41,52 @@ export const RETIRED_KEY_GRACE_SECONDS = REFRESH_TOKEN_TTL;
 // --- Request limits ---
 /** Forms and JSON bodies are small; anything larger is refused with 413. */
 export const MAX_BODY_BYTES = 64 * 1024;
+
+// --- Re-authentication before sensitive changes (reference: Manage Sensitive Account Information) ---
+/** Password entered more than 30 minutes ago → enter it again. */
+export const REAUTH_PASSWORD_WINDOW_SECONDS = 30 * 60;
+/** With MFA, password + MFA more than 8 hours ago → both again. */
+export const REAUTH_MFA_WINDOW_SECONDS = 8 * 60 * 60;
+
+// --- Multi-factor authentication ---
+/** TOTP as authenticator apps support it: SHA-1, 6 digits, 30 s (RFC 6238 defaults). */
+export const TOTP_PERIOD_SECONDS = 30;
+export const TOTP_DIGITS = 6;
+/** Accept the current step and one previous step (clock drift, slow typing), never a future step. */
+export const TOTP_PAST_STEPS_ACCEPTED = 1;
+/** 20-byte (160-bit) seeds: RFC 4226 §4 recommends 160 bits. */
+export const TOTP_SECRET_BYTES = 20;
+/** Ten single-use recovery codes, as most providers issue. */
+export const RECOVERY_CODE_COUNT = 10;
+/** 12 base32 characters = 60 bits each; stored as HMACs under a server key, so a database leak alone is not enough. */
+export const RECOVERY_CODE_LENGTH = 12;
+/** Wrong codes before the sign-in flow ends and the person starts again. */
+export const MAX_MFA_FAILURES = 5;
+/** Push approvals wait this long for the device before the sign-in fails cleanly. */
+export const PUSH_APPROVAL_TTL_SECONDS = 120;
+/** A device enrolment code is good for 10 minutes. */
+export const PUSH_ENROLMENT_TTL_SECONDS = 10 * 60;
+
+// --- Self-service: sign-up, email codes, password reset (issue 4) ---
+/** Reference: email verification codes are 6 digits, what people can retype from a phone. */
+export const EMAIL_CODE_DIGITS = 6;
+/** A code is good for 15 minutes: mail can be slow, and 10^6 codes × 5 tries stay out of reach. */
+export const EMAIL_CODE_TTL_SECONDS = 15 * 60;
+/** 5 tries per code: a guesser's odds stay at 5 in 10^6, a person who mistypes still gets in. */
+export const EMAIL_CODE_MAX_ATTEMPTS = 5;
+/** Reset links carry 256 random bits (≥ 128 required): unguessable, so a fast hash at rest is enough. */
+export const PASSWORD_RESET_TOKEN_BYTES = 32;
+/** Reset links expire after 60 minutes (OWASP Forgot Password: short-lived, single use). */
+export const PASSWORD_RESET_TTL_SECONDS = 60 * 60;
+/** At most 3 reset links per account per 15 minutes: stops anyone flooding a person's inbox. */
+export const PASSWORD_RESET_MAX_LINKS = 3;
+export const PASSWORD_RESET_WINDOW_SECONDS = 15 * 60;
+/** zxcvbn score below 2 (< 10^6 guesses) is a common or trivially guessable password (NIST 800-63B §3.1.1.2 blocklist). */
+export const PASSWORD_MIN_STRENGTH_SCORE = 2;
+/** ALTCHA proof of work: PBKDF2/SHA-256, 1000 iterations per try, 2,000–10,000 tries (~1 s in a browser, costly at scale). */
+export const CAPTCHA_ALGORITHM = 'PBKDF2/SHA-256';
+export const CAPTCHA_COST = 1_000;
+export const CAPTCHA_COUNTER_MIN = 2_000;
+export const CAPTCHA_COUNTER_MAX = 10_000;
+/** A captcha challenge must be solved and submitted within 10 minutes, once. */
+export const CAPTCHA_TTL_SECONDS = 10 * 60;

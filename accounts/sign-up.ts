@@ -5,6 +5,8 @@ import type { AuditLog } from './audit.ts';
 import { ValidationError } from './errors.ts';
 import { companyViolations, emailViolations, passwordViolations, usernameViolations } from './account-rules.ts';
 import type { PasswordHasher } from './password-hasher.ts';
+import { commonPasswordViolations, personalWords } from './password-strength.ts';
+import { phoneViolations, toE164 } from './phone-number.ts';
 
 export type SignUpInput = {
   username: string;
@@ -12,6 +14,7 @@ export type SignUpInput = {
   password: string;
   company: string;
   name?: string | null;
+  /** A string (the sign-up page) is validated and stored in E.164; null/undefined (CLI) skips it. */
   phoneNumber?: string | null;
 };
 
@@ -22,11 +25,20 @@ export function createSignUp(deps: { accounts: AccountStore; hasher: PasswordHas
       ...usernameViolations(input.username),
       ...passwordViolations(input.password),
       ...companyViolations(input.company),
+      ...(typeof input.phoneNumber === 'string' ? phoneViolations(input.phoneNumber) : []),
     ];
+    if (!violations.some((v) => v.field === 'password')) {
+      violations.push(...commonPasswordViolations(input.password, personalWords(input)));
+    }
+    // Reference: the page says plainly that a username is taken (usernames are public by design).
+    if (!violations.some((v) => v.field === 'username') && (await deps.accounts.usernameExists(input.username))) {
+      violations.push({ field: 'username', code: 'username.taken', message: 'This username is taken.' });
+    }
     if (violations.length > 0) throw new ValidationError(violations);
+    const phoneNumber = typeof input.phoneNumber === 'string' ? toE164(input.phoneNumber) : input.phoneNumber;
     const passwordHash = await deps.hasher.hash(input.password);
     const created = await deps.accounts.createAccountWithOrganization({
-      account: { username: input.username, email: input.email, name: input.name, phoneNumber: input.phoneNumber },
+      account: { username: input.username, email: input.email, name: input.name, phoneNumber },
       passwordHash,
       organizationName: input.company,
     });

@@ -13,6 +13,7 @@ type AccountRow = {
   name: string | null;
   phone_number: string | null;
   service_account: boolean;
+  mfa_exempt?: boolean;
   created_at: Date | string;
 };
 
@@ -24,6 +25,7 @@ const toAccount = (r: AccountRow): Account => ({
   name: r.name,
   phoneNumber: r.phone_number,
   serviceAccount: r.service_account,
+  mfaExempt: r.service_account && r.mfa_exempt === true,
   createdAt: new Date(r.created_at),
 });
 

@@ -60,7 +60,8 @@ export async function migrate(knex: Knex): Promise<string[]> {
 }
 
 const migrationSource: Knex.MigrationSource<(typeof migrations)[number]> = {
-  getMigrations: async () => migrations,
+  // Applied in timestamp order, whatever order index.ts lists them in.
+  getMigrations: async () => [...migrations].sort((a, b) => a.name.localeCompare(b.name)),
   getMigrationName: (m) => m.name,
   getMigration: async (m) => m,
 };

@@ -2,7 +2,14 @@
 // and parsed again with zod on every load (stored JSON is never trusted as-is).
 import { z } from 'zod';
 
-export const FLOW_STEPS = ['credentials', 'complete'] as const;
+export const FLOW_STEPS = [
+  'credentials', // first factor (password; upstream IdP later)
+  'mfa_challenge', // prove a registered method
+  'mfa_enrol', // no method yet: register one before getting in
+  'recovery_codes', // shown once after the first method is registered
+  'verify_email', // post-login prompt for unverified local accounts
+  'complete',
+] as const;
 export type FlowStep = (typeof FLOW_STEPS)[number];
 
 const messageSchema = z.object({
@@ -19,12 +26,20 @@ export const flowSchema = z.object({
   accountId: z.string().optional(),
   /** Factors verified so far, as RFC 8176 amr values. */
   amr: z.array(z.string()),
+  /** When the password and MFA were proven in this flow (epoch seconds), for re-authentication windows. */
+  passwordAt: z.number().optional(),
+  mfaAt: z.number().optional(),
+  /** The person was already signed in and is proving themselves again (prompt=login). */
+  reauth: z.boolean().default(false),
+  /** The MFA method kind being challenged, or being enrolled. */
+  mfaKind: z.string().optional(),
+  enrolKind: z.string().optional(),
   /** Failed submissions in this flow. */
   failures: z.number().int().nonnegative(),
   messages: z.array(messageSchema),
-  /** Echo of non-secret input to keep in the form on re-render (never passwords). */
+  /** Echo of non-secret input to keep in the form on re-render (never passwords or codes). */
   form: z.record(z.string(), z.string()),
-  /** Per-method scratch space (challenges, upstream state); a method deletes its entry after use. */
+  /** Per-method scratch space (challenges, pending secrets); a method deletes its entry after use. */
   private: z.record(z.string(), z.unknown()),
 });
 
@@ -32,7 +47,7 @@ export type Flow = z.infer<typeof flowSchema>;
 export type FlowMessage = z.infer<typeof messageSchema>;
 
 export function newFlow(id: string): Flow {
-  return { id, step: 'credentials', amr: [], failures: 0, messages: [], form: {}, private: {} };
+  return { id, step: 'credentials', amr: [], reauth: false, failures: 0, messages: [], form: {}, private: {} };
 }
 
 /** Reads the flow of an interaction; a missing or corrupt one starts fresh rather than failing. */

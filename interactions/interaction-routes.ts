@@ -1,17 +1,24 @@
-// The sign-in and consent pages oidc-provider sends people to. Each handler loads the
-// interaction and its flow, runs one step, and either re-renders with a message or finishes.
+// The pages oidc-provider sends people to during a login. Each handler loads the interaction and
+// its flow, runs one step, and either re-renders the step with a message or moves the flow on.
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
+import type { AccountStore, AccountWithOrganization } from '../accounts/account.ts';
 import type { AuditLog } from '../accounts/audit.ts';
+import { MFA_KIND_AMR, type MfaStore } from '../accounts/mfa.ts';
+import { MAX_MFA_FAILURES } from '../accounts/security-constants.ts';
+import { generateRecoveryCodes } from '../accounts/recovery-codes.ts';
+import type { FactorMarksStore } from '../accounts/reauthentication.ts';
+import { DomainError } from '../accounts/errors.ts';
 import { render, type ViewMessage } from '../views/render.ts';
 import { acrFor } from './assurance.ts';
-import { loadFlow, type Flow } from './flow.ts';
+import { loadFlow, type Flow, type FlowMessage } from './flow.ts';
+import { stepAfterPassword } from './login-steps.ts';
 import type { MethodRegistry } from './methods/registry.ts';
-import type { RequestInfo } from './methods/method.ts';
+import type { MfaContext, RequestInfo } from './methods/method.ts';
 
 /** After this many failed submissions the flow ends and the person starts again. */
-export const MAX_FLOW_FAILURES = 5;
+export const MAX_FLOW_FAILURES = MAX_MFA_FAILURES;
 
 export type SignInLink = { id: string; text: string; href: string };
 
@@ -29,36 +36,35 @@ type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
 export function createInteractionRoutes(deps: {
   provider: Provider;
   methods: MethodRegistry;
+  accounts: AccountStore;
+  mfa: MfaStore;
+  marks: FactorMarksStore;
+  recoveryDigest: (code: string) => string;
   audit: AuditLog;
   signInLinks?: SignInLink[];
+  clock?: () => number;
 }) {
-  const { provider, methods, audit } = deps;
+  const { provider, methods, audit, accounts, mfa } = deps;
   const router = new Router({ prefix: '/interaction' });
-
+  const nowSeconds = () => Math.floor((deps.clock ?? Date.now)() / 1000);
   const requestInfo = (ctx: Context): RequestInfo => ({ ip: ctx.ip, userAgent: ctx.get('user-agent') || undefined });
 
-  async function clientName(interaction: Interaction) {
-    const client = await provider.Client.find(String(interaction.params.client_id));
-    return (client?.clientName as string | undefined) ?? client?.clientId;
-  }
+  // ---------- loading and saving ----------
 
-  async function renderSignIn(ctx: Context, interaction: Interaction, flow: Flow, status = 200) {
-    ctx.status = status;
-    ctx.type = 'html';
-    ctx.body = render('sign-in', {
-      title: 'Sign in',
-      clientName: await clientName(interaction),
-      action: `/interaction/${interaction.uid}/credentials`,
-      abortAction: `/interaction/${interaction.uid}/abort`,
-      username: flow.form.username ?? '',
-      messages: flow.messages satisfies ViewMessage[],
-      links: deps.signInLinks ?? [],
-    });
+  async function load(ctx: Context, expectedPrompt: 'login' | 'consent' | 'any' = 'login') {
+    const interaction = await provider.interactionDetails(ctx.req, ctx.res);
+    if (interaction.uid !== ctx.params.uid) throw new DomainError('session.interaction_mismatch', 'This page belongs to another sign-in. Start again.');
+    if (expectedPrompt !== 'any' && interaction.prompt.name !== expectedPrompt) {
+      throw new DomainError('session.step_unexpected', 'This step is not expected now. Go back to the application and start again.');
+    }
+    const flow = loadFlow(interaction.uid, interaction.result);
+    if (flow.step === 'credentials' && interaction.session?.accountId && interaction.prompt.name === 'login') flow.reauth = true;
+    return { interaction, flow };
   }
 
   async function saveFlow(interaction: Interaction, flow: Flow) {
     interaction.result = { ...(interaction.result ?? {}), flow };
-    await interaction.save(Math.max(1, interaction.exp - Math.floor(Date.now() / 1000)));
+    await interaction.save(Math.max(1, interaction.exp - nowSeconds()));
   }
 
   async function finish(ctx: Context, result: Record<string, unknown>) {
@@ -67,11 +73,174 @@ export function createInteractionRoutes(deps: {
     ctx.redirect(redirectTo);
   }
 
+  /** After a POST that moved the flow on: Post/Redirect/Get to the step's page. */
+  function showStep(ctx: Context, interaction: Interaction) {
+    ctx.status = 303;
+    ctx.redirect(`/interaction/${interaction.uid}`);
+  }
+
+  async function loadAccount(flow: Flow): Promise<AccountWithOrganization> {
+    const account = flow.accountId ? await accounts.findById(flow.accountId) : undefined;
+    if (!account) throw new DomainError('session.account_gone', 'This account is no longer available. Start again.');
+    return account;
+  }
+
+  async function mfaContext(ctx: Context, flow: Flow): Promise<MfaContext> {
+    const account = await loadAccount(flow);
+    return { flow, account, methods: await mfa.listMethods(account.id), request: requestInfo(ctx) };
+  }
+
+  // ---------- rendering ----------
+
+  async function clientName(interaction: Interaction) {
+    const client = await provider.Client.find(String(interaction.params.client_id));
+    return (client?.clientName as string | undefined) ?? client?.clientId;
+  }
+
+  const actions = (uid: string) => ({
+    abortAction: `/interaction/${uid}/abort`,
+    switchAction: `/interaction/${uid}/mfa/switch`,
+    chooseAction: `/interaction/${uid}/enrol/choose`,
+  });
+
+  async function renderStep(ctx: Context, interaction: Interaction, flow: Flow, status = 200) {
+    ctx.status = status;
+    ctx.type = 'html';
+    const common = { messages: flow.messages satisfies ViewMessage[], ...actions(interaction.uid) };
+    switch (flow.step) {
+      case 'credentials': {
+        const messages = flow.reauth && flow.messages.length === 0
+          ? [{ code: 'session.reauthenticate', text: 'For your security, sign in again to continue.', level: 'info' }]
+          : flow.messages;
+        ctx.body = render('sign-in', {
+          ...common,
+          messages,
+          title: 'Sign in',
+          clientName: await clientName(interaction),
+          action: `/interaction/${interaction.uid}/credentials`,
+          username: flow.form.username ?? '',
+          links: deps.signInLinks ?? [],
+        });
+        return;
+      }
+      case 'mfa_challenge': {
+        const c = await mfaContext(ctx, flow);
+        const strategy = methods.mfa(flow.mfaKind) ?? methods.secondFactors[0];
+        const view = await strategy.prepareChallenge(c);
+        await saveFlow(interaction, flow); // a challenge may have been stored in flow.private
+        const others = [];
+        for (const s of methods.secondFactors) if (s.kind !== strategy.kind && (await s.available(c))) others.push({ kind: s.kind, label: s.label });
+        ctx.body = render('mfa-challenge', {
+          ...common,
+          ...view,
+          title: 'Verify it’s you',
+          kind: strategy.kind,
+          methodLabel: strategy.label,
+          username: c.account.username,
+          others,
+          action: `/interaction/${interaction.uid}/mfa`,
+        });
+        return;
+      }
+      case 'mfa_enrol': {
+        const strategy = methods.enrollable().find((s) => s.kind === flow.enrolKind);
+        if (!strategy?.enrolment) {
+          ctx.body = render('mfa-enrol-choose', {
+            ...common,
+            title: 'Set up multi-factor authentication',
+            kinds: methods.enrollable().map((s) => ({ kind: s.kind, label: s.label })),
+          });
+          return;
+        }
+        const view = await strategy.enrolment.prepare(await mfaContext(ctx, flow));
+        await saveFlow(interaction, flow);
+        ctx.body = render('mfa-enrol', {
+          ...common,
+          ...view,
+          title: `Set up: ${strategy.label}`,
+          kind: strategy.kind,
+          name: flow.form.name,
+          action: `/interaction/${interaction.uid}/enrol`,
+        });
+        return;
+      }
+      case 'recovery_codes': {
+        const codes = (flow.private.recoveryCodes as string[] | undefined) ?? [];
+        delete flow.private.recoveryCodes; // shown once
+        await saveFlow(interaction, flow);
+        ctx.body = render('recovery-codes', {
+          ...common,
+          title: 'Save your recovery codes',
+          codes,
+          action: `/interaction/${interaction.uid}/continue`,
+        });
+        return;
+      }
+      default:
+        ctx.status = 303;
+        ctx.redirect(`/interaction/${interaction.uid}`);
+    }
+  }
+
+  // ---------- outcomes ----------
+
+  /** A failed factor: count it, audit it, end the flow after too many, else re-render the step. */
+  async function failStep(ctx: Context, interaction: Interaction, flow: Flow, method: string, message: FlowMessage) {
+    flow.failures += 1;
+    await audit.record({
+      action: flow.step === 'credentials' ? 'session.sign_in' : 'session.mfa',
+      outcome: 'failure',
+      actor: flow.accountId ?? null,
+      target: flow.accountId ?? null,
+      details: { method, reason: message.code, ...(flow.step === 'credentials' ? { username: flow.form.username } : {}) },
+      ...requestInfo(ctx),
+    });
+    if (flow.failures >= MAX_FLOW_FAILURES) {
+      return finish(ctx, { error: 'access_denied', error_description: 'too many failed sign-in attempts; start again' });
+    }
+    flow.messages = [message];
+    await saveFlow(interaction, flow);
+    return renderStep(ctx, interaction, flow, 200);
+  }
+
+  /** Every factor is done: finish `login` (known pitfall: only now, never after the password alone). */
+  async function complete(ctx: Context, interaction: Interaction, flow: Flow) {
+    const account = await loadAccount(flow);
+    await audit.record({
+      actor: account.id,
+      action: 'session.sign_in',
+      outcome: 'success',
+      target: account.id,
+      organizationId: account.organization?.id ?? null,
+      details: { amr: flow.amr, client_id: interaction.params.client_id, reauthentication: flow.reauth },
+      ...requestInfo(ctx),
+    });
+    return finish(ctx, {
+      login: {
+        accountId: account.id,
+        amr: flow.amr,
+        acr: acrFor(flow.amr),
+        remember: true,
+        // Read back at resume (server/app.ts) and kept per session for re-authentication windows.
+        factors: { passwordAt: flow.passwordAt ?? null, mfaAt: flow.mfaAt ?? null },
+      },
+    });
+  }
+
+  async function proceed(ctx: Context, interaction: Interaction, flow: Flow) {
+    if (flow.step === 'complete') return complete(ctx, interaction, flow);
+    await saveFlow(interaction, flow);
+    return showStep(ctx, interaction);
+  }
+
+  // ---------- routes ----------
+
   router.get('/:uid', async (ctx) => {
-    const interaction = await provider.interactionDetails(ctx.req, ctx.res);
-    if (interaction.uid !== ctx.params.uid) return ctx.throw(400, 'interaction mismatch');
-    const flow = loadFlow(interaction.uid, interaction.result);
-    if (interaction.prompt.name === 'login') return renderSignIn(ctx, interaction, flow);
+    const { interaction, flow } = await load(ctx, 'any');
+    if (interaction.prompt.name === 'login') {
+      if (flow.step === 'complete') return complete(ctx, interaction, flow);
+      return renderStep(ctx, interaction, flow);
+    }
     // consent: only third-party clients reach it (first-party grants are created by the provider config).
     const scopes = String(interaction.params.scope ?? '').split(' ').filter(Boolean);
     ctx.type = 'html';
@@ -84,70 +253,132 @@ export function createInteractionRoutes(deps: {
     });
   });
 
-  // Runs the flow's current step through the methods registered for it, in order.
+  // First factor: the methods registered for the credentials step, in order.
   router.post('/:uid/credentials', async (ctx) => {
-    const interaction = await provider.interactionDetails(ctx.req, ctx.res);
-    if (interaction.uid !== ctx.params.uid || interaction.prompt.name !== 'login') {
-      return ctx.throw(400, 'This sign-in step is not expected now.');
-    }
-    const flow = loadFlow(interaction.uid, interaction.result);
+    const { interaction, flow } = await load(ctx);
+    if (flow.step !== 'credentials') return showStep(ctx, interaction);
     const input = formInput(ctx.request.body);
     flow.messages = [];
     flow.form = { username: (input.username ?? '').slice(0, 100) };
-
-    for (const method of methods.forStep(flow.step)) {
+    for (const method of methods.forStep('credentials')) {
       const outcome = await method.submit(flow, input, requestInfo(ctx));
       if (outcome.kind === 'not-mine') continue;
-      if (outcome.kind === 'failed') {
-        flow.failures += 1;
-        await audit.record({
-          action: 'session.sign_in',
-          outcome: 'failure',
-          target: flow.accountId ?? null,
-          details: { method: method.id, reason: outcome.message.code, username: flow.form.username },
-          ...requestInfo(ctx),
-        });
-        if (flow.failures >= MAX_FLOW_FAILURES) {
-          return finish(ctx, {
-            error: 'access_denied',
-            error_description: 'too many failed sign-in attempts; start again',
-          });
-        }
-        flow.messages = [outcome.message];
-        await saveFlow(interaction, flow);
-        return renderSignIn(ctx, interaction, flow, 200);
-      }
+      if (outcome.kind === 'failed') return failStep(ctx, interaction, flow, method.id, outcome.message);
+      if (flow.reauth && interaction.session?.accountId !== outcome.accountId) flow.reauth = false; // a different person: a fresh login
       flow.accountId = outcome.accountId;
       flow.amr = [...new Set([...flow.amr, ...outcome.amr])];
-      flow.step = 'complete';
-      break;
+      flow.passwordAt = nowSeconds();
+      const c = await mfaContext(ctx, flow);
+      const previous = flow.reauth && interaction.session?.uid ? await deps.marks.get(interaction.session.uid) : undefined;
+      stepAfterPassword(flow, c.account, c.methods, previous, nowSeconds());
+      return proceed(ctx, interaction, flow);
     }
+    flow.messages = [{ code: 'session.method_unavailable', text: 'This sign-in method is not available.', level: 'error' }];
+    return renderStep(ctx, interaction, flow, 400);
+  });
 
-    if (flow.step !== 'complete' || !flow.accountId) {
-      flow.messages = [{ code: 'session.method_unavailable', text: 'This sign-in method is not available.', level: 'error' }];
-      return renderSignIn(ctx, interaction, flow, 400);
+  // Second factor: verify the method being challenged.
+  router.post('/:uid/mfa', async (ctx) => {
+    const { interaction, flow } = await load(ctx);
+    if (flow.step !== 'mfa_challenge') return showStep(ctx, interaction);
+    const strategy = methods.mfa(flow.mfaKind);
+    const c = await mfaContext(ctx, flow);
+    if (!strategy || !(await strategy.available(c))) return showStep(ctx, interaction);
+    flow.messages = [];
+    const outcome = await strategy.verify(c, formInput(ctx.request.body));
+    if (outcome.kind === 'failed') return failStep(ctx, interaction, flow, strategy.kind, outcome.message);
+    if (outcome.kind === 'pending') {
+      flow.messages = outcome.message ? [outcome.message] : [];
+      await saveFlow(interaction, flow);
+      return renderStep(ctx, interaction, flow);
     }
+    flow.amr = [...new Set([...flow.amr, ...outcome.amr])];
+    flow.mfaAt = nowSeconds();
+    flow.step = 'complete';
+    await audit.record({ actor: c.account.id, action: 'session.mfa', outcome: 'success', target: c.account.id, details: { method: strategy.kind }, ...requestInfo(ctx) });
+    return proceed(ctx, interaction, flow);
+  });
+
+  // "Try another method".
+  router.post('/:uid/mfa/switch', async (ctx) => {
+    const { interaction, flow } = await load(ctx);
+    if (flow.step === 'mfa_challenge') {
+      const strategy = methods.mfa(formInput(ctx.request.body).kind);
+      if (strategy && (await strategy.available(await mfaContext(ctx, flow)))) {
+        flow.mfaKind = strategy.kind;
+        flow.messages = [];
+        await saveFlow(interaction, flow);
+      }
+    }
+    return showStep(ctx, interaction);
+  });
+
+  // Enrolment: choose a kind (empty → back to the chooser), then complete its steps.
+  router.post('/:uid/enrol/choose', async (ctx) => {
+    const { interaction, flow } = await load(ctx);
+    if (flow.step === 'mfa_enrol') {
+      const kind = formInput(ctx.request.body).kind;
+      flow.enrolKind = methods.enrollable().some((s) => s.kind === kind) ? kind : undefined;
+      flow.messages = [];
+      await saveFlow(interaction, flow);
+    }
+    return showStep(ctx, interaction);
+  });
+
+  router.post('/:uid/enrol', async (ctx) => {
+    const { interaction, flow } = await load(ctx);
+    const strategy = methods.enrollable().find((s) => s.kind === flow.enrolKind);
+    if (flow.step !== 'mfa_enrol' || !strategy?.enrolment) return showStep(ctx, interaction);
+    const input = formInput(ctx.request.body);
+    flow.messages = [];
+    flow.form = { ...flow.form, name: (input.name ?? '').slice(0, 60) };
+    const c = await mfaContext(ctx, flow);
+    let outcome;
+    try {
+      outcome = await strategy.enrolment.complete(c, input);
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      outcome = { kind: 'failed' as const, message: { code: err.code, text: err.message, level: 'error' as const } };
+    }
+    if (outcome.kind === 'failed') return failStep(ctx, interaction, flow, strategy.kind, outcome.message);
     await audit.record({
-      actor: flow.accountId,
-      action: 'session.sign_in',
+      actor: c.account.id,
+      action: 'mfa.method_added',
       outcome: 'success',
-      target: flow.accountId,
-      details: { amr: flow.amr, client_id: interaction.params.client_id },
+      target: c.account.id,
+      organizationId: c.account.organization?.id ?? null,
+      details: { kind: strategy.kind, method_id: outcome.method.id },
       ...requestInfo(ctx),
     });
-    return finish(ctx, { login: { accountId: flow.accountId, amr: flow.amr, acr: acrFor(flow.amr), remember: true } });
+    // Registering a method proves possession of it, as a challenge would.
+    flow.amr = [...new Set([...flow.amr, 'mfa', ...MFA_KIND_AMR[outcome.method.kind]])];
+    flow.mfaAt = nowSeconds();
+    if (c.methods.length === 0) {
+      // First method: issue recovery codes now and show them once.
+      const codes = generateRecoveryCodes();
+      await mfa.replaceRecoveryCodes(c.account.id, codes.map(deps.recoveryDigest));
+      flow.private.recoveryCodes = codes;
+      flow.step = 'recovery_codes';
+    } else {
+      flow.step = 'complete';
+    }
+    return proceed(ctx, interaction, flow);
+  });
+
+  // "Done" on the recovery codes page (and later: "continue for now" on post-login prompts).
+  router.post('/:uid/continue', async (ctx) => {
+    const { interaction, flow } = await load(ctx);
+    if (flow.step === 'recovery_codes') flow.step = 'complete';
+    return proceed(ctx, interaction, flow);
   });
 
   router.post('/:uid/consent', async (ctx) => {
-    const interaction = await provider.interactionDetails(ctx.req, ctx.res);
-    if (interaction.uid !== ctx.params.uid || interaction.prompt.name !== 'consent') {
-      return ctx.throw(400, 'Consent is not expected now.');
-    }
+    const { interaction } = await load(ctx, 'consent');
     const { accountId } = interaction.session ?? {};
     const grant = interaction.grantId
       ? await provider.Grant.find(interaction.grantId)
       : new provider.Grant({ accountId, clientId: String(interaction.params.client_id) });
-    if (!grant) return ctx.throw(400, 'The grant for this request no longer exists.');
+    if (!grant) throw new DomainError('session.grant_gone', 'The grant for this request no longer exists. Start again.');
     const details = interaction.prompt.details as {
       missingOIDCScope?: string[];
       missingOIDCClaims?: string[];
@@ -171,8 +402,7 @@ export function createInteractionRoutes(deps: {
   });
 
   router.post('/:uid/abort', async (ctx) => {
-    const interaction = await provider.interactionDetails(ctx.req, ctx.res);
-    if (interaction.uid !== ctx.params.uid) return ctx.throw(400, 'interaction mismatch');
+    await load(ctx, 'any');
     return finish(ctx, { error: 'access_denied', error_description: 'the user cancelled the request' });
   });
 

@@ -1,7 +1,7 @@
 // Composition root: opens the stores, builds the provider and mounts every surface on one Koa app.
 import path from 'node:path';
 import fs from 'node:fs/promises';
-import { randomUUID } from 'node:crypto';
+import { hkdfSync, randomUUID } from 'node:crypto';
 import Koa from 'koa';
 import Router from '@koa/router';
 import compose from 'koa-compose';
@@ -15,6 +15,12 @@ import { migrate, openDatabase, type Database } from '../adapters/database.ts';
 import { createRedisAdapterFactory } from '../adapters/oidc-redis-adapter.ts';
 import { createSqlAdapterFactory, purgeExpired } from '../adapters/oidc-sql-adapter.ts';
 import { createSecretBox } from '../adapters/secret-box.ts';
+import { createKnexMfaStore } from '../adapters/mfa-store.ts';
+import { createFactorMarksStore } from '../adapters/factor-marks-store.ts';
+import { recoveryCodeDigester } from '../accounts/recovery-codes.ts';
+import { SESSION_ABSOLUTE_TTL } from '../accounts/security-constants.ts';
+import { accountClientMetadata, createAccountSession } from '../interactions/account-session.ts';
+import { usesMfa } from '../interactions/login-steps.ts';
 import { createMailer } from '../adapters/mailer.ts';
 import { createSigningKeyStore } from '../adapters/signing-key-store.ts';
 import { createInteractionRoutes } from '../interactions/interaction-routes.ts';
@@ -105,8 +111,32 @@ export async function createGatehouse(
     }
   });
 
-  const methods = createMethodRegistry({ accounts, hasher });
-  const interactions = createInteractionRoutes({ provider, methods, audit });
+  const box = createSecretBox(secrets.kek);
+  const mfa = createKnexMfaStore(db.knex);
+  // Recovery-code digests use a key derived from the KEK, so the database alone can't be brute-forced.
+  const recoveryDigest = recoveryCodeDigester(Buffer.from(hkdfSync('sha256', secrets.kek, '', 'gatehouse recovery codes', 32)));
+  const marks = createFactorMarksStore(stateAdapter as never, SESSION_ABSOLUTE_TTL);
+  const methods = createMethodRegistry({ accounts, hasher, mfa, box, recoveryDigest, issuerName: new URL(config.issuer).host });
+  const interactions = createInteractionRoutes({ provider, methods, accounts, mfa, marks, recoveryDigest, audit });
+  const accountSession = createAccountSession({
+    provider,
+    issuer: config.issuer,
+    marks,
+    usesMfa: async (accountId) => {
+      const account = await accounts.findById(accountId);
+      return account ? usesMfa(account) : true;
+    },
+  });
+  await clients.create(accountClientMetadata(config.issuer));
+
+  // At resume the provider session exists: remember when each factor was proven in it.
+  provider.use(async (ctx, next) => {
+    await next();
+    const login = ctx.oidc?.route === 'resume' ? (ctx.oidc.result?.login as { accountId?: string; factors?: { passwordAt: number | null; mfaAt: number | null } } | undefined) : undefined;
+    if (login?.accountId && login.factors && ctx.oidc.session?.uid && ctx.oidc.session.accountId === login.accountId) {
+      await marks.put(ctx.oidc.session.uid, { accountId: login.accountId, ...login.factors });
+    }
+  });
 
   const ops = new Router();
   ops.get('/healthz', (ctx) => {
@@ -168,5 +198,5 @@ export async function createGatehouse(
     await db.close();
   }
 
-  return { app, provider, db, redis, accounts, clients, audit, hasher, keyStore, mailer, logger, close };
+  return { app, provider, db, redis, accounts, clients, audit, hasher, keyStore, mailer, mfa, box, marks, accountSession, recoveryDigest, logger, close };
 }

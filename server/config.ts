@@ -15,13 +15,24 @@ const url = (protocols: string[]) =>
     }
   }, { message: `must be a URL (${protocols.join(' or ')})` });
 
+const port = z
+  .string()
+  .regex(/^\d{1,5}$/, { message: 'must be a port number (0-65535)' })
+  .transform(Number)
+  .refine((n) => n <= 65535, { message: 'must be a port number (0-65535)' });
+
+/** OIDC Discovery §4.3 / RFC 8414 §2: the issuer has no query or fragment (oidc-provider refuses one at start). */
+const issuerUrl = url(['http:', 'https:']).refine((v) => !v.includes('?') && !v.includes('#'), {
+  message: 'must not have a query or fragment',
+});
+
 const base64Key = z.string().refine((v) => Buffer.from(v, 'base64').length === 32, {
   message: 'must be 32 bytes, base64-encoded (openssl rand -base64 32)',
 });
 
 const envSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  ISSUER: url(['http:', 'https:']).optional(),
+  PORT: port.default(3000),
+  ISSUER: issuerUrl.optional(),
   DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
   REDIS_URL: url(['redis:', 'rediss:']).optional(),
   DATA_DIR: z.string().min(1).default('./data'),

@@ -8,6 +8,14 @@ import * as createAuditEvents from './20261123150500_create_audit_events.ts';
 import * as createOidcClients from './20261123150600_create_oidc_clients.ts';
 import * as createOidcPayloads from './20261123150700_create_oidc_payloads.ts';
 import * as createSigningKeys from './20261123150800_create_signing_keys.ts';
+import * as addMfaColumnsToCredentials from './20261123180000_add_mfa_columns_to_credentials.ts';
+import * as addMfaExemptToAccounts from './20261123180100_add_mfa_exempt_to_accounts.ts';
+import * as addRootIdToOrganizations from './20261123170000_add_root_id_to_organizations.ts';
+import * as addOneOwnerPerOrganization from './20261123170100_add_one_owner_per_organization.ts';
+import * as createInvitations from './20261123170200_create_invitations.ts';
+import * as addHashChainToAuditEvents from './20261123170300_add_hash_chain_to_audit_events.ts';
+import * as createAuditChainHeads from './20261123170400_create_audit_chain_heads.ts';
+import * as indexOidcClientsByOrganization from './20261123170500_index_oidc_clients_by_organization.ts';
 
 export const migrations = [
   createOrganizations,
@@ -19,4 +27,12 @@ export const migrations = [
   createOidcClients,
   createOidcPayloads,
   createSigningKeys,
+  addMfaColumnsToCredentials,
+  addMfaExemptToAccounts,
+  addRootIdToOrganizations,
+  addOneOwnerPerOrganization,
+  createInvitations,
+  addHashChainToAuditEvents,
+  createAuditChainHeads,
+  indexOidcClientsByOrganization,
 ];

@@ -1,5 +1,7 @@
-// The strategy contract every sign-in method implements (password now; MFA, upstream IdP,
-// recovery codes later). A method that does not own a submission returns 'not-mine'.
+// Strategy contracts for sign-in methods. First factors (password now, upstream IdP later)
+// implement SignInMethod; second factors implement MfaStrategy. Both live in one ordered registry.
+import type { AccountWithOrganization } from '../../accounts/account.ts';
+import type { MfaKind, MfaMethod } from '../../accounts/mfa.ts';
 import type { Flow, FlowMessage, FlowStep } from '../flow.ts';
 
 export type RequestInfo = { ip?: string; userAgent?: string };
@@ -16,4 +18,37 @@ export type SignInMethod = {
   /** The flow step whose form this method serves. */
   step: FlowStep;
   submit(flow: Flow, input: Record<string, string>, request: RequestInfo): Promise<MethodOutcome>;
+};
+
+export type MfaContext = {
+  flow: Flow;
+  account: AccountWithOrganization;
+  /** The account's registered methods, oldest (default) first. */
+  methods: MfaMethod[];
+  request: RequestInfo;
+};
+
+export type MfaOutcome =
+  | { kind: 'verified'; amr: string[] }
+  | { kind: 'failed'; message: FlowMessage }
+  /** Not decided yet (a push waiting for the device): re-render the waiting page, no failure counted. */
+  | { kind: 'pending'; message?: FlowMessage };
+
+export type EnrolmentOutcome = { kind: 'enrolled'; method: MfaMethod } | { kind: 'failed'; message: FlowMessage };
+
+export type MfaStrategy = {
+  kind: MfaKind | 'recovery_code';
+  /** Shown in "Try another method" and the enrolment chooser. */
+  label: string;
+  /** Whether this account can be challenged with this method now. */
+  available(ctx: MfaContext): Promise<boolean>;
+  /** The view model for views/templates/mfa/<kind>-challenge.njk; may store a challenge in flow.private. */
+  prepareChallenge(ctx: MfaContext): Promise<Record<string, unknown>>;
+  verify(ctx: MfaContext, input: Record<string, string>): Promise<MfaOutcome>;
+  /** Registration, for kinds a person can add (not recovery codes). */
+  enrolment?: {
+    /** The view model for views/templates/mfa/<kind>-enrol.njk. */
+    prepare(ctx: MfaContext): Promise<Record<string, unknown>>;
+    complete(ctx: MfaContext, input: Record<string, string>): Promise<EnrolmentOutcome>;
+  };
 };

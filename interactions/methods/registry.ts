@@ -1,20 +1,40 @@
 // The ordered registry of sign-in methods. Adding a method: one file, one line here,
-// one view partial, one test folder.
+// one view partial (views/templates/mfa/<kind>-*.njk), one test folder.
 import type { AccountStore } from '../../accounts/account.ts';
+import type { MfaStore } from '../../accounts/mfa.ts';
 import type { PasswordHasher } from '../../accounts/password-hasher.ts';
+import type { SecretBox } from '../../adapters/secret-box.ts';
 import type { FlowStep } from '../flow.ts';
-import type { SignInMethod } from './method.ts';
+import type { MfaStrategy, SignInMethod } from './method.ts';
 import { createPasswordMethod } from './password-method.ts';
+import { createRecoveryCodeMethod } from './recovery-code-method.ts';
+import { createTotpMethod } from './totp-method.ts';
 
-export type MethodDependencies = { accounts: AccountStore; hasher: PasswordHasher };
+export type MethodDependencies = {
+  accounts: AccountStore;
+  hasher: PasswordHasher;
+  mfa: MfaStore;
+  box: SecretBox;
+  recoveryDigest: (code: string) => string;
+  issuerName: string;
+  clock?: () => number;
+};
 
 export function createMethodRegistry(deps: MethodDependencies) {
-  const methods: SignInMethod[] = [
+  const firstFactors: SignInMethod[] = [
     createPasswordMethod(deps),
   ];
+  // Order matters: it is the order of "Try another method" and of the enrolment chooser.
+  const secondFactors: MfaStrategy[] = [
+    createTotpMethod(deps),
+    createRecoveryCodeMethod({ mfa: deps.mfa, digest: deps.recoveryDigest }),
+  ];
   return {
-    methods,
-    forStep: (step: FlowStep) => methods.filter((m) => m.step === step),
+    firstFactors,
+    secondFactors,
+    forStep: (step: FlowStep) => firstFactors.filter((m) => m.step === step),
+    mfa: (kind: string | undefined) => secondFactors.find((m) => m.kind === kind),
+    enrollable: () => secondFactors.filter((m) => m.enrolment),
   };
 }
 

@@ -1,3 +1,5 @@
+import { totpCode } from '../../accounts/totp.ts';
+
 // A person without JavaScript: follows redirects by hand with a cookie jar and submits the
 // sign-in form, as a browser would. Used by protocol tests and the benchmark.
 export class CookieJar {
@@ -60,5 +62,21 @@ export async function signInWithPassword(authorizationUrl: string, username: str
   const page = await follow(jar, authorizationUrl, origin);
   if (page.status !== 200) return { jar, step: page };
   const step = await postForm(jar, formAction(page.body, page.url), origin, { username, password });
+  return { jar, step };
+}
+
+/**
+ * Password, then the authenticator-app code when the MFA page asks for it. One TOTP code works
+ * once (replays are refused), so a user signs in at most once per 30-second step.
+ */
+export async function signIn(
+  authorizationUrl: string,
+  user: { username: string; password: string; totpSecret?: string },
+  jar = new CookieJar(),
+) {
+  const first = await signInWithPassword(authorizationUrl, user.username, user.password, jar);
+  if (first.step.status !== 200 || !first.step.body.includes('name="code"') || !user.totpSecret) return first;
+  const origin = new URL(authorizationUrl).origin;
+  const step = await postForm(jar, formAction(first.step.body, first.step.url), origin, { code: await totpCode(user.totpSecret) });
   return { jar, step };
 }

@@ -13,17 +13,23 @@ import { createSignUp } from '../../accounts/sign-up.ts';
 import { generateClientSecret } from '../../adapters/client-store.ts';
 import { createLogger } from '../../server/logger.ts';
 import type { StoreKind } from './stores.ts';
+import { newTotpSecret } from '../../accounts/totp.ts';
 import type { PasswordHasher } from '../../accounts/password-hasher.ts';
+
+export type TestUser = {
+  id: string;
+  username: string;
+  password: string;
+  organizationId: string;
+  /** Base32 TOTP seed of the user's authenticator app (absent with `mfa: false`). */
+  totpSecret?: string;
+};
 
 export type TestServer = {
   url: string;
   gatehouse: Gatehouse;
-  createUser(input?: Partial<{ username: string; email: string; password: string; company: string }>): Promise<{
-    id: string;
-    username: string;
-    password: string;
-    organizationId: string;
-  }>;
+  /** A user with a root organization; with an authenticator app registered unless `mfa: false`. */
+  createUser(input?: Partial<{ username: string; email: string; password: string; company: string; mfa: boolean }>): Promise<TestUser>;
   createClient(metadata?: Record<string, unknown>): Promise<{ client_id: string; client_secret?: string; redirect_uris: string[] }>;
   close(): Promise<void>;
 };
@@ -67,7 +73,12 @@ export async function startGatehouse(
         password,
         company: input.company ?? 'Acme Corp',
       });
-      return { id: account.id, username, password, organizationId: organization.id };
+      let totpSecret: string | undefined;
+      if (input.mfa !== false) {
+        totpSecret = newTotpSecret();
+        await gatehouse.mfa.addMethod(account.id, 'totp', 'Test app', { secret: gatehouse.box.seal(totpSecret) });
+      }
+      return { id: account.id, username, password, organizationId: organization.id, totpSecret };
     },
     async createClient(metadata = {}) {
       const clientId = (metadata.client_id as string | undefined) ?? uniqueName('client');

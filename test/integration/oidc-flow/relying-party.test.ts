@@ -4,18 +4,16 @@ import assert from 'node:assert/strict';
 import * as oidc from 'openid-client';
 import { startGatehouse, type TestServer } from '../../helpers/gatehouse-server.ts';
 import { describeFor, storeMatrix } from '../../helpers/stores.ts';
-import { CookieJar, follow, signInWithPassword } from '../../helpers/browserless-user.ts';
+import { CookieJar, follow, signIn } from '../../helpers/browserless-user.ts';
 
 for (const store of storeMatrix()) {
   describeFor(store, 'relying party journey', () => {
     let server: TestServer;
-    let user: Awaited<ReturnType<TestServer['createUser']>>;
     let client: Awaited<ReturnType<TestServer['createClient']>>;
     let rp: oidc.Configuration;
 
     before(async () => {
       server = await startGatehouse(store);
-      user = await server.createUser({ company: 'Initech' });
       client = await server.createClient({ client_name: 'Payroll' });
       rp = await oidc.discovery(new URL(server.url), client.client_id, client.client_secret, undefined, {
         execute: [oidc.allowInsecureRequests],
@@ -57,9 +55,10 @@ for (const store of storeMatrix()) {
       assert.ok(jwks.keys.every((k: Record<string, unknown>) => k.d === undefined), 'no private parts published');
     });
 
-    it('signs in, then refreshes, introspects, revokes and logs out', async () => {
+    it('signs in with password + authenticator app, then refreshes, introspects, revokes and logs out', async () => {
+      const user = await server.createUser({ company: 'Initech' });
       const { url, verifier, state, nonce } = await authorize();
-      const { step, jar } = await signInWithPassword(url.href, user.username, user.password);
+      const { step, jar } = await signIn(url.href, user);
       assert.equal(step.status, 303);
       assert.ok(step.location?.startsWith(client.redirect_uris[0]), `redirected to the RP, got ${step.location}`);
       const callback = new URL(step.location!);
@@ -73,8 +72,8 @@ for (const store of storeMatrix()) {
       });
       const claims = tokens.claims()!;
       assert.equal(claims.sub, user.id);
-      assert.deepEqual(claims.amr, ['pwd']);
-      assert.equal(claims.acr, 'urn:gatehouse:loa:1');
+      assert.deepEqual(claims.amr, ['pwd', 'mfa', 'otp']);
+      assert.equal(claims.acr, 'urn:gatehouse:loa:2');
       assert.ok(tokens.refresh_token, 'refresh token issued');
       assert.equal(tokens.expires_in, 600);
 
@@ -125,8 +124,9 @@ for (const store of storeMatrix()) {
     });
 
     it('rejects a rotated refresh token and revokes the whole grant', async () => {
+      const user = await server.createUser();
       const { url, verifier, state, nonce } = await authorize();
-      const { step } = await signInWithPassword(url.href, user.username, user.password);
+      const { step } = await signIn(url.href, user);
       const tokens = await oidc.authorizationCodeGrant(rp, new URL(step.location!), {
         pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce,
       });
@@ -171,7 +171,7 @@ for (const store of storeMatrix()) {
         state: 'abc',
       });
       const jar = new CookieJar();
-      const { step } = await signInWithPassword(url.href, user.username, user.password, jar);
+      const { step } = await signIn(url.href, await server.createUser(), jar);
       assert.equal(step.status, 200);
       assert.match(step.body, /Allow access/);
       assert.match(step.body, /Partner &lt;b&gt;App&lt;\/b&gt;/, 'client name escaped');

@@ -2,20 +2,18 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { startGatehouse, type TestServer } from '../../helpers/gatehouse-server.ts';
-import { CookieJar, follow, request, signInWithPassword } from '../../helpers/browserless-user.ts';
+import { CookieJar, follow, request, signIn } from '../../helpers/browserless-user.ts';
 
 const verifier = () => randomBytes(32).toString('base64url');
 const s256 = (v: string) => createHash('sha256').update(v).digest('base64url');
 
 describe('protocol: refused requests', () => {
   let server: TestServer;
-  let user: Awaited<ReturnType<TestServer['createUser']>>;
   let client: Awaited<ReturnType<TestServer['createClient']>>;
   let other: Awaited<ReturnType<TestServer['createClient']>>;
 
   before(async () => {
     server = await startGatehouse();
-    user = await server.createUser();
     client = await server.createClient();
     other = await server.createClient();
   });
@@ -58,7 +56,8 @@ describe('protocol: refused requests', () => {
   }
 
   async function freshCode(v = verifier()) {
-    const { step } = await signInWithPassword(authUrl({ code_challenge: s256(v), code_challenge_method: 'S256' }), user.username, user.password);
+    // A fresh user each time: one TOTP code signs in once.
+    const { step } = await signIn(authUrl({ code_challenge: s256(v), code_challenge_method: 'S256' }), await server.createUser());
     return { code: new URL(step.location!).searchParams.get('code')!, verifier: v };
   }
 

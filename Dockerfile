@@ -1,0 +1,34 @@
+# Gatehouse image: Node 24 runs the TypeScript sources directly (native type stripping), so
+# there is no build step. Configuration comes only from the environment (see server/config.ts).
+FROM node:24-slim
+
+ENV NODE_ENV=production
+WORKDIR /app
+
+# Production dependencies only. argon2 ships prebuilt binaries for linux-x64/arm64 (glibc), and
+# the `node` package puts Node 24 on the PATH of npm scripts, so `npm start` runs on Node 24.
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev && npm cache clean --force
+
+# Sources, one COPY per directory (COPY with several directory sources would merge their contents).
+# They stay owned by root: the server user can read them but not change them.
+COPY accounts ./accounts
+COPY adapters ./adapters
+COPY federation ./federation
+COPY interactions ./interactions
+COPY server ./server
+COPY views ./views
+
+# DATA_DIR (./data) holds the embedded store and generated secrets when DATABASE_URL / KEK /
+# COOKIE_KEYS are not set; it is the only place the server writes.
+RUN mkdir -p /app/data && chown node:node /app/data && chmod 700 /app/data
+VOLUME ["/app/data"]
+
+USER node
+EXPOSE 3000
+
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+
+# npm forwards SIGTERM to the server, which drains in-flight requests and exits 0.
+CMD ["npm", "start"]

@@ -1,0 +1,75 @@
+// Named permissions and the one table that maps roles to them. The profile lists a person's
+// permissions from here; the admin API and pages check them through `can`/`assertCan`.
+import type { Role } from './account.ts';
+
+export const PERMISSIONS = [
+  'organization:read',
+  'organization:manage',
+  'organization:transfer',
+  'groups:manage',
+  'users:read',
+  'users:manage',
+  'invitations:manage',
+  'apps:manage',
+  'audit:read',
+  'idps:manage',
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+export const PERMISSION_LABELS: Record<Permission, string> = {
+  'organization:read': 'See the organization and its business groups',
+  'organization:manage': 'Rename or delete the organization',
+  'organization:transfer': 'Transfer ownership of the organization',
+  'groups:manage': 'Create, rename, move and delete business groups',
+  'users:read': 'See the organization’s users',
+  'users:manage': 'Change and remove users, send password reset links',
+  'invitations:manage': 'Invite people and manage invitations',
+  'apps:manage': 'Manage connected apps',
+  'audit:read': 'Read and export the audit log',
+  'idps:manage': 'Manage identity providers',
+};
+
+const ADMIN: Permission[] = [
+  'organization:read',
+  'organization:manage',
+  'groups:manage',
+  'users:read',
+  'users:manage',
+  'invitations:manage',
+  'apps:manage',
+  'audit:read',
+  'idps:manage',
+];
+
+/** The table: what each role may do where it holds the role. */
+export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
+  owner: [...ADMIN, 'organization:transfer'],
+  admin: ADMIN,
+  member: ['organization:read'],
+};
+
+/**
+ * What an administrator of a business group (not the root) may do, within that group and the groups
+ * below it. Organization-wide resources (connected apps, audit log, identity providers, the
+ * organization itself) need the role at the root.
+ */
+export const GROUP_SCOPED_PERMISSIONS: readonly Permission[] = [
+  'organization:read',
+  'groups:manage',
+  'users:read',
+  'users:manage',
+  'invitations:manage',
+];
+
+/** Permissions a connected app (client credentials) may be granted as scopes: never ownership. */
+export const APP_PERMISSIONS: readonly Permission[] = ADMIN;
+
+export function permissionsFor(roles: Iterable<Role>): Permission[] {
+  const granted = new Set<Permission>();
+  for (const role of roles) for (const p of ROLE_PERMISSIONS[role] ?? []) granted.add(p);
+  return PERMISSIONS.filter((p) => granted.has(p));
+}
+
+export function isPermission(value: string): value is Permission {
+  return (PERMISSIONS as readonly string[]).includes(value);
+}

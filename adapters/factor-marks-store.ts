@@ -1,0 +1,23 @@
+// Factor marks (when password / MFA were last proven) per provider session, kept in the same
+// store as the provider's sessions (Redis or SQL) with the session's absolute lifetime.
+import type { FactorMarks, FactorMarksStore } from '../accounts/reauthentication.ts';
+
+type StateAdapter = {
+  upsert(id: string, payload: Record<string, unknown>, expiresIn: number): Promise<void>;
+  find(id: string): Promise<Record<string, unknown> | undefined>;
+};
+
+export function createFactorMarksStore(stateAdapter: (model: string) => StateAdapter, ttlSeconds: number): FactorMarksStore {
+  const adapter = stateAdapter('FactorMarks');
+  return {
+    async get(sessionUid) {
+      const found = await adapter.find(sessionUid);
+      if (!found || typeof found.accountId !== 'string') return undefined;
+      const time = (v: unknown) => (typeof v === 'number' ? v : null);
+      return { accountId: found.accountId, passwordAt: time(found.passwordAt), mfaAt: time(found.mfaAt) };
+    },
+    async put(sessionUid, marks: FactorMarks) {
+      await adapter.upsert(sessionUid, { ...marks }, ttlSeconds);
+    },
+  };
+}

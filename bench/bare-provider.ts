@@ -1,0 +1,38 @@
+// Child process: oidc-provider with nothing of Gatehouse (default MemoryAdapter, one static
+// client-credentials client) on node:http, the baseline for the token endpoint.
+// Prints its URL on stdout (and sends { type: 'ready', url } over IPC when forked).
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Provider from 'oidc-provider';
+
+const clientId = process.env.BARE_CLIENT_ID ?? 'bench-cc';
+const clientSecret = process.env.BARE_CLIENT_SECRET ?? 'bench-cc-secret-0123456789abcdef0123456789';
+
+const server = http.createServer();
+await new Promise<void>((resolve) => server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', resolve));
+const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+const provider = new Provider(url, {
+  clients: [
+    {
+      client_id: clientId,
+      client_secret: clientSecret,
+      grant_types: ['client_credentials'],
+      redirect_uris: [],
+      response_types: [],
+    },
+  ],
+  features: { clientCredentials: { enabled: true } },
+});
+server.on('request', provider.callback());
+
+console.log(url);
+process.send?.({ type: 'ready', url, pid: process.pid });
+
+function stop() {
+  server.closeAllConnections();
+  server.close(() => process.exit(0));
+}
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
+process.on('disconnect', stop); // the orchestrator went away

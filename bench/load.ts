@@ -1,0 +1,211 @@
+// Load generation: closed loop (N workers, each sends its next request when the last one is
+// answered) and open loop (requests leave on a fixed schedule, whatever the server does).
+// Plain node:http with keep-alive agents: cheaper per request than fetch, so the generator
+// needs less of the CPU the server also wants.
+import http from 'node:http';
+
+export type HttpRequest = { method: string; path: string; headers: Record<string, string>; body?: string };
+export type HttpResponse = { status: number; body: string };
+
+export type LoadResult = {
+  requests: number;
+  errors: number;
+  seconds: number;
+  /** Completed requests per second, errors excluded. */
+  rate: number;
+  p50: number;
+  p99: number;
+  firstError?: string;
+  /** Every counted latency, sorted (for combining runs). */
+  samples: Float64Array;
+};
+
+/** One keep-alive connection pool per server. */
+export function keepAliveAgent(maxSockets: number) {
+  return new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
+}
+
+/** Sends a request; the body is read only when asked (errors), otherwise drained. */
+export function send(agent: http.Agent, base: URL, request: HttpRequest, readBody = false): Promise<HttpResponse> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: base.hostname,
+        port: base.port,
+        method: request.method,
+        path: request.path,
+        headers: request.body === undefined ? request.headers : { ...request.headers, 'content-length': Buffer.byteLength(request.body) },
+        agent,
+      },
+      (res) => {
+        const status = res.statusCode ?? 0;
+        if (!readBody && status === 200) {
+          res.on('end', () => resolve({ status, body: '' }));
+          res.on('error', reject);
+          res.resume();
+          return;
+        }
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve({ status, body }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(request.body);
+  });
+}
+
+export function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+class Recorder {
+  latencies: number[] = [];
+  errors = 0;
+  firstError?: string;
+
+  ok(ms: number) {
+    this.latencies.push(ms);
+  }
+
+  fail(reason: string) {
+    this.errors += 1;
+    this.firstError ??= reason.slice(0, 300);
+  }
+
+  result(seconds: number): LoadResult {
+    const sorted = Float64Array.from(this.latencies).sort();
+    return {
+      requests: sorted.length,
+      errors: this.errors,
+      seconds,
+      rate: sorted.length / seconds,
+      p50: percentile(sorted, 50),
+      p99: percentile(sorted, 99),
+      firstError: this.firstError,
+      samples: sorted,
+    };
+  }
+}
+
+/** One result from several runs of the same thing (e.g. interleaved slices). */
+export function combine(results: LoadResult[]): LoadResult {
+  const samples = new Float64Array(results.reduce((n, r) => n + r.samples.length, 0));
+  let offset = 0;
+  for (const r of results) {
+    samples.set(r.samples, offset);
+    offset += r.samples.length;
+  }
+  samples.sort();
+  const seconds = results.reduce((s, r) => s + r.seconds, 0);
+  return {
+    requests: samples.length,
+    errors: results.reduce((n, r) => n + r.errors, 0),
+    seconds,
+    rate: samples.length / seconds,
+    p50: percentile(samples, 50),
+    p99: percentile(samples, 99),
+    firstError: results.find((r) => r.firstError)?.firstError,
+    samples,
+  };
+}
+
+/**
+ * `concurrency` workers each run `task(worker)` back to back for warmup + seconds; only tasks
+ * that start after the warm-up are counted. A task resolves true (success) or a reason string.
+ */
+export async function closedLoop(options: {
+  concurrency: number;
+  seconds: number;
+  warmupSeconds?: number;
+  task: (worker: number) => Promise<true | string>;
+}): Promise<LoadResult> {
+  const recorder = new Recorder();
+  const measureFrom = performance.now() + (options.warmupSeconds ?? 0) * 1000;
+  const end = measureFrom + options.seconds * 1000;
+
+  async function worker(index: number) {
+    while (performance.now() < end) {
+      const started = performance.now();
+      const counted = started >= measureFrom;
+      let outcome: true | string;
+      try {
+        outcome = await options.task(index);
+      } catch (err) {
+        outcome = (err as Error).message;
+      }
+      if (!counted) continue;
+      if (outcome === true) recorder.ok(performance.now() - started);
+      else recorder.fail(outcome);
+    }
+  }
+
+  await Promise.all(Array.from({ length: options.concurrency }, (_, i) => worker(i)));
+  // Requests that started before `end` may finish after it: count over the real span.
+  return recorder.result(Math.max(options.seconds, (performance.now() - measureFrom) / 1000));
+}
+
+/**
+ * Starts `rate` tasks per second on a fixed schedule for `seconds`. Latency is measured from
+ * each request's scheduled start, so time spent waiting for a free connection counts
+ * (no coordinated omission).
+ */
+export async function openLoop(options: {
+  rate: number;
+  seconds: number;
+  task: (sequence: number) => Promise<true | string>;
+}): Promise<LoadResult & { offered: number }> {
+  const recorder = new Recorder();
+  const start = performance.now();
+  const total = Math.round(options.rate * options.seconds);
+  const inFlight = new Set<Promise<void>>();
+  let sent = 0;
+
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * options.rate) + 1);
+      for (; sent < due; sent++) {
+        const scheduled = start + (sent / options.rate) * 1000;
+        const run: Promise<void> = options.task(sent).then(
+          (outcome) => (outcome === true ? recorder.ok(performance.now() - scheduled) : recorder.fail(outcome)),
+          (err: Error) => recorder.fail(err.message),
+        ).finally(() => inFlight.delete(run));
+        inFlight.add(run);
+      }
+      if (sent < total) setTimeout(tick, 1);
+      else resolve();
+    };
+    tick();
+  });
+  await Promise.all(inFlight);
+  return { ...recorder.result(options.seconds), offered: options.rate };
+}
+
+/** A client-credentials token request (client_secret_basic). */
+export function clientCredentialsRequest(clientId: string, clientSecret: string): HttpRequest {
+  const basic = Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64');
+  return {
+    method: 'POST',
+    path: '/token',
+    headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'grant_type=client_credentials',
+  };
+}
+
+/**
+ * A task that sends `request` to one of `servers` (worker i → server i mod count) over a
+ * keep-alive pool of `connectionsPerServer` sockets each, and wants a 200 with a JSON body.
+ */
+export function tokenTask(servers: string[], connectionsPerServer: number, request: HttpRequest) {
+  const pools = servers.map((url) => ({ base: new URL(url), agent: keepAliveAgent(connectionsPerServer) }));
+  const task = async (index: number): Promise<true | string> => {
+    const { base, agent } = pools[index % pools.length];
+    const response = await send(agent, base, request);
+    return response.status === 200 ? true : `HTTP ${response.status}: ${response.body}`;
+  };
+  const close = () => pools.forEach(({ agent }) => agent.destroy());
+  return { task, close };
+}

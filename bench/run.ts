@@ -1,0 +1,379 @@
+// `npm run bench`: throughput and latency figures for Gatehouse against its floors (argon2id
+// on one core, bare oidc-provider), printed as one table. Prints numbers; asserts nothing.
+//
+// Figures that are compared are measured interleaved: bare provider, one Gatehouse and two
+// Gatehouse processes take turns in short slices (as do argon2id and logins), so load from
+// anything else on the box hits both sides of a ratio alike.
+//
+// Env: BENCH_SECONDS (default 10: measured seconds per client-credentials figure; argon2 gets
+// half of it, logins 1.5×), BENCH_SLICES (default 4), BENCH_CONNECTIONS (default 16),
+// BENCH_LOGIN_CONCURRENCY (default 4), BENCH_SESSIONS (default 10000), BENCH_CPU_PROF=<dir>
+// (children write V8 CPU profiles there), DATABASE_URL (default
+// postgres://postgres@127.0.0.1:5432/test), REDIS_URL (default redis://127.0.0.1:6379).
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import argon2 from 'argon2';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import { OWASP_ARGON2ID } from '../accounts/password-hasher.ts';
+import { clientCredentialsRequest, closedLoop, combine, openLoop, tokenTask, type LoadResult } from './load.ts';
+import { passwordLogin, sessionSkipsSignIn, type LoginClient, type LoginUser } from './login.ts';
+import { averageCpu, cpuMeter, rssBytes, type CpuReport } from './proc.ts';
+
+const env = process.env;
+const SECONDS = Number(env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 16);
+const LOGIN_CONCURRENCY = Number(env.BENCH_LOGIN_CONCURRENCY ?? 4);
+const SESSIONS = Number(env.BENCH_SESSIONS ?? 10_000);
+const DATABASE_URL = env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const REDIS_URL = env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const SLICES = Math.max(1, Number(env.BENCH_SLICES ?? 4));
+const WARMUP = Math.min(2, SECONDS / 4);
+
+// ---------------------------------------------------------------- children
+
+type Child = {
+  name: string;
+  pid: number;
+  url: string;
+  ready: Record<string, string>;
+  call<T>(cmd: string, args?: Record<string, unknown>): Promise<T>;
+  stop(): Promise<void>;
+};
+const children = new Set<Child>();
+
+async function startChild(name: string, file: string, childEnv: Record<string, string>): Promise<Child> {
+  const profDir = env.BENCH_CPU_PROF;
+  const proc: ChildProcess = fork(fileURLToPath(new URL(file, import.meta.url)), [], {
+    env: { ...process.env, ...childEnv },
+    execArgv: profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-name', `${name}.${Date.now()}.cpuprofile`] : [],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  let stderr = '';
+  proc.stdout!.resume(); // its URL line; the IPC 'ready' message carries the same
+  proc.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', resolve));
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  let nextId = 1;
+
+  const ready = await new Promise<Record<string, string>>((resolve, reject) => {
+    proc.on('message', (message: { type?: string; id?: number; ok?: boolean; result?: unknown; error?: string }) => {
+      if (message.type === 'ready') return resolve(message as Record<string, string>);
+      const waiter = message.id === undefined ? undefined : pending.get(message.id);
+      if (!waiter) return;
+      pending.delete(message.id!);
+      if (message.ok) waiter.resolve(message.result);
+      else waiter.reject(new Error(`${name}: ${message.error}`));
+    });
+    void exited.then((code) => {
+      const error = new Error(`${name} exited (${code}) ${stderr.trim().split('\n').slice(-5).join(' | ')}`);
+      reject(error);
+      for (const waiter of pending.values()) waiter.reject(error);
+    });
+  });
+
+  const child: Child = {
+    name,
+    pid: proc.pid!,
+    url: ready.url,
+    ready,
+    call: (cmd, args = {}) =>
+      new Promise((resolve, reject) => {
+        const id = nextId++;
+        pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+        proc.send({ id, cmd, ...args });
+      }),
+    async stop() {
+      children.delete(child);
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+      const timeout = setTimeout(() => proc.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timeout);
+    },
+  };
+  children.add(child);
+  return child;
+}
+
+async function stopAll() {
+  // Joiners first: the owner drops the shared schema.
+  for (const child of [...children].reverse()) await child.stop().catch(() => {});
+}
+
+// ---------------------------------------------------------------- helpers
+
+async function preflight() {
+  const db = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 3000 });
+  try {
+    await db.connect();
+    await db.query('select 1');
+  } catch (err) {
+    throw new Unreachable(`PostgreSQL unreachable at ${DATABASE_URL}: ${(err as Error).message}`);
+  } finally {
+    await db.end().catch(() => {});
+  }
+  const redis = new Redis(REDIS_URL, { lazyConnect: true, connectTimeout: 3000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  redis.on('error', () => {});
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (err) {
+    redis.disconnect();
+    throw new Unreachable(`Redis unreachable at ${REDIS_URL}: ${(err as Error).message}`);
+  }
+  return redis;
+}
+class Unreachable extends Error {}
+
+async function memoryOf(child: Child) {
+  const usage = await child.call<NodeJS.MemoryUsage>('memory');
+  return `RSS ${mib(rssBytes(child.pid))} (JS heap ${mib(usage.heapUsed)}, external+buffers ${mib(usage.external)})`;
+}
+
+async function countKeys(redis: Redis, pattern: string) {
+  let cursor = '0';
+  let count = 0;
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 2000);
+    count += keys.length;
+    cursor = next;
+  } while (cursor !== '0');
+  return count;
+}
+
+type Contender = {
+  name: string;
+  /** Measured seconds in total, split over the slices. */
+  seconds: number;
+  /** Processes whose CPU use is reported for this contender. */
+  pids: Record<string, number>;
+  run(seconds: number): Promise<LoadResult>;
+};
+type Measured = { result: LoadResult; cpu: CpuReport };
+
+/**
+ * Each contender warms up once, then they take turns: A B C, C B A, A B C, … Returns each
+ * one's slices combined, with its CPU picture averaged over its own slices.
+ */
+async function interleaved(contenders: Contender[], warmupSeconds: number): Promise<Record<string, Measured>> {
+  for (const c of contenders) if (warmupSeconds > 0) await c.run(warmupSeconds);
+  const parts = new Map(contenders.map((c) => [c.name, { results: [] as LoadResult[], cpu: [] as CpuReport[] }]));
+  for (let slice = 0; slice < SLICES; slice++) {
+    const order = slice % 2 === 0 ? contenders : [...contenders].reverse();
+    for (const c of order) {
+      const meter = cpuMeter(c.pids);
+      const result = await c.run(c.seconds / SLICES);
+      parts.get(c.name)!.cpu.push(meter.stop());
+      parts.get(c.name)!.results.push(result);
+    }
+  }
+  return Object.fromEntries([...parts].map(([name, p]) => [name, { result: combine(p.results), cpu: averageCpu(p.cpu) }]));
+}
+
+/** Closed-loop client-credentials load on one or more servers (connections split evenly). */
+function clientCredentials(name: string, servers: Child[], client: { client_id: string; client_secret: string }): Contender {
+  return {
+    name,
+    seconds: SECONDS,
+    pids: Object.fromEntries(servers.map((s) => [s.name, s.pid])),
+    async run(seconds) {
+      // Fresh connections per slice: idle keep-alive sockets would hit the server's 5 s timeout between slices.
+      const { task, close } = tokenTask(servers.map((s) => s.url), Math.ceil(CONNECTIONS / servers.length), clientCredentialsRequest(client.client_id, client.client_secret));
+      try {
+        return await closedLoop({ concurrency: CONNECTIONS, seconds, task });
+      } finally {
+        close();
+      }
+    },
+  };
+}
+
+async function argon2Contender(): Promise<Contender> {
+  const options = { type: argon2.argon2id as 2, ...OWASP_ARGON2ID };
+  const hash = await argon2.hash('Correct-Horse-9', options);
+  const verify = async (): Promise<true | string> => ((await argon2.verify(hash, 'Correct-Horse-9')) ? true : 'argon2 verify returned false');
+  return { name: 'argon2', seconds: SECONDS / 2, pids: {}, run: (seconds) => closedLoop({ concurrency: 1, seconds, task: verify }) };
+}
+
+// ---------------------------------------------------------------- output
+
+const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '–');
+const pct = (n: number) => (Number.isFinite(n) ? `${(n * 100).toFixed(0)}%` : '–');
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
+const cpuText = (cpu: CpuReport) =>
+  [
+    ...Object.entries(cpu.perPid).map(([name, v]) => `${name} ${v.toFixed(2)}`),
+    `loadgen ${cpu.self.toFixed(2)}`,
+    `pg ${cpu.postgres.toFixed(2)}`,
+    `redis ${cpu.redis.toFixed(2)}`,
+    `other ${cpu.other.toFixed(2)}`,
+  ].join(' ') + ` (box ${cpu.box.toFixed(2)}/${cpu.cores})`;
+
+type Row = { id: string; what: string; rate: string; p50: string; p99: string; ratio: string; notes: string };
+const rows: Row[] = [];
+function row(id: string, what: string, r: Partial<LoadResult> & { rate?: number }, ratio: string, notes: string) {
+  rows.push({ id, what, rate: fmt(r.rate ?? NaN, (r.rate ?? 0) < 100 ? 1 : 0), p50: fmt(r.p50 ?? NaN, 1), p99: fmt(r.p99 ?? NaN, 1), ratio, notes });
+}
+function printTable() {
+  const head: Row = { id: '#', what: 'measurement', rate: 'per s', p50: 'p50 ms', p99: 'p99 ms', ratio: 'ratio', notes: 'CPU in cores / notes' };
+  const all = [head, ...rows];
+  const width = (key: keyof Row) => Math.max(...all.map((r) => r[key].length));
+  const w = { id: width('id'), what: width('what'), rate: width('rate'), p50: width('p50'), p99: width('p99'), ratio: width('ratio') };
+  const line = (r: Row) =>
+    [r.id.padEnd(w.id), r.what.padEnd(w.what), r.rate.padStart(w.rate), r.p50.padStart(w.p50), r.p99.padStart(w.p99), r.ratio.padEnd(w.ratio), r.notes].join('  ');
+  console.log(line(head));
+  console.log('-'.repeat(line(head).length + 20));
+  for (const r of rows) console.log(line(r));
+}
+const errorsNote = (r: LoadResult) => (r.errors ? `; ${r.errors} errors, first: ${r.firstError}` : '');
+const log = (message: string) => console.error(`  … ${message}`);
+
+// ---------------------------------------------------------------- main
+
+async function main() {
+  const shown = ['BENCH_SECONDS', 'BENCH_SLICES', 'BENCH_CONNECTIONS', 'BENCH_LOGIN_CONCURRENCY', 'BENCH_SESSIONS', 'BENCH_CPU_PROF', 'DATABASE_URL', 'REDIS_URL']
+    .filter((k) => env[k] !== undefined)
+    .map((k) => `${k}=${env[k]}`);
+  const viaNpm = env.npm_lifecycle_event === 'bench';
+  console.log(`$ ${[...shown, viaNpm ? 'npm run bench' : `node ${process.argv.slice(1).join(' ')}`].join(' ')}${viaNpm ? `   (${env.npm_lifecycle_script})` : ''}`);
+  console.log(
+    `node ${process.version}, ${os.availableParallelism()} cores (${os.cpus()[0]?.model.trim()}); ` +
+      `cc: ${SECONDS}s each after ${WARMUP}s warm-up, N=${CONNECTIONS} keep-alive connections; logins: c=${LOGIN_CONCURRENCY}, ${SECONDS * 1.5}s; ` +
+      `compared figures interleaved in ${SLICES} slices`,
+  );
+  console.log(`PostgreSQL ${DATABASE_URL}, Redis ${REDIS_URL} (both on this box: they share its cores with the servers and the load generator)\n`);
+
+  const redis = await preflight();
+  const secrets = { KEK: randomBytes(32).toString('base64'), COOKIE_KEYS: randomBytes(32).toString('base64url') };
+  const serverEnv = { DATABASE_URL, REDIS_URL, ...secrets };
+
+  log('starting the bare provider and two Gatehouse processes (the second joins the first one\'s schema and prefix)');
+  const bareClient = { client_id: 'bench-cc', client_secret: randomBytes(24).toString('base64url') };
+  const bare = await startChild('bare', './bare-provider.ts', { BARE_CLIENT_ID: bareClient.client_id, BARE_CLIENT_SECRET: bareClient.client_secret });
+  const gh = await startChild('gh', './server-process.ts', serverEnv);
+  const gh2 = await startChild('gh2', './server-process.ts', { ...serverEnv, BENCH_SCHEMA: gh.ready.schema });
+  const memory: string[] = [`started ${await memoryOf(gh)}`];
+
+  log('creating a client-credentials client, a relying party and 8 users (not timed)');
+  const ccClient = await gh.call<{ client_id: string; client_secret: string }>('createClient', {
+    metadata: { grant_types: ['client_credentials'], redirect_uris: [], response_types: [] },
+  });
+  const rp = await gh.call<LoginClient>('createClient', {
+    metadata: {
+      redirect_uris: ['http://127.0.0.1:9/callback'],
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      scope: 'openid profile email',
+      first_party: true,
+    },
+  });
+  const users = await gh.call<(LoginUser & { id: string })[]>('createUsers', { count: 8, password: 'Correct-Horse-9' });
+
+  // 2, 3a, 6: client credentials, bare vs one Gatehouse vs two, interleaved.
+  log(`client_credentials: bare / Gatehouse / 2 × Gatehouse, ${SLICES} × ${(SECONDS / SLICES).toFixed(1)}s each`);
+  const cc = await interleaved(
+    [clientCredentials('bare', [bare], bareClient), clientCredentials('gh', [gh], ccClient), clientCredentials('pair', [gh, gh2], ccClient)],
+    WARMUP,
+  );
+  memory.push(`after cc runs ${await memoryOf(gh)}`);
+
+  // 3b: open loop at half of Gatehouse's peak.
+  const halfRate = Math.max(1, Math.round(cc.gh.result.rate / 2));
+  log(`open loop at ${halfRate}/s for ${SECONDS}s`);
+  const half = await (async () => {
+    const { task, close } = tokenTask([gh.url], 256, clientCredentialsRequest(ccClient.client_id, ccClient.client_secret));
+    const meter = cpuMeter({ gh: gh.pid });
+    const result = await openLoop({ rate: halfRate, seconds: SECONDS, task });
+    const cpu = meter.stop();
+    close();
+    return { result, cpu };
+  })();
+
+  // 1 and 4: argon2id on one core vs full password logins, interleaved.
+  log(`argon2id verify (${SECONDS / 2}s) and password logins (c=${LOGIN_CONCURRENCY}, ${SECONDS * 1.5}s), interleaved`);
+  let nextUser = 0;
+  const loginTask = async () => passwordLogin(gh.url, rp, users[nextUser++ % users.length]);
+  const argonAndLogins = await interleaved(
+    [
+      await argon2Contender(),
+      { name: 'logins', seconds: SECONDS * 1.5, pids: { gh: gh.pid }, run: (seconds) => closedLoop({ concurrency: LOGIN_CONCURRENCY, seconds, task: loginTask }) },
+    ],
+    Math.min(1, WARMUP),
+  );
+  const { argon2: argon, logins } = argonAndLogins;
+
+  // 5. Memory with live sessions (they live in Redis, so the process should not grow with them).
+  const sessionPattern = `${gh.ready.prefix}Session:*`;
+  const sessionsAfterLogins = await countKeys(redis, sessionPattern);
+  const rssAfterLogins = rssBytes(gh.pid);
+  memory.push(`after logins (${sessionsAfterLogins} live sessions) ${await memoryOf(gh)}`);
+  log(`seeding ${SESSIONS} sessions through the provider's Session model`);
+  const seedStarted = performance.now();
+  const seeded = await gh.call<{ sampleSessionId: string }>('seedSessions', { count: SESSIONS, accountId: users[0].id });
+  const seedSeconds = (performance.now() - seedStarted) / 1000;
+  const liveSessions = await countKeys(redis, sessionPattern);
+  const spotCheck = await sessionSkipsSignIn(gh.url, rp, seeded.sampleSessionId, secrets.COOKIE_KEYS);
+  const rssWithSessions = rssBytes(gh.pid);
+  memory.push(`after +${SESSIONS} sessions (${liveSessions} live) ${await memoryOf(gh)}`);
+
+  await gh2.stop();
+  await gh.stop();
+  await bare.stop();
+  redis.disconnect();
+
+  // ---- table
+  const ccRatio = cc.gh.result.rate / cc.bare.result.rate;
+  const pairRatio = cc.pair.result.rate / cc.gh.result.rate;
+  const loginRatio = logins.result.rate / argon.result.rate;
+  row('1', 'argon2id verify, sequential, 1 core (m=19456,t=2,p=1)', argon.result, '', cpuText(argon.cpu) + errorsNote(argon.result));
+  row('2', `bare oidc-provider cc, MemoryAdapter, N=${CONNECTIONS}`, cc.bare.result, '1.00 (base)', cpuText(cc.bare.cpu) + errorsNote(cc.bare.result));
+  row('3a', `Gatehouse cc (PostgreSQL+Redis), full load, N=${CONNECTIONS}`, cc.gh.result, `${ccRatio.toFixed(2)} of #2`, cpuText(cc.gh.cpu) + errorsNote(cc.gh.result));
+  row('3b', `Gatehouse cc, open loop at 50% of peak (${halfRate}/s)`, half.result, '', cpuText(half.cpu) + errorsNote(half.result));
+  row('4', `Gatehouse password login + PKCE code exchange, c=${LOGIN_CONCURRENCY}`, logins.result, `${loginRatio.toFixed(2)} of #1`, cpuText(logins.cpu) + errorsNote(logins.result));
+  rows.push({
+    id: '5',
+    what: `Gatehouse RSS with ${liveSessions} live sessions (in Redis)`,
+    rate: '',
+    p50: '',
+    p99: '',
+    ratio: '',
+    notes:
+      `${mib(rssWithSessions)} RSS (${mib(rssAfterLogins)} after #4 with ${sessionsAfterLogins} sessions); ` +
+      `${SESSIONS} added via Session#save in ${seedSeconds.toFixed(1)}s; one of them as a cookie at /auth gets a code without sign-in: ${spotCheck === true ? 'yes' : spotCheck}`,
+  });
+  row('6', `2 Gatehouse processes cc, N=${CONNECTIONS} split, same stores`, cc.pair.result, `${pairRatio.toFixed(2)} of #3a`, cpuText(cc.pair.cpu) + errorsNote(cc.pair.result));
+
+  console.log('');
+  printTable();
+  const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  console.log('');
+  console.log(
+    `targets: cc ≥ 80% of bare: ${pct(ccRatio)} (${verdict(ccRatio >= 0.8)}); logins ≥ 85% of argon2id rate: ${pct(loginRatio)} (${verdict(loginRatio >= 0.85)}); ` +
+      `p99 < 25 ms at half peak: ${fmt(half.result.p99, 1)} ms (${verdict(half.result.p99 < 25)})`,
+  );
+  console.log(`memory of the Gatehouse child: ${memory.join('; ')}`);
+  console.log(
+    `notes: CPU = cores used during the measured slices: the named server processes, loadgen (this process, incl. argon2 threads), ` +
+      `pg (all PostgreSQL processes), redis, other (everything else on the box, e.g. other people's test runs); box = all busy cores of ${os.availableParallelism()}. ` +
+      `Gatehouse's hasher runs up to ${os.availableParallelism()} argon2 verifications at once, so #4 can exceed #1. ` +
+      `#6 runs two servers, PostgreSQL, Redis and the load generator on ${os.availableParallelism()} cores: it shows contention, not scaling.`,
+  );
+}
+
+async function shutdown(code: number) {
+  await stopAll();
+  process.exit(code);
+}
+process.on('SIGINT', () => void shutdown(130));
+process.on('SIGTERM', () => void shutdown(143));
+
+try {
+  await main();
+  await shutdown(0);
+} catch (err) {
+  if (err instanceof Unreachable) console.error(`bench: ${err.message}`);
+  else console.error(err);
+  await shutdown(1);
+}

@@ -1,0 +1,137 @@
+// Child process: a real Gatehouse (PostgreSQL + Redis) on a listening port, started the way
+// test/helpers/gatehouse-server.ts starts one, with a schema `gh_bench_<pid>` and Redis prefix
+// `gh_bench_<pid>:` of its own. Prints its URL on stdout; on SIGTERM drops the schema and keys.
+//
+// Env: DATABASE_URL, REDIS_URL (required); PORT (default: any free port); KEK, COOKIE_KEYS
+// (optional; give the same values to processes that share state); BENCH_SCHEMA: join that
+// existing schema/prefix instead of creating one (a joiner leaves cleanup to the owner).
+//
+// When forked, it answers requests over IPC so the orchestrator can set up users and clients
+// without timing them: { id, cmd, ...args } → { id, ok, result | error }.
+import http from 'node:http';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { loadConfig } from '../server/config.ts';
+import { createGatehouse } from '../server/app.ts';
+import { openDatabase } from '../adapters/database.ts';
+import { createSignUp } from '../accounts/sign-up.ts';
+import { generateClientSecret } from '../adapters/client-store.ts';
+import { createLogger } from '../server/logger.ts';
+import { SESSION_IDLE_TTL } from '../accounts/security-constants.ts';
+import { ACR_SINGLE_FACTOR } from '../interactions/assurance.ts';
+
+const { DATABASE_URL, REDIS_URL } = process.env;
+if (!DATABASE_URL || !REDIS_URL) {
+  console.error('server-process: DATABASE_URL and REDIS_URL are required');
+  process.exit(2);
+}
+const joining = Boolean(process.env.BENCH_SCHEMA);
+const schema = process.env.BENCH_SCHEMA ?? `gh_bench_${process.pid}`;
+const prefix = `${schema}:`;
+
+const server = http.createServer();
+await new Promise<void>((resolve) => server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', resolve));
+const port = (server.address() as AddressInfo).port;
+const url = `http://127.0.0.1:${port}`;
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-bench-'));
+
+const database = await openDatabase({ databaseUrl: DATABASE_URL, schema });
+const config = loadConfig({
+  ISSUER: url,
+  PORT: String(port),
+  DATA_DIR: dataDir,
+  LOG_LEVEL: 'silent',
+  DATABASE_URL,
+  REDIS_URL,
+  KEK: process.env.KEK,
+  COOKIE_KEYS: process.env.COOKIE_KEYS,
+});
+const gatehouse = await createGatehouse(config, { database, logger: createLogger('silent'), redisPrefix: prefix });
+server.on('request', gatehouse.app.callback());
+const signUp = createSignUp({ accounts: gatehouse.accounts, hasher: gatehouse.hasher, audit: gatehouse.audit });
+
+const commands: Record<string, (args: Record<string, unknown>) => Promise<unknown>> = {
+  async createUsers({ count, password }) {
+    const users = [];
+    for (let i = 0; i < Number(count); i++) {
+      const username = `bench${process.pid}u${i}`;
+      const { account } = await signUp({ username, email: `${username}@example.com`, password: String(password), company: 'Bench Corp' });
+      users.push({ id: account.id, username, password });
+    }
+    return users;
+  },
+  async createClient({ metadata }) {
+    const full = { client_id: `bench-${process.pid}-${Date.now()}`, client_secret: generateClientSecret(), ...(metadata as object) };
+    await gatehouse.clients.create(full);
+    return full;
+  },
+  /**
+   * Live sessions the way the provider stores one at the end of a login (Session model →
+   * adapter → Redis), without running the login itself. Returns one id to spot-check.
+   */
+  async seedSessions({ count, accountId }) {
+    // The typings give the constructor no payload and save() no ttl; the runtime takes both.
+    const Session = gatehouse.provider.Session as unknown as new (payload: Record<string, unknown>) => {
+      jti: string;
+      save(ttl: number): Promise<unknown>;
+    };
+    const loginTs = Math.floor(Date.now() / 1000);
+    let sample = '';
+    for (let done = 0; done < Number(count); ) {
+      const batch = Math.min(500, Number(count) - done);
+      await Promise.all(
+        Array.from({ length: batch }, async () => {
+          const session = new Session({ accountId: String(accountId), loginTs, amr: ['pwd'], acr: ACR_SINGLE_FACTOR });
+          await session.save(SESSION_IDLE_TTL);
+          sample = session.jti;
+        }),
+      );
+      done += batch;
+    }
+    return { sampleSessionId: sample };
+  },
+  async memory() {
+    return process.memoryUsage();
+  },
+};
+
+process.on('message', async (message: { id: number; cmd: string } & Record<string, unknown>) => {
+  try {
+    const command = commands[message.cmd];
+    if (!command) throw new Error(`unknown command ${message.cmd}`);
+    process.send?.({ id: message.id, ok: true, result: await command(message) });
+  } catch (err) {
+    process.send?.({ id: message.id, ok: false, error: (err as Error).stack ?? String(err) });
+  }
+});
+
+let stopping = false;
+async function stop() {
+  if (stopping) return;
+  stopping = true;
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  try {
+    if (!joining && gatehouse.redis) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await gatehouse.redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+        if (keys.length) await gatehouse.redis.unlink(...keys);
+        cursor = next;
+      } while (cursor !== '0');
+    }
+    if (!joining) await database.knex.raw('drop schema if exists ?? cascade', [schema]);
+  } finally {
+    await gatehouse.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    process.exit(0);
+  }
+}
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
+process.on('disconnect', stop); // the orchestrator went away: clean up anyway
+
+console.log(url);
+process.send?.({ type: 'ready', url, schema, prefix, pid: process.pid });

@@ -1,0 +1,149 @@
+// Gatehouse's own pages (profile, admin) are a first-party OIDC client of Gatehouse: they read
+// the provider's session and, when it is missing or too old, send the person through /auth
+// (prompt=login for re-authentication). There is no second login system.
+import { createHash, randomBytes } from 'node:crypto';
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import { reauthenticationRequired, type FactorMarksStore } from '../accounts/reauthentication.ts';
+
+export const ACCOUNT_CLIENT_ID = 'gatehouse-account';
+export const ACCOUNT_CALLBACK_PATH = '/account/callback';
+const RETURN_COOKIE = 'gh_account_return';
+
+export type SignedInSession = {
+  accountId: string;
+  sessionUid: string;
+  amr: string[];
+  authTime: number;
+  /** When the password was last entered in this session (epoch seconds), null if never (SSO). */
+  passwordAt: number | null;
+  /** When MFA was last completed in this session, null if never. */
+  mfaAt: number | null;
+};
+
+/** The client registration Gatehouse keeps for its own pages (upserted at start). */
+export function accountClientMetadata(issuer: string) {
+  return {
+    client_id: ACCOUNT_CLIENT_ID,
+    client_name: 'Gatehouse account',
+    redirect_uris: [`${issuer}${ACCOUNT_CALLBACK_PATH}`],
+    post_logout_redirect_uris: [`${issuer}/account`],
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'none',
+    scope: 'openid',
+    first_party: true,
+  };
+}
+
+export function createAccountSession(deps: {
+  provider: Provider;
+  issuer: string;
+  marks: FactorMarksStore;
+  /** Whether the account signs in with MFA (false for exempt service accounts and SSO accounts). */
+  usesMfa: (accountId: string) => Promise<boolean>;
+  /** Injectable so tests move time instead of sleeping. */
+  clock?: () => number;
+}) {
+  const { provider, issuer, marks } = deps;
+  const now = () => Math.floor((deps.clock ?? Date.now)() / 1000);
+
+  async function current(ctx: Context): Promise<SignedInSession | undefined> {
+    const session = await provider.Session.get(ctx as never);
+    if (!session?.accountId || !session.uid) return undefined;
+    const mark = await marks.get(session.uid);
+    const sameAccount = mark?.accountId === session.accountId;
+    return {
+      accountId: session.accountId,
+      sessionUid: session.uid,
+      amr: session.amr ?? [],
+      authTime: session.loginTs ?? 0,
+      passwordAt: sameAccount ? mark.passwordAt : null,
+      mfaAt: sameAccount ? mark.mfaAt : null,
+    };
+  }
+
+  /** Sends the browser through /auth as the account client; the callback brings it back to `returnTo`. */
+  function redirectToSignIn(ctx: Context, options: { reauthenticate: boolean }) {
+    const state = randomBytes(16).toString('base64url');
+    // PKCE is mandatory for every client; the verifier is not needed again because the pages read the session.
+    const challenge = createHash('sha256').update(randomBytes(32)).digest('base64url');
+    ctx.cookies.set(RETURN_COOKIE, JSON.stringify({ state, returnTo: safeReturnPath(ctx.originalUrl) }), {
+      signed: true,
+      httpOnly: true,
+      sameSite: 'lax',
+      maxAge: 30 * 60 * 1000,
+      path: ACCOUNT_CALLBACK_PATH,
+    });
+    const url = new URL('/auth', issuer);
+    url.search = new URLSearchParams({
+      client_id: ACCOUNT_CLIENT_ID,
+      response_type: 'code',
+      scope: 'openid',
+      redirect_uri: `${issuer}${ACCOUNT_CALLBACK_PATH}`,
+      state,
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+      ...(options.reauthenticate ? { prompt: 'login' } : {}),
+    }).toString();
+    ctx.status = 303;
+    ctx.redirect(url.href);
+  }
+
+  return {
+    current,
+
+    async requireSignIn(ctx: Context): Promise<SignedInSession | null> {
+      const session = await current(ctx);
+      if (session) return session;
+      redirectToSignIn(ctx, { reauthenticate: false });
+      return null;
+    },
+
+    async requireRecentAuthentication(ctx: Context): Promise<SignedInSession | null> {
+      const session = await current(ctx);
+      if (!session) {
+        redirectToSignIn(ctx, { reauthenticate: false });
+        return null;
+      }
+      const needed = reauthenticationRequired({
+        passwordAt: session.passwordAt,
+        mfaAt: session.mfaAt,
+        usesMfa: await deps.usesMfa(session.accountId),
+        now: now(),
+      });
+      if (needed === 'none') return session;
+      redirectToSignIn(ctx, { reauthenticate: true });
+      return null;
+    },
+
+    /** GET /account/callback: checks the state we sent and returns to the page that asked. */
+    async handleCallback(ctx: Context) {
+      const raw = ctx.cookies.get(RETURN_COOKIE, { signed: true });
+      ctx.cookies.set(RETURN_COOKIE, null, { path: ACCOUNT_CALLBACK_PATH });
+      let saved: { state?: string; returnTo?: string } = {};
+      try {
+        saved = raw ? JSON.parse(raw) : {};
+      } catch {
+        saved = {};
+      }
+      const state = typeof ctx.query.state === 'string' ? ctx.query.state : undefined;
+      if (!state || state !== saved.state) {
+        ctx.throw(400, 'This sign-in link is no longer valid. Open your account page again.');
+      }
+      if (typeof ctx.query.error === 'string') {
+        ctx.throw(400, ctx.query.error === 'access_denied' ? 'Sign-in was cancelled.' : 'Sign-in did not complete.');
+      }
+      ctx.status = 303;
+      ctx.redirect(safeReturnPath(saved.returnTo));
+    },
+  };
+}
+
+export type AccountSession = ReturnType<typeof createAccountSession>;
+
+/** Only same-site paths: never an absolute URL an attacker could plant (open redirect). */
+function safeReturnPath(value: string | undefined): string {
+  if (!value || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return '/account';
+  return value;
+}

@@ -1,0 +1,59 @@
+// Third-party authenticator app (TOTP). Seeds are sealed with the KEK; each accepted code's time
+// step is claimed atomically, so a code works once even when submitted twice in parallel.
+import QRCode from 'qrcode';
+import type { MfaStore } from '../../accounts/mfa.ts';
+import { validMethodName } from '../../accounts/mfa.ts';
+import { newTotpSecret, totpUri, verifyTotp } from '../../accounts/totp.ts';
+import type { SecretBox } from '../../adapters/secret-box.ts';
+import type { MfaStrategy } from './method.ts';
+
+const INVALID = { code: 'mfa.invalid_code', text: 'That code is not correct. Enter the current code from your app.', level: 'error' as const };
+const REPLAYED = { code: 'mfa.code_already_used', text: 'That code was already used. Wait for the next code in your app.', level: 'error' as const };
+
+export function createTotpMethod(deps: { mfa: MfaStore; box: SecretBox; issuerName: string; clock?: () => number }): MfaStrategy {
+  const now = () => (deps.clock ?? Date.now)();
+  return {
+    kind: 'totp',
+    label: 'Authenticator app',
+    async available(ctx) {
+      return ctx.methods.some((m) => m.kind === 'totp');
+    },
+    async prepareChallenge() {
+      return {};
+    },
+    async verify(ctx, input) {
+      const code = (input.code ?? '').replace(/\s/g, '');
+      for (const method of ctx.methods.filter((m) => m.kind === 'totp')) {
+        const step = await verifyTotp(deps.box.open(String(method.config.secret)), code, now());
+        if (step === null) continue;
+        if (!(await deps.mfa.claimTotpStep(method.id, step))) return { kind: 'failed', message: REPLAYED };
+        return { kind: 'verified', amr: ['mfa', 'otp'] };
+      }
+      return { kind: 'failed', message: INVALID };
+    },
+    enrolment: {
+      async prepare(ctx) {
+        let sealed = (ctx.flow.private.totp as { secret?: string } | undefined)?.secret;
+        if (!sealed) {
+          sealed = deps.box.seal(newTotpSecret());
+          ctx.flow.private.totp = { secret: sealed };
+        }
+        const secret = deps.box.open(sealed);
+        const uri = totpUri(secret, ctx.account.username, deps.issuerName);
+        return { secret: secret.match(/.{1,4}/g)!.join(' '), qrDataUrl: await QRCode.toDataURL(uri, { margin: 1, width: 200 }) };
+      },
+      async complete(ctx, input) {
+        const sealed = (ctx.flow.private.totp as { secret?: string } | undefined)?.secret;
+        if (!sealed) return { kind: 'failed', message: { code: 'mfa.enrolment_expired', text: 'Start the setup again.', level: 'error' } };
+        const step = await verifyTotp(deps.box.open(sealed), (input.code ?? '').replace(/\s/g, ''), now());
+        if (step === null) return { kind: 'failed', message: INVALID };
+        const method = await deps.mfa.addMethod(ctx.account.id, 'totp', validMethodName(input.name || 'Authenticator app'), {
+          secret: sealed,
+          lastTimeStep: step, // the confirming code can't be replayed to sign in
+        });
+        delete ctx.flow.private.totp;
+        return { kind: 'enrolled', method };
+      },
+    },
+  };
+}

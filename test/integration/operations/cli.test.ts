@@ -1,0 +1,305 @@
+// The operator CLI, run as a real process against an embedded (PGlite) store in a temp DATA_DIR:
+// help, sign-up rules, client registration with hashed secrets, key rotation, and the rule that
+// the CLI refuses an embedded store a running server holds (and leaves that server alone).
+//
+// Not covered: the same commands against PostgreSQL. The CLI has no schema option, so a run
+// against DATABASE_URL would write into the shared database's default schema.
+import assert from 'node:assert/strict';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CONFIG_VARIABLES } from '../../../server/config.ts';
+import { openDatabase } from '../../../adapters/database.ts';
+import { hashClientSecret } from '../../../adapters/client-store.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const COMMANDS = ['migrate', 'clients create', 'users create', 'keys rotate'];
+const PASSWORD = 'Correct-Horse-9';
+
+type Result = { code: number | null; stdout: string; stderr: string };
+
+/** The environment of a child: this process's, minus every Gatehouse variable (so no DATABASE_URL leaks in). */
+function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of CONFIG_VARIABLES) delete env[name];
+  return { ...env, LOG_LEVEL: 'silent', ...extra };
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function healthz(url: string): Promise<number | undefined> {
+  try {
+    const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) });
+    return res.status;
+  } catch {
+    return undefined;
+  }
+}
+
+describe('gatehouse CLI', function () {
+  this.timeout(60_000);
+
+  let dataDir: string;
+  let server: ChildProcess | undefined;
+
+  function cli(...args: string[]): Promise<Result> {
+    return new Promise((resolve) => {
+      const child = execFile(
+        process.execPath,
+        ['server/cli.ts', ...args],
+        { cwd: ROOT, env: childEnv({ DATA_DIR: dataDir }), timeout: 55_000 },
+        (_err, stdout, stderr) => resolve({ code: child.exitCode, stdout, stderr }),
+      );
+    });
+  }
+
+  /** Runs a command that must succeed and returns its JSON output. */
+  async function cliJson(...args: string[]): Promise<Record<string, any>> {
+    const result = await cli(...args);
+    assert.equal(result.code, 0, `gatehouse ${args.join(' ')} failed:\n${result.stderr}`);
+    return JSON.parse(result.stdout);
+  }
+
+  /** Opens the store the CLI wrote to (only while no process holds it). */
+  async function withStore<T>(use: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>): Promise<T> {
+    const db = await openDatabase({ dataDir });
+    try {
+      return await use(db);
+    } finally {
+      await db.close();
+    }
+  }
+
+  before(() => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-cli-'));
+  });
+  after(() => {
+    server?.kill('SIGKILL');
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  describe('help', () => {
+    it('--help lists every command', async () => {
+      const { code, stdout } = await cli('--help');
+      assert.equal(code, 0);
+      assert.match(stdout, /^Usage: gatehouse <command>/);
+      for (const command of COMMANDS) assert.match(stdout, new RegExp(`^  ${command} `, 'm'), command);
+    });
+
+    it('no arguments prints the same help', async () => {
+      assert.equal((await cli()).stdout, (await cli('--help')).stdout);
+    });
+
+    it('an unknown command exits 1 and shows the commands', async () => {
+      const { code, stderr } = await cli('users', 'delete');
+      assert.equal(code, 1);
+      assert.match(stderr, /unknown command "users delete"/);
+      assert.match(stderr, /users create/);
+    });
+
+    for (const command of COMMANDS) {
+      it(`${command} --help prints its usage`, async () => {
+        const { code, stdout, stderr } = await cli(...command.split(' '), '--help');
+        assert.equal(code, 0, stderr);
+        assert.match(stdout, new RegExp(`Usage: gatehouse ${command}`));
+      });
+    }
+
+    it('an unknown option exits 1 and shows the usage', async () => {
+      const { code, stderr } = await cli('users', 'create', '--nickname', 'x');
+      assert.equal(code, 1);
+      assert.match(stderr, /--nickname/);
+      assert.match(stderr, /Usage: gatehouse users create/);
+    });
+  });
+
+  describe('users create', () => {
+    it('with bad input prints every broken rule and exits 1', async () => {
+      const { code, stdout, stderr } = await cli(
+        'users', 'create', '--username', 'a!', '--email', 'not-an-email', '--password', 'short', '--company', 'x',
+      );
+      assert.equal(code, 1);
+      assert.equal(stdout, '');
+      for (const rule of [
+        'email: Enter a valid email address.',
+        'username: Username must be at least 3 characters.',
+        'username: Username can contain only letters, numbers, dashes and underscores.',
+        'password: Password must be between 8 and 64 characters.',
+        'password: Password must contain at least one uppercase letter.',
+        'password: Password must contain at least one number.',
+        'company: Company must be at least 2 characters.',
+      ]) {
+        assert.ok(stderr.includes(rule), `missing "${rule}" in:\n${stderr}`);
+      }
+      assert.doesNotMatch(stderr, /^\s+at /m, 'no stack trace');
+    });
+
+    it('with a missing option names it', async () => {
+      const { code, stderr } = await cli('users', 'create', '--username', 'nobody', '--email', 'n@example.com', '--password', PASSWORD);
+      assert.equal(code, 1);
+      assert.match(stderr, /--company is required/);
+    });
+
+    it('with good input prints the account and its organization as JSON', async () => {
+      const user = await cliJson(
+        'users', 'create', '--username', 'Ada_Admin', '--email', 'Ada@Example.com', '--password', PASSWORD, '--company', '  Initech ',
+      );
+      assert.equal(user.username, 'Ada_Admin');
+      assert.equal(user.email, 'ada@example.com');
+      assert.match(user.id, /^[0-9a-f-]{36}$/);
+      assert.equal(user.organization.name, 'Initech');
+      assert.match(user.organization.id, /^[0-9a-f-]{36}$/);
+      assert.equal(user.organization.parentId, null);
+    });
+
+    it('refuses a username taken in another case', async () => {
+      const { code, stderr } = await cli(
+        'users', 'create', '--username', 'ada_admin', '--email', 'other@example.com', '--password', PASSWORD, '--company', 'Initrode',
+      );
+      assert.equal(code, 1);
+      assert.equal(stderr.trim(), 'gatehouse: This username is taken.');
+      const organizations = await withStore((db) => db.knex('organizations').where({ name: 'Initrode' }).select('id'));
+      assert.deepEqual(organizations, [], 'no organization is left behind');
+    });
+  });
+
+  describe('clients create', () => {
+    it('prints the client with a generated secret, and stores only its digest', async () => {
+      const client = await cliJson(
+        'clients', 'create', '--client-id', 'payroll', '--redirect-uri', 'https://payroll.example.com/callback', '--name', 'Payroll',
+      );
+      assert.equal(client.client_id, 'payroll');
+      assert.equal(client.client_name, 'Payroll');
+      assert.deepEqual(client.redirect_uris, ['https://payroll.example.com/callback']);
+      assert.deepEqual(client.grant_types, ['authorization_code', 'refresh_token']);
+      assert.match(client.client_secret, /^[A-Za-z0-9_-]{43}$/, '256-bit base64url secret');
+
+      const stored = await withStore((db) => db.knex('oidc_clients').where({ client_id: 'payroll' }).first('metadata'));
+      assert.ok(stored, 'client row');
+      assert.ok(String(stored.metadata.client_secret).startsWith('sha256:'), `stored ${stored.metadata.client_secret}`);
+      assert.equal(stored.metadata.client_secret, hashClientSecret(client.client_secret));
+    });
+
+    it('creates a public client without a secret', async () => {
+      const client = await cliJson(
+        'clients', 'create', '--client-id', 'spa', '--public', '--redirect-uri', 'https://spa.example.com/cb',
+      );
+      assert.equal(client.client_secret, undefined);
+      assert.equal(client.token_endpoint_auth_method, 'none');
+    });
+
+    const refusals: [string, string[], RegExp][] = [
+      ['an unknown grant type', ['--client-id', 'c1', '--grant-types', 'bogus'], /unknown grant type bogus \(allowed: authorization_code, refresh_token, client_credentials\)/],
+      ['a missing redirect URI', ['--client-id', 'c2'], /--redirect-uri is required for authorization_code clients/],
+      ['a redirect URI with a fragment', ['--client-id', 'c3', '--redirect-uri', 'https://x.example.com/cb#f'], /must not contain a fragment/],
+      ['a short secret', ['--client-id', 'c4', '--redirect-uri', 'https://x.example.com/cb', '--client-secret', 'short'], /at least 32 characters/],
+      ['a public client_credentials client', ['--client-id', 'c5', '--public', '--grant-types', 'client_credentials'], /cannot use client_credentials/],
+      ['an unknown scope', ['--client-id', 'c6', '--redirect-uri', 'https://x.example.com/cb', '--scope', 'openid admin'], /unknown scope admin/],
+    ];
+    for (const [what, args, message] of refusals) {
+      it(`refuses ${what} with a clear error`, async () => {
+        const { code, stdout, stderr } = await cli('clients', 'create', ...args);
+        assert.equal(code, 1);
+        assert.equal(stdout, '');
+        assert.match(stderr, /^gatehouse: /);
+        assert.match(stderr, message);
+        assert.doesNotMatch(stderr, /^\s+at /m);
+      });
+    }
+  });
+
+  describe('keys rotate', () => {
+    it('adds an RS256 and an ES256 key each time and retires the previous ones', async () => {
+      const first = await cliJson('keys', 'rotate');
+      const second = await cliJson('keys', 'rotate');
+      for (const { added } of [first, second]) {
+        assert.deepEqual(added.map((k: { alg: string }) => k.alg).sort(), ['ES256', 'RS256']);
+      }
+      const rows = await withStore((db) => db.knex('signing_keys').select('kid', 'alg', 'retired_at'));
+      const active = rows.filter((r) => r.retired_at === null).map((r) => r.kid).sort();
+      assert.equal(rows.length, 4);
+      assert.deepEqual(active, second.added.map((k: { kid: string }) => k.kid).sort());
+    });
+  });
+
+  describe('with a server running on the same embedded store', () => {
+    let url: string;
+    let exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+    let serverOutput = '';
+
+    before(async () => {
+      const port = await freePort();
+      url = `http://127.0.0.1:${port}`;
+      server = spawn(process.execPath, ['server/main.ts'], {
+        cwd: ROOT,
+        env: childEnv({ DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'info' }),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      server.stdout!.on('data', (chunk) => (serverOutput += chunk));
+      server.stderr!.on('data', (chunk) => (serverOutput += chunk));
+      exited = new Promise((resolve) => server!.once('exit', (code, signal) => resolve({ code, signal })));
+      const deadline = Date.now() + 45_000;
+      while ((await healthz(url)) !== 200) {
+        if (server.exitCode !== null) throw new Error(`server exited with ${server.exitCode}:\n${serverOutput}`);
+        if (Date.now() > deadline) throw new Error(`server did not answer /healthz:\n${serverOutput}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    });
+
+    it('the CLI refuses the store, naming the server process, and exits 1', async () => {
+      const { code, stdout, stderr } = await cli(
+        'users', 'create', '--username', 'second_user', '--email', 's@example.com', '--password', PASSWORD, '--company', 'Acme',
+      );
+      assert.equal(code, 1);
+      assert.equal(stdout, '');
+      assert.match(stderr, new RegExp(`running Gatehouse process \\(pid ${server!.pid}\\)`));
+      assert.match(stderr, /DATABASE_URL/, 'says how to run alongside a server');
+      assert.equal(stderr.trim().split('\n').length, 1, stderr);
+    });
+
+    it('help still works while the store is busy', async () => {
+      const { code } = await cli('keys', 'rotate', '--help');
+      assert.equal(code, 0);
+    });
+
+    it('the server keeps answering and keeps its lock', async () => {
+      assert.equal(await healthz(url), 200);
+      assert.equal(fs.readFileSync(path.join(dataDir, 'pglite.lock'), 'utf8'), String(server!.pid));
+    });
+
+    it('SIGTERM stops the server gracefully: exit 0, lock released', async () => {
+      server!.kill('SIGTERM');
+      const { code, signal } = await exited;
+      assert.equal(signal, null, serverOutput);
+      assert.equal(code, 0, serverOutput);
+      assert.match(serverOutput, /"msg":"stopped"/);
+      assert.ok(!fs.existsSync(path.join(dataDir, 'pglite.lock')), 'lock file removed');
+      server = undefined;
+    });
+
+    it('after the server stops, the CLI can use the store again', async () => {
+      const user = await cliJson(
+        'users', 'create', '--username', 'second_user', '--email', 's@example.com', '--password', PASSWORD, '--company', 'Acme',
+      );
+      assert.equal(user.organization.name, 'Acme');
+    });
+  });
+
+  it('takes over a stale lock left by a process that died', async () => {
+    const dead = spawn(process.execPath, ['-e', '']);
+    await new Promise((resolve) => dead.once('exit', resolve));
+    fs.writeFileSync(path.join(dataDir, 'pglite.lock'), String(dead.pid));
+    const { code, stderr } = await cli('migrate');
+    assert.equal(code, 0, stderr);
+    assert.ok(!fs.existsSync(path.join(dataDir, 'pglite.lock')));
+  });
+});
