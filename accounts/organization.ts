@@ -62,4 +62,7 @@ export type OrganizationStore = {
   updateAccount(accountId: string, changes: AccountChanges): Promise<void>;
   listMembers(rootId: string, query: MemberQuery): Promise<Member[]>;
   findMember(rootId: string, accountId: string): Promise<Member | undefined>;
+
+  /** Marks a pending invitation accepted by the account; false when it was already used or revoked. */
+  claimInvitation(invitationId: string, accountId: string): Promise<boolean>;
 };

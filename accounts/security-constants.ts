@@ -90,3 +90,11 @@ export const CAPTCHA_COUNTER_MIN = 2_000;
 export const CAPTCHA_COUNTER_MAX = 10_000;
 /** A captcha challenge must be solved and submitted within 10 minutes, once. */
 export const CAPTCHA_TTL_SECONDS = 10 * 60;
+
+// --- Organizations: invitations and the admin API ---
+/** Reference: an invitation link must be used "within one week". */
+export const INVITATION_TTL_SECONDS = 7 * 24 * 60 * 60;
+/** 32 random bytes (256 bits) per invitation link: unguessable, and stored only as a SHA-256 digest. */
+export const INVITATION_TOKEN_BYTES = 32;
+/** Largest page the admin API returns: bounds the work one request can ask for. */
+export const ADMIN_API_MAX_PAGE_SIZE = 100;

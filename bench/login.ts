@@ -1,10 +1,12 @@
 // One complete password login as a relying party + browser would do it: authorization request
 // with PKCE → sign-in page → form post → redirects back to the RP → code exchange at /token.
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { signInWithPassword } from '../test/helpers/browserless-user.ts';
+import { formAction, postForm, signInWithPassword } from '../test/helpers/browserless-user.ts';
+import { totpCode } from '../accounts/totp.ts';
+import { TOTP_PERIOD_SECONDS } from '../accounts/security-constants.ts';
 
 export type LoginClient = { client_id: string; client_secret: string; redirect_uris: string[] };
-export type LoginUser = { username: string; password: string };
+export type LoginUser = { id: string; username: string; password: string; totpSecret?: string };
 
 const base64url = (bytes: Buffer) => bytes.toString('base64url');
 
@@ -37,10 +39,20 @@ export async function redeemCode(server: string, client: LoginClient, code: stri
   return true;
 }
 
-export async function passwordLogin(server: string, client: LoginClient, user: LoginUser): Promise<true | string> {
+/**
+ * Sign-in page → password form → (with `totp`: the code page → code form) → redirects → code
+ * exchange. `totp.nowMs` pins the time the code is computed for (see TotpUserPool).
+ */
+export async function passwordLogin(server: string, client: LoginClient, user: LoginUser, totp?: { nowMs: number }): Promise<true | string> {
   const verifier = base64url(randomBytes(32));
   const challenge = base64url(createHash('sha256').update(verifier).digest());
-  const { step } = await signInWithPassword(authorizationUrl(server, client, challenge), user.username, user.password);
+  const url = authorizationUrl(server, client, challenge);
+  let { jar, step } = await signInWithPassword(url, user.username, user.password);
+  if (totp) {
+    if (step.status !== 200 || !step.body.includes('name="code"')) return `expected the code page, got ${step.status} ${step.location ?? step.body.slice(0, 200)}`;
+    const code = await totpCode(user.totpSecret!, totp.nowMs);
+    step = await postForm(jar, formAction(step.body, step.url), new URL(url).origin, { code });
+  }
   if (!step.location?.startsWith(client.redirect_uris[0])) {
     return `sign-in stopped at ${step.status} ${step.location ?? step.body.slice(0, 200)}`;
   }
@@ -73,4 +85,39 @@ export async function sessionSkipsSignIn(server: string, client: LoginClient, se
     url = next;
   }
   return 'too many redirects';
+}
+
+/**
+ * Hands out users whose authenticator code for the current time step is still unused: a TOTP
+ * code works once per account (replays are refused), so each user signs in at most once per
+ * 30-second step. When every user has had this step, take() waits for the next one and counts
+ * the wait, so a too-small pool shows up in the output instead of as errors.
+ */
+export class TotpUserPool {
+  private readonly lastStep: number[];
+  private cursor = 0;
+  waitedMs = 0;
+  readonly users: LoginUser[];
+
+  constructor(users: LoginUser[]) {
+    this.users = users;
+    this.lastStep = users.map(() => -1);
+  }
+
+  async take(): Promise<{ user: LoginUser; nowMs: number }> {
+    for (;;) {
+      const nowMs = Date.now();
+      const step = Math.floor(nowMs / 1000 / TOTP_PERIOD_SECONDS);
+      for (let tried = 0; tried < this.users.length; tried++) {
+        const i = this.cursor++ % this.users.length;
+        if (this.lastStep[i] < step) {
+          this.lastStep[i] = step;
+          return { user: this.users[i], nowMs };
+        }
+      }
+      const wait = (step + 1) * TOTP_PERIOD_SECONDS * 1000 - nowMs + 5;
+      this.waitedMs += wait;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
 }

@@ -9,6 +9,7 @@
 // When forked, it answers requests over IPC so the orchestrator can set up users and clients
 // without timing them: { id, cmd, ...args } → { id, ok, result | error }.
 import http from 'node:http';
+import v8 from 'node:v8';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,7 +17,7 @@ import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../server/config.ts';
 import { createGatehouse } from '../server/app.ts';
 import { openDatabase } from '../adapters/database.ts';
-import { createSignUp } from '../accounts/sign-up.ts';
+import { newTotpSecret } from '../accounts/totp.ts';
 import { generateClientSecret } from '../adapters/client-store.ts';
 import { createLogger } from '../server/logger.ts';
 import { SESSION_IDLE_TTL } from '../accounts/security-constants.ts';
@@ -50,15 +51,36 @@ const config = loadConfig({
 });
 const gatehouse = await createGatehouse(config, { database, logger: createLogger('silent'), redisPrefix: prefix });
 server.on('request', gatehouse.app.callback());
-const signUp = createSignUp({ accounts: gatehouse.accounts, hasher: gatehouse.hasher, audit: gatehouse.audit });
 
 const commands: Record<string, (args: Record<string, unknown>) => Promise<unknown>> = {
-  async createUsers({ count, password }) {
+  /**
+   * Accounts through the account store, as sign-up creates them; the password is hashed once
+   * and the hash reused, so that setting up many users stays quick. kind 'service': an
+   * MFA-exempt service account (signs in with the password alone; the flag is set in SQL, as an
+   * administrator would). kind 'totp': a person with an authenticator app registered, as the
+   * test helper registers one. Returns the TOTP seeds.
+   */
+  async createUsers({ count, password, kind }) {
+    const passwordHash = await gatehouse.hasher.hash(String(password));
+    const create = async (i: number) => {
+      const username = `bench${process.pid}${kind}${i}`;
+      const { account } = await gatehouse.accounts.createAccountWithOrganization({
+        account: { username, email: `${username}@example.com`, serviceAccount: kind === 'service' },
+        passwordHash,
+        organizationName: 'Bench Corp',
+      });
+      let totpSecret: string | undefined;
+      if (kind === 'service') {
+        await database.knex('accounts').where({ id: account.id }).update({ mfa_exempt: true });
+      } else {
+        totpSecret = newTotpSecret();
+        await gatehouse.mfa.addMethod(account.id, 'totp', 'Bench app', { secret: gatehouse.box.seal(totpSecret) });
+      }
+      return { id: account.id, username, password, totpSecret };
+    };
     const users = [];
-    for (let i = 0; i < Number(count); i++) {
-      const username = `bench${process.pid}u${i}`;
-      const { account } = await signUp({ username, email: `${username}@example.com`, password: String(password), company: 'Bench Corp' });
-      users.push({ id: account.id, username, password });
+    for (let i = 0; i < Number(count); i += 10) {
+      users.push(...(await Promise.all(Array.from({ length: Math.min(10, Number(count) - i) }, (_, j) => create(i + j)))));
     }
     return users;
   },
@@ -92,8 +114,10 @@ const commands: Record<string, (args: Record<string, unknown>) => Promise<unknow
     }
     return { sampleSessionId: sample };
   },
+  /** Memory after a full GC when the process runs with --expose-gc (so heapUsed is the live heap). */
   async memory() {
-    return process.memoryUsage();
+    (globalThis as { gc?: () => void }).gc?.();
+    return { ...process.memoryUsage(), spaces: Object.fromEntries(v8.getHeapSpaceStatistics().map((s) => [s.space_name, s.space_size])) };
   },
 };
 

@@ -11,8 +11,9 @@ import { generateRecoveryCodes } from '../accounts/recovery-codes.ts';
 import type { FactorMarksStore } from '../accounts/reauthentication.ts';
 import { DomainError } from '../accounts/errors.ts';
 import { render, type ViewMessage } from '../views/render.ts';
-import { acrFor } from './assurance.ts';
-import { loadFlow, type Flow, type FlowMessage } from './flow.ts';
+import { ACR_MULTI_FACTOR, acrFor } from './assurance.ts';
+import { ACCOUNT_CLIENT_ID } from './account-session.ts';
+import { loadFlow, type Flow, type FlowMessage, type FlowStep } from './flow.ts';
 import { stepAfterPassword } from './login-steps.ts';
 import type { MethodRegistry } from './methods/registry.ts';
 import type { MfaContext, RequestInfo } from './methods/method.ts';
@@ -64,7 +65,8 @@ export function createInteractionRoutes(deps: {
 
   async function saveFlow(interaction: Interaction, flow: Flow) {
     interaction.result = { ...(interaction.result ?? {}), flow };
-    await interaction.save(Math.max(1, interaction.exp - nowSeconds()));
+    // Real time here, not the injectable clock: the interaction's own expiry is the provider's business.
+    await interaction.save(Math.max(1, interaction.exp - Math.floor(Date.now() / 1000)));
   }
 
   async function finish(ctx: Context, result: Record<string, unknown>) {
@@ -269,8 +271,16 @@ export function createInteractionRoutes(deps: {
       flow.amr = [...new Set([...flow.amr, ...outcome.amr])];
       flow.passwordAt = nowSeconds();
       const c = await mfaContext(ctx, flow);
-      const previous = flow.reauth && interaction.session?.uid ? await deps.marks.get(interaction.session.uid) : undefined;
+      // Only Gatehouse's own pages may count an earlier MFA (8-hour window); a relying party's
+      // max_age or prompt=login always gets every factor again.
+      const carryOver = flow.reauth && interaction.params.client_id === ACCOUNT_CLIENT_ID && interaction.session?.uid;
+      const previous = carryOver ? await deps.marks.get(interaction.session!.uid!) : undefined;
       stepAfterPassword(flow, c.account, c.methods, previous, nowSeconds());
+      const requestedAcr = String(interaction.params.acr_values ?? '').split(' ');
+      if ((flow.step as FlowStep) === 'complete' && requestedAcr.includes(ACR_MULTI_FACTOR) && acrFor(flow.amr) !== ACR_MULTI_FACTOR) {
+        // An MFA-exempt service account can't satisfy a client that demands MFA: refuse rather than loop.
+        return finish(ctx, { error: 'access_denied', error_description: 'this application requires multi-factor authentication' });
+      }
       return proceed(ctx, interaction, flow);
     }
     flow.messages = [{ code: 'session.method_unavailable', text: 'This sign-in method is not available.', level: 'error' }];

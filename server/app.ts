@@ -46,7 +46,14 @@ export type Gatehouse = Awaited<ReturnType<typeof createGatehouse>>;
 
 export async function createGatehouse(
   config: Config,
-  options: { logger?: Logger; hasher?: PasswordHasher; database?: Database; redisPrefix?: string } = {},
+  options: {
+    logger?: Logger;
+    hasher?: PasswordHasher;
+    database?: Database;
+    redisPrefix?: string;
+    /** Milliseconds since the epoch; tests move it instead of sleeping. */
+    clock?: () => number;
+  } = {},
 ) {
   const logger = options.logger ?? createLogger(config.logLevel);
   const secrets = resolveSecrets(config);
@@ -116,10 +123,11 @@ export async function createGatehouse(
   // Recovery-code digests use a key derived from the KEK, so the database alone can't be brute-forced.
   const recoveryDigest = recoveryCodeDigester(Buffer.from(hkdfSync('sha256', secrets.kek, '', 'gatehouse recovery codes', 32)));
   const marks = createFactorMarksStore(stateAdapter as never, SESSION_ABSOLUTE_TTL);
-  const methods = createMethodRegistry({ accounts, hasher, mfa, box, recoveryDigest, issuerName: new URL(config.issuer).host });
-  const interactions = createInteractionRoutes({ provider, methods, accounts, mfa, marks, recoveryDigest, audit });
+  const methods = createMethodRegistry({ accounts, hasher, mfa, box, recoveryDigest, issuerName: new URL(config.issuer).host, clock: options.clock });
+  const interactions = createInteractionRoutes({ provider, methods, accounts, mfa, marks, recoveryDigest, audit, clock: options.clock });
   const accountSession = createAccountSession({
     provider,
+    clock: options.clock,
     issuer: config.issuer,
     marks,
     usesMfa: async (accountId) => {

@@ -1,10 +1,10 @@
 // The only `new Provider`. Everything protocol-related is configured here, on purpose.
 import { timingSafeEqual } from 'node:crypto';
-import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { AccountStore } from '../accounts/account.ts';
 import * as limits from '../accounts/security-constants.ts';
 import { hashClientSecret, type ClientStore } from '../adapters/client-store.ts';
-import { ACR_VALUES } from '../interactions/assurance.ts';
+import { ACR_MULTI_FACTOR, ACR_VALUES } from '../interactions/assurance.ts';
 import { render } from '../views/render.ts';
 
 export type AdapterFactory = (model: string) => unknown;
@@ -127,7 +127,7 @@ export function createProvider(options: ProviderOptions): Provider {
       });
     },
 
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy: loginPolicy() },
 
     // First-party clients (flag on the client) get their grant without a consent page.
     async loadExistingGrant(ctx) {
@@ -171,6 +171,24 @@ export function createProvider(options: ProviderOptions): Provider {
     return expected.length === presented.length && timingSafeEqual(expected, presented);
   };
   return provider;
+}
+
+/**
+ * The library's prompts, plus: a client asking for the multi-factor ACR (acr_values) gets a new
+ * login when the session's login was single-factor. max_age is enforced by the library itself.
+ */
+function loginPolicy() {
+  const { base, Check } = interactionPolicy;
+  const policy = base();
+  policy.get('login')!.checks.add(
+    new Check('mfa_requested', 'the client requested multi-factor authentication', (ctx) => {
+      const requested = String(ctx.oidc.params?.acr_values ?? '').split(' ');
+      return requested.includes(ACR_MULTI_FACTOR) && ctx.oidc.session?.acr !== ACR_MULTI_FACTOR
+        ? Check.REQUEST_PROMPT
+        : Check.NO_NEED_TO_PROMPT;
+    }),
+  );
+  return policy;
 }
 
 function remainingOfSession(iat: number | undefined, absolute: number) {

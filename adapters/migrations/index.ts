@@ -16,6 +16,10 @@ import * as createInvitations from './20261123170200_create_invitations.ts';
 import * as addHashChainToAuditEvents from './20261123170300_add_hash_chain_to_audit_events.ts';
 import * as createAuditChainHeads from './20261123170400_create_audit_chain_heads.ts';
 import * as indexOidcClientsByOrganization from './20261123170500_index_oidc_clients_by_organization.ts';
+import * as createEmailCodes from './20261123160000_create_email_codes.ts';
+import * as createPasswordResetTokens from './20261123160100_create_password_reset_tokens.ts';
+import * as createAccountProviderState from './20261123160200_create_account_provider_state.ts';
+import * as createCaptchaSpent from './20261123160300_create_captcha_spent.ts';
 
 export const migrations = [
   createOrganizations,
@@ -35,4 +39,8 @@ export const migrations = [
   addHashChainToAuditEvents,
   createAuditChainHeads,
   indexOidcClientsByOrganization,
+  createEmailCodes,
+  createPasswordResetTokens,
+  createAccountProviderState,
+  createCaptchaSpent,
 ];

@@ -40,7 +40,7 @@ export const uniqueName = (prefix: string) => `${prefix}${process.pid}_${++count
 export async function startGatehouse(
   store: StoreKind = { name: 'embedded PGlite' },
   env: Record<string, string> = {},
-  options: { hasher?: PasswordHasher } = {},
+  options: { hasher?: PasswordHasher; clock?: () => number } = {},
 ): Promise<TestServer> {
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -56,7 +56,7 @@ export async function startGatehouse(
     REDIS_URL: store.redisUrl,
     ...env,
   });
-  const gatehouse = await createGatehouse(config, { database, logger: createLogger('silent'), redisPrefix: schema ? `${schema}:` : undefined, hasher: options.hasher });
+  const gatehouse = await createGatehouse(config, { database, logger: createLogger('silent'), redisPrefix: schema ? `${schema}:` : undefined, hasher: options.hasher, clock: options.clock });
   server.on('request', gatehouse.app.callback());
   const url = `http://127.0.0.1:${port}`;
   const signUp = createSignUp({ accounts: gatehouse.accounts, hasher: gatehouse.hasher, audit: gatehouse.audit });

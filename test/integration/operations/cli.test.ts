@@ -208,7 +208,7 @@ describe('gatehouse CLI', function () {
     for (const [what, args, message] of refusals) {
       it(`refuses ${what} with a clear error`, async () => {
         const { code, stdout, stderr } = await cli('clients', 'create', ...args);
-        assert.equal(code, 1);
+        assert.equal(code, 1, stderr);
         assert.equal(stdout, '');
         assert.match(stderr, /^gatehouse: /);
         assert.match(stderr, message);

@@ -1,0 +1,12 @@
+// The emails self-service features send, as a contract: views/email.ts renders each one (text and
+// HTML, user data escaped) so the domain never builds markup. Links are absolute, built from ISSUER.
+export type ComposedEmail = { subject: string; text: string; html: string };
+
+export type EmailMessages = {
+  verifyEmail(m: { username: string; code: string; minutes: number }): ComposedEmail;
+  confirmNewEmail(m: { username: string; code: string; minutes: number }): ComposedEmail;
+  emailChanged(m: { username: string; newEmail: string; accountUrl: string }): ComposedEmail;
+  passwordResetLink(m: { username: string; link: string; minutes: number; byAdministrator: boolean }): ComposedEmail;
+  usernameList(m: { usernames: string[]; forgotUrl: string; signInUrl: string }): ComposedEmail;
+  passwordChanged(m: { username: string; forgotUrl: string; reset: boolean }): ComposedEmail;
+};

@@ -1,0 +1,55 @@
+// Setting a new password (reset or change): the sign-up rules, the common-password rule, and
+// "not one of the previous three passwords", then the new argon2id hash with the history kept.
+import { passwordViolations } from './account-rules.ts';
+import { ValidationError } from './errors.ts';
+import type { PasswordHasher } from './password-hasher.ts';
+import { commonPasswordViolations } from './password-strength.ts';
+import { PASSWORD_HISTORY_DEPTH } from './security-constants.ts';
+
+export type StoredPassword = {
+  credentialId: string;
+  accountId: string;
+  hash: string;
+  /** Earlier hashes, newest first (at most PASSWORD_HISTORY_DEPTH - 1 are kept). */
+  history: string[];
+};
+
+export type PasswordStore = {
+  findByAccount(accountId: string): Promise<StoredPassword | undefined>;
+  /** Replaces the hash and history; false when the stored hash is no longer `expectedHash` (a concurrent change). */
+  replace(credentialId: string, expectedHash: string, hash: string, history: string[]): Promise<boolean>;
+};
+
+export const PASSWORD_REUSED = {
+  field: 'password',
+  code: 'password.reused',
+  message: `You can't reuse any of your previous ${PASSWORD_HISTORY_DEPTH} passwords.`,
+};
+
+export function createPasswordUpdate(deps: { passwords: PasswordStore; hasher: PasswordHasher }) {
+  /** "Previous three": the current password and the two before it. */
+  const previous = (stored: StoredPassword) => [stored.hash, ...stored.history].slice(0, PASSWORD_HISTORY_DEPTH);
+
+  async function reused(stored: StoredPassword, password: string): Promise<boolean> {
+    for (const hash of previous(stored)) if (await deps.hasher.verify(hash, password)) return true;
+    return false;
+  }
+
+  return {
+    /** Throws ValidationError when the new password breaks a rule or repeats a recent one. */
+    async check(stored: StoredPassword, password: string, personalWords: string[]): Promise<void> {
+      const violations = passwordViolations(password);
+      if (violations.length === 0) violations.push(...commonPasswordViolations(password, personalWords));
+      if (violations.length === 0 && (await reused(stored, password))) violations.push(PASSWORD_REUSED);
+      if (violations.length > 0) throw new ValidationError(violations);
+    },
+
+    /** Stores the new password (already checked) and pushes the old hash into the history. */
+    async store(stored: StoredPassword, password: string): Promise<boolean> {
+      const hash = await deps.hasher.hash(password);
+      return deps.passwords.replace(stored.credentialId, stored.hash, hash, previous(stored).slice(0, PASSWORD_HISTORY_DEPTH - 1));
+    },
+  };
+}
+
+export type PasswordUpdate = ReturnType<typeof createPasswordUpdate>;
