@@ -10,6 +10,7 @@ import { MAX_MFA_FAILURES } from '../accounts/security-constants.ts';
 import { generateRecoveryCodes } from '../accounts/recovery-codes.ts';
 import type { FactorMarksStore } from '../accounts/reauthentication.ts';
 import { DomainError } from '../accounts/errors.ts';
+import type { EmailVerification } from '../accounts/email-verification.ts';
 import { render, type ViewMessage } from '../views/render.ts';
 import { ACR_MULTI_FACTOR, acrFor } from './assurance.ts';
 import { ACCOUNT_CLIENT_ID } from './account-session.ts';
@@ -43,6 +44,8 @@ export function createInteractionRoutes(deps: {
   recoveryDigest: (code: string) => string;
   audit: AuditLog;
   signInLinks?: SignInLink[];
+  /** The "Verify your email" prompt after MFA (self-service); absent → no prompt. */
+  emailVerification?: Pick<EmailVerification, 'needsVerification' | 'send' | 'confirm' | 'pending'>;
   clock?: () => number;
 }) {
   const { provider, methods, audit, accounts, mfa } = deps;
@@ -178,6 +181,19 @@ export function createInteractionRoutes(deps: {
         });
         return;
       }
+      case 'verify_email': {
+        const account = await loadAccount(flow);
+        ctx.body = render('verify-email-prompt', {
+          ...common,
+          title: 'Verify your email',
+          email: account.email,
+          codeSent: Boolean(flow.private.emailCodeSent),
+          sendAction: `/interaction/${interaction.uid}/verify-email/send`,
+          confirmAction: `/interaction/${interaction.uid}/verify-email/confirm`,
+          continueAction: `/interaction/${interaction.uid}/continue`,
+        });
+        return;
+      }
       default:
         ctx.status = 303;
         ctx.redirect(`/interaction/${interaction.uid}`);
@@ -230,6 +246,11 @@ export function createInteractionRoutes(deps: {
   }
 
   async function proceed(ctx: Context, interaction: Interaction, flow: Flow) {
+    // Post-login prompt: local accounts with an unverified email are asked once per sign-in (not on re-authentication).
+    if (flow.step === 'complete' && !flow.reauth && deps.emailVerification && !flow.private.emailPrompted) {
+      flow.private.emailPrompted = true;
+      if (await deps.emailVerification.needsVerification(flow.accountId!)) flow.step = 'verify_email';
+    }
     if (flow.step === 'complete') return complete(ctx, interaction, flow);
     await saveFlow(interaction, flow);
     return showStep(ctx, interaction);
@@ -378,7 +399,40 @@ export function createInteractionRoutes(deps: {
   // "Done" on the recovery codes page (and later: "continue for now" on post-login prompts).
   router.post('/:uid/continue', async (ctx) => {
     const { interaction, flow } = await load(ctx);
-    if (flow.step === 'recovery_codes') flow.step = 'complete';
+    if (flow.step === 'recovery_codes' || flow.step === 'verify_email') flow.step = 'complete';
+    return proceed(ctx, interaction, flow);
+  });
+
+  // "Verify Email": send a code to the account's address, then "Confirm" it.
+  router.post('/:uid/verify-email/send', async (ctx) => {
+    const { interaction, flow } = await load(ctx);
+    if (flow.step !== 'verify_email' || !deps.emailVerification) return showStep(ctx, interaction);
+    flow.messages = [];
+    try {
+      const { email } = await deps.emailVerification.send(flow.accountId!, requestInfo(ctx));
+      flow.private.emailCodeSent = true;
+      flow.messages = [{ code: 'email.code_sent', text: `We sent a 6-digit code to ${email}.`, level: 'info' }];
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      flow.messages = [{ code: err.code, text: err.message, level: 'error' }];
+    }
+    await saveFlow(interaction, flow);
+    return renderStep(ctx, interaction, flow);
+  });
+
+  router.post('/:uid/verify-email/confirm', async (ctx) => {
+    const { interaction, flow } = await load(ctx);
+    if (flow.step !== 'verify_email' || !deps.emailVerification) return showStep(ctx, interaction);
+    flow.messages = [];
+    try {
+      await deps.emailVerification.confirm(flow.accountId!, (formInput(ctx.request.body).code ?? '').trim(), requestInfo(ctx));
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      flow.messages = [{ code: err.code, text: err.message, level: 'error' }];
+      await saveFlow(interaction, flow);
+      return renderStep(ctx, interaction, flow);
+    }
+    flow.step = 'complete';
     return proceed(ctx, interaction, flow);
   });
 

@@ -29,7 +29,7 @@ export type TestServer = {
   url: string;
   gatehouse: Gatehouse;
   /** A user with a root organization; with an authenticator app registered unless `mfa: false`. */
-  createUser(input?: Partial<{ username: string; email: string; password: string; company: string; mfa: boolean }>): Promise<TestUser>;
+  createUser(input?: Partial<{ username: string; email: string; password: string; company: string; mfa: boolean; emailVerified: boolean }>): Promise<TestUser>;
   createClient(metadata?: Record<string, unknown>): Promise<{ client_id: string; client_secret?: string; redirect_uris: string[] }>;
   close(): Promise<void>;
 };
@@ -73,6 +73,8 @@ export async function startGatehouse(
         password,
         company: input.company ?? 'Acme Corp',
       });
+      // Most journeys start from a verified address; pass emailVerified:false to meet the "Verify your email" prompt.
+      if (input.emailVerified !== false) await gatehouse.db.knex('accounts').where({ id: account.id }).update({ email_verified: true });
       let totpSecret: string | undefined;
       if (input.mfa !== false) {
         totpSecret = newTotpSecret();

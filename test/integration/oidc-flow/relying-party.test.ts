@@ -80,7 +80,7 @@ for (const store of storeMatrix()) {
       const info = await oidc.fetchUserInfo(rp, tokens.access_token, user.id);
       assert.equal(info.preferred_username, user.username);
       assert.equal(info.email, `${user.username}@example.com`);
-      assert.equal(info.email_verified, false);
+      assert.equal(info.email_verified, true);
       assert.deepEqual(info.org, { id: user.organizationId, name: 'Initech' });
 
       // Rotation: each refresh returns a new refresh token.
