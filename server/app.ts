@@ -39,6 +39,9 @@ import { loadSigningKeys } from './signing-keys.ts';
 /** Paths served by our own routers, whose bodies we parse (everything else belongs to oidc-provider). */
 const OWN_BODY_PATHS = ['/interaction/', '/signup', '/forgot', '/reset', '/account', '/admin', '/api/', '/invitations'];
 
+/** How long start-up waits for Redis before serving (and answering 503 where Redis is needed). */
+const REDIS_STARTUP_WAIT_MS = 5000;
+
 /** Expired provider rows are swept from SQL this often (Redis expires them itself). */
 const SQL_PURGE_INTERVAL_MS = 10 * 60 * 1000;
 
@@ -62,8 +65,16 @@ export async function createGatehouse(
 
   // Redis is a database here, not a cache: no offline queue, so an outage fails requests instead of piling them up.
   const redis = config.redisUrl
-    ? new Redis(config.redisUrl, { enableOfflineQueue: true, maxRetriesPerRequest: 1, lazyConnect: false })
+    ? new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 })
     : undefined;
+  if (redis) {
+    redis.on('error', (err) => logger.warn({ err: err.message }, 'redis unavailable'));
+    const ready = await Promise.race([
+      new Promise<boolean>((resolve) => redis.once('ready', () => resolve(true))),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), REDIS_STARTUP_WAIT_MS).unref()),
+    ]);
+    if (!ready) logger.error('redis is not reachable: requests that need it will get 503 until it is');
+  }
   const stateAdapter = redis ? createRedisAdapterFactory(redis, { prefix: options.redisPrefix }) : createSqlAdapterFactory(db.knex);
   const purgeTimer = redis ? undefined : setInterval(() => purgeExpired(db.knex).catch(() => {}), SQL_PURGE_INTERVAL_MS).unref();
 
@@ -198,6 +209,15 @@ export async function createGatehouse(
   app.use((ctx, next) => (OWN_BODY_PATHS.some((p) => ctx.path.startsWith(p)) ? parseBody(ctx, next) : next()));
   // Feature routers, one line each (self-service, account, admin API and pages mount here).
   for (const router of [interactions]) app.use(router.routes());
+  // Fail closed: when the session store is down, say "try again" (503), never fall back to something else.
+  app.use(async (ctx, next) => {
+    await next();
+    if (ctx.status === 500 && redis && redis.status !== 'ready') {
+      ctx.status = 503;
+      ctx.set('Retry-After', '5');
+      if (ctx.response.is('json')) ctx.body = { error: 'temporarily_unavailable', error_description: 'the session store is unreachable; try again shortly' };
+    }
+  });
   app.use(compose(provider.middleware));
 
   async function close() {

@@ -102,7 +102,7 @@ export async function startGatehouse(
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      if (gatehouse.redis && schema) {
+      if (gatehouse.redis?.status === 'ready' && schema) {
         const keys = await gatehouse.redis.keys(`${schema}:*`);
         if (keys.length) await gatehouse.redis.del(...keys);
       }

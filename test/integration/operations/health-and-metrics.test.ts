@@ -1,0 +1,66 @@
+// What an operator's probes and scrapers see.
+import assert from 'node:assert/strict';
+import { startGatehouse, type TestServer } from '../../helpers/gatehouse-server.ts';
+import { describeFor, storeMatrix } from '../../helpers/stores.ts';
+
+const remote = storeMatrix()[1];
+
+describe('operations: health, readiness, metrics', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startGatehouse();
+  });
+  after(() => server?.close());
+
+  it('answers liveness and readiness with a request id', async () => {
+    const live = await fetch(`${server.url}/healthz`);
+    assert.equal(live.status, 200);
+    assert.match(live.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
+    const ready = await fetch(`${server.url}/readyz`);
+    assert.deepEqual(await ready.json(), { status: 'ready', checks: { database: 'ok' } });
+  });
+
+  it('counts tokens by grant and requests by route template in Prometheus format', async () => {
+    const app = await server.createClient({ grant_types: ['client_credentials'], response_types: [], redirect_uris: [], scope: 'org' });
+    const token = await fetch(`${server.url}/token`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${app.client_id}:${app.client_secret}`).toString('base64')}`,
+      },
+      body: 'grant_type=client_credentials',
+    });
+    assert.equal(token.status, 200);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    assert.match(metrics, /gatehouse_tokens_issued_total\{grant_type="client_credentials"\} 1/);
+    assert.match(metrics, /gatehouse_http_request_duration_seconds_count\{method="POST",route="token",status="200"\} 1/);
+    assert.ok(!/route="\/interaction\/[A-Za-z0-9_-]{10,}/.test(metrics), 'no raw ids as labels');
+  });
+});
+
+describeFor(remote, 'operations: Redis unreachable', () => {
+  let server: TestServer;
+  before(async function () {
+    this.timeout(20_000);
+    // A port nothing listens on: Gatehouse must fail closed, not fall back to another store.
+    server = await startGatehouse({ ...remote, redisUrl: 'redis://127.0.0.1:1' });
+  });
+  after(() => server?.close());
+
+  it('reports not ready and answers token requests with 503', async () => {
+    const ready = await fetch(`${server.url}/readyz`);
+    assert.equal(ready.status, 503);
+    assert.deepEqual((await ready.json()).checks, { database: 'ok', redis: 'unreachable' });
+    const app = await server.createClient({ grant_types: ['client_credentials'], response_types: [], redirect_uris: [], scope: 'org' });
+    const token = await fetch(`${server.url}/token`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${app.client_id}:${app.client_secret}`).toString('base64')}`,
+      },
+      body: 'grant_type=client_credentials',
+    });
+    assert.equal(token.status, 503);
+    assert.equal((await token.json()).error, 'temporarily_unavailable');
+  });
+});
