@@ -9,4 +9,5 @@ export type EmailMessages = {
   passwordResetLink(m: { username: string; link: string; minutes: number; byAdministrator: boolean }): ComposedEmail;
   usernameList(m: { usernames: string[]; forgotUrl: string; signInUrl: string }): ComposedEmail;
   passwordChanged(m: { username: string; forgotUrl: string; reset: boolean }): ComposedEmail;
+  mfaChanged(m: { username: string; change: string; accountUrl: string }): ComposedEmail;
 };

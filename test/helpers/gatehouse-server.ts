@@ -27,6 +27,8 @@ export type TestUser = {
 
 export type TestServer = {
   url: string;
+  /** The server's DATA_DIR (the .eml outbox lives in its outbox/ folder). */
+  dataDir: string;
   gatehouse: Gatehouse;
   /** A user with a root organization; with an authenticator app registered unless `mfa: false`. */
   createUser(input?: Partial<{ username: string; email: string; password: string; company: string; mfa: boolean; emailVerified: boolean }>): Promise<TestUser>;
@@ -40,7 +42,12 @@ export const uniqueName = (prefix: string) => `${prefix}${process.pid}_${++count
 export async function startGatehouse(
   store: StoreKind = { name: 'embedded PGlite' },
   env: Record<string, string> = {},
-  options: { hasher?: PasswordHasher; clock?: () => number } = {},
+  options: {
+    hasher?: PasswordHasher;
+    clock?: () => number;
+    /** ISSUER's host; 'localhost' for WebAuthn, whose RP ID can't be an IP address. Still listens on 127.0.0.1. */
+    issuerHost?: string;
+  } = {},
 ): Promise<TestServer> {
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -49,7 +56,7 @@ export async function startGatehouse(
   const schema = store.databaseUrl ? uniqueName('gh_test_') : undefined;
   const database = await openDatabase({ databaseUrl: store.databaseUrl, schema });
   const config = loadConfig({
-    ISSUER: `http://127.0.0.1:${port}`,
+    ISSUER: `http://${options.issuerHost ?? '127.0.0.1'}:${port}`,
     PORT: String(port),
     DATA_DIR: dataDir,
     LOG_LEVEL: 'silent',
@@ -58,11 +65,12 @@ export async function startGatehouse(
   });
   const gatehouse = await createGatehouse(config, { database, logger: createLogger('silent'), redisPrefix: schema ? `${schema}:` : undefined, hasher: options.hasher, clock: options.clock });
   server.on('request', gatehouse.app.callback());
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://${options.issuerHost ?? '127.0.0.1'}:${port}`;
   const signUp = createSignUp({ accounts: gatehouse.accounts, hasher: gatehouse.hasher, audit: gatehouse.audit });
 
   return {
     url,
+    dataDir,
     gatehouse,
     async createUser(input = {}) {
       const username = input.username ?? uniqueName('user');

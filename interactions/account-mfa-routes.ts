@@ -1,0 +1,198 @@
+// Profile → "Configure multi-factor authentication (MFA)": list, add, rename and remove methods,
+// regenerate recovery codes. Every change needs a recent authentication (30 min password / 8 h MFA).
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type { AccountStore } from '../accounts/account.ts';
+import { DomainError } from '../accounts/errors.ts';
+import { MFA_KIND_LABELS } from '../accounts/mfa.ts';
+import type { MfaManagement } from '../accounts/mfa-management.ts';
+import type { MfaStore } from '../accounts/mfa.ts';
+import { render, type ViewMessage } from '../views/render.ts';
+import type { AccountSession, SignedInSession } from './account-session.ts';
+import type { Csrf } from './csrf.ts';
+import { flowSchema, newFlow, type Flow } from './flow.ts';
+import type { MethodRegistry } from './methods/registry.ts';
+
+/** A method being added from the profile keeps its scratch state (seed, challenge) this long. */
+const SETUP_TTL_SECONDS = 10 * 60;
+
+type StateAdapter = {
+  upsert(id: string, payload: Record<string, unknown>, expiresIn: number): Promise<void>;
+  find(id: string): Promise<Record<string, unknown> | undefined>;
+  destroy(id: string): Promise<void>;
+};
+
+/** Outcome notices shown after a redirect; the query carries only the code, never user data. */
+const NOTICES: Record<string, string> = {
+  added: 'The verification method was added.',
+  renamed: 'The verification method was renamed.',
+  removed: 'The verification method was removed.',
+};
+
+export function createAccountMfaRoutes(deps: {
+  session: AccountSession;
+  csrf: Csrf;
+  methods: MethodRegistry;
+  mfa: MfaStore;
+  management: MfaManagement;
+  accounts: AccountStore;
+  setupState: (model: string) => StateAdapter;
+}) {
+  const router = new Router({ prefix: '/account/mfa' });
+  const setups = deps.setupState('MfaSetup');
+  const context = (ctx: Context, s: SignedInSession) => ({ actor: s.accountId, ip: ctx.ip, userAgent: ctx.get('user-agent') || undefined });
+  const body = (ctx: Context): Record<string, string> => {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries((ctx.request.body as object) ?? {})) if (typeof v === 'string') out[k] = v;
+    return out;
+  };
+
+  /** Signed in, recently authenticated, and (for POSTs) carrying this session's CSRF token. */
+  async function guard(ctx: Context) {
+    const s = await deps.session.requireRecentAuthentication(ctx);
+    if (!s) return null;
+    if (ctx.method === 'POST') deps.csrf.check(s.sessionUid, body(ctx).csrf);
+    return s;
+  }
+
+  async function renderList(ctx: Context, s: SignedInSession, messages: ViewMessage[] = [], status = 200) {
+    const methods = await deps.mfa.listMethods(s.accountId);
+    ctx.status = status;
+    ctx.type = 'html';
+    ctx.body = render('account-mfa', {
+      title: 'Configure multi-factor authentication (MFA)',
+      messages,
+      csrf: deps.csrf.tokenFor(s.sessionUid),
+      methods: methods.map((m, i) => ({
+        id: m.id,
+        name: m.name,
+        kind: MFA_KIND_LABELS[m.kind],
+        isDefault: i === 0,
+        added: m.createdAt.toISOString().slice(0, 10),
+        lastUsed: m.lastUsedAt ? m.lastUsedAt.toISOString().slice(0, 16).replace('T', ' ') + ' UTC' : 'Never',
+      })),
+      kinds: deps.methods.enrollable().map((k) => ({ kind: k.kind, label: k.label })),
+      recoveryCodesLeft: await deps.mfa.countRecoveryCodes(s.accountId),
+    });
+  }
+
+  async function loadSetup(s: SignedInSession, kind: string): Promise<Flow> {
+    const stored = flowSchema.safeParse(await setups.find(s.sessionUid));
+    if (stored.success && stored.data.accountId === s.accountId && stored.data.enrolKind === kind) return stored.data;
+    return { ...newFlow(`setup:${s.sessionUid}`), accountId: s.accountId, enrolKind: kind, step: 'mfa_enrol' };
+  }
+
+  async function renderAdd(ctx: Context, s: SignedInSession, kind: string, messages: ViewMessage[] = [], status = 200) {
+    const strategy = deps.methods.enrollable().find((m) => m.kind === kind);
+    if (!strategy?.enrolment) throw new DomainError('mfa.unknown_kind', 'That kind of verification method does not exist.', { status: 404 });
+    const account = await deps.accounts.findById(s.accountId);
+    if (!account) throw new DomainError('account.not_found', 'This account no longer exists.', { status: 404 });
+    const flow = await loadSetup(s, kind);
+    const view = await strategy.enrolment.prepare({ flow, account, methods: await deps.mfa.listMethods(s.accountId), request: {} });
+    await setups.upsert(s.sessionUid, flow as unknown as Record<string, unknown>, SETUP_TTL_SECONDS);
+    ctx.status = status;
+    ctx.type = 'html';
+    ctx.body = render('account-mfa-add', {
+      ...view,
+      title: `Add: ${strategy.label}`,
+      messages,
+      kind,
+      csrf: deps.csrf.tokenFor(s.sessionUid),
+      action: `/account/mfa/add/${kind}`,
+    });
+  }
+
+  router.get('/', async (ctx) => {
+    const s = await guard(ctx);
+    if (!s) return;
+    const notice = NOTICES[String(ctx.query.done ?? '')];
+    return renderList(ctx, s, notice ? [{ code: `mfa.${ctx.query.done}`, text: notice, level: 'info' }] : []);
+  });
+
+  router.get('/add/:kind', async (ctx) => {
+    const s = await guard(ctx);
+    if (!s) return;
+    return renderAdd(ctx, s, ctx.params.kind);
+  });
+
+  router.post('/add/:kind', async (ctx) => {
+    const s = await guard(ctx);
+    if (!s) return;
+    const kind = ctx.params.kind;
+    const strategy = deps.methods.enrollable().find((m) => m.kind === kind);
+    const account = await deps.accounts.findById(s.accountId);
+    if (!strategy?.enrolment || !account) throw new DomainError('mfa.unknown_kind', 'That kind of verification method does not exist.', { status: 404 });
+    const flow = await loadSetup(s, kind);
+    let outcome;
+    try {
+      outcome = await strategy.enrolment.complete({ flow, account, methods: await deps.mfa.listMethods(s.accountId), request: context(ctx, s) }, body(ctx));
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      outcome = { kind: 'failed' as const, message: { code: err.code, text: err.message, level: 'error' as const } };
+    }
+    if (outcome.kind === 'failed') {
+      await setups.upsert(s.sessionUid, flow as unknown as Record<string, unknown>, SETUP_TTL_SECONDS);
+      return renderAdd(ctx, s, kind, [outcome.message], 200);
+    }
+    await setups.destroy(s.sessionUid);
+    await deps.management.added(outcome.method, context(ctx, s));
+    ctx.status = 303;
+    ctx.redirect('/account/mfa?done=added');
+  });
+
+  router.post('/:id/rename', async (ctx) => {
+    const s = await guard(ctx);
+    if (!s) return;
+    try {
+      await deps.management.rename(s.accountId, ctx.params.id, body(ctx).name ?? '', context(ctx, s));
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      return renderList(ctx, s, [{ code: err.code, text: err.message, level: 'error' }], err.status);
+    }
+    ctx.status = 303;
+    ctx.redirect('/account/mfa?done=renamed');
+  });
+
+  // The bin asks first ("Yes" confirms); removing the last method is refused.
+  router.post('/:id/remove', async (ctx) => {
+    const s = await guard(ctx);
+    if (!s) return;
+    const method = await deps.mfa.findMethod(s.accountId, ctx.params.id);
+    if (!method) return renderList(ctx, s, [{ code: 'mfa.not_found', text: 'That method no longer exists.', level: 'error' }], 404);
+    if (body(ctx).confirm !== 'yes') {
+      ctx.type = 'html';
+      ctx.body = render('account-mfa-remove', {
+        title: 'Remove verification method',
+        name: method.name,
+        kind: MFA_KIND_LABELS[method.kind],
+        action: `/account/mfa/${method.id}/remove`,
+        csrf: deps.csrf.tokenFor(s.sessionUid),
+      });
+      return;
+    }
+    try {
+      await deps.management.remove(s.accountId, method.id, context(ctx, s));
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      return renderList(ctx, s, [{ code: err.code, text: err.message, level: 'error' }], err.status);
+    }
+    ctx.status = 303;
+    ctx.redirect('/account/mfa?done=removed');
+  });
+
+  router.post('/recovery-codes', async (ctx) => {
+    const s = await guard(ctx);
+    if (!s) return;
+    let codes: string[];
+    try {
+      codes = await deps.management.regenerateRecoveryCodes(s.accountId, context(ctx, s));
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      return renderList(ctx, s, [{ code: err.code, text: err.message, level: 'error' }], err.status);
+    }
+    ctx.type = 'html';
+    ctx.body = render('recovery-codes', { title: 'Save your recovery codes', codes, action: '/account/mfa', method: 'get' });
+  });
+
+  return router;
+}

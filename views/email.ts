@@ -1,0 +1,27 @@
+// Renders the self-service emails (accounts/email-messages.ts): each has a text and an HTML
+// template under templates/email/. HTML is auto-escaped; the text part is plain text, so it is not
+// HTML-escaped (escaping would show "&amp;" to the reader) — header safety is the mailer's job.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import nunjucks from 'nunjucks';
+import type { ComposedEmail, EmailMessages } from '../accounts/email-messages.ts';
+
+const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'templates', 'email');
+const loader = () => new nunjucks.FileSystemLoader(dir, { noCache: false });
+const htmlEnv = new nunjucks.Environment(loader(), { autoescape: true, throwOnUndefined: false });
+const textEnv = new nunjucks.Environment(loader(), { autoescape: false, throwOnUndefined: false });
+
+function compose(name: string, subject: string, model: Record<string, unknown>): ComposedEmail {
+  const full = { ...model, subject };
+  return { subject, text: textEnv.render(`${name}.txt.njk`, full), html: htmlEnv.render(`${name}.html.njk`, full) };
+}
+
+export const emailMessages: EmailMessages = {
+  verifyEmail: (m) => compose('verify-email', `Your Gatehouse verification code: ${m.code}`, m),
+  confirmNewEmail: (m) => compose('confirm-new-email', `Confirm your new Gatehouse email address: ${m.code}`, m),
+  emailChanged: (m) => compose('email-changed', 'Your Gatehouse email address was changed', m),
+  passwordResetLink: (m) => compose('password-reset-link', 'Reset your Gatehouse password', m),
+  usernameList: (m) => compose('username-list', 'Your Gatehouse usernames', m),
+  passwordChanged: (m) => compose('password-changed', 'Your Gatehouse password was changed', m),
+  mfaChanged: (m) => compose('mfa-changed', 'Your Gatehouse verification methods changed', m),
+};
