@@ -22,8 +22,8 @@ export type EmailCodeStore = {
   /** Stores a new pending code, replacing any pending one of the same account and purpose. */
   replace(code: Omit<PendingEmailCode, 'attempts'>): Promise<void>;
   findPending(accountId: string, purpose: EmailCodePurpose): Promise<PendingEmailCode | undefined>;
-  /** Spends one attempt if fewer than `max` were spent and the code is unused; false otherwise. */
-  spendAttempt(id: string, max: number): Promise<boolean>;
+  /** Spends one attempt if fewer than `max` were spent and the code is unused: the attempts spent now, or undefined. */
+  spendAttempt(id: string, max: number): Promise<number | undefined>;
   /** Marks the code used; true only for the call that did it. */
   consume(id: string): Promise<boolean>;
   remove(id: string): Promise<void>;
@@ -67,12 +67,13 @@ export function createEmailCodes(deps: { store: EmailCodeStore; secret: Buffer; 
       const code = typed.replace(/\s+/g, '');
       const pending = await deps.store.findPending(accountId, purpose);
       if (!pending || pending.expiresAt.getTime() <= now()) throw CODE_EXPIRED();
-      if (!(await deps.store.spendAttempt(pending.id, EMAIL_CODE_MAX_ATTEMPTS))) throw CODE_TOO_MANY_ATTEMPTS();
+      const spent = await deps.store.spendAttempt(pending.id, EMAIL_CODE_MAX_ATTEMPTS);
+      if (spent === undefined) throw CODE_TOO_MANY_ATTEMPTS();
       const expected = Buffer.from(pending.codeHash, 'hex');
       const actual = Buffer.from(digest(pending.id, code), 'hex');
       const matches = /^\d+$/.test(code) && expected.length === actual.length && timingSafeEqual(expected, actual);
       if (!matches) {
-        const left = EMAIL_CODE_MAX_ATTEMPTS - (pending.attempts + 1);
+        const left = EMAIL_CODE_MAX_ATTEMPTS - spent;
         throw left <= 0 ? CODE_TOO_MANY_ATTEMPTS() : CODE_INVALID(left);
       }
       if (!(await deps.store.consume(pending.id))) throw CODE_EXPIRED();

@@ -5,7 +5,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { AuditLog } from './audit.ts';
 import { AccessDenied, assertCan, notFound, reaches, type Principal } from './access.ts';
-import { emailViolations, normalizeEmail, passwordViolations, usernameViolations } from './account-rules.ts';
+import { emailViolations, normalizeEmail } from './account-rules.ts';
+import { toE164 } from './phone-number.ts';
+import { signUpViolations } from './sign-up.ts';
 import { DomainError, ValidationError, assertThat } from './errors.ts';
 import { INVITATION_ROLES, invitationStatus, type Invitation, type InvitationRole, type InvitationStatus, type InvitationStore } from './invitation.ts';
 import type { Mailer } from './mailer.ts';
@@ -230,13 +232,22 @@ export function createInvitationService(deps: {
           message: `This invitation is for ${invitation.email}: use that address.`,
         }]);
       }
-      const violations = [...usernameViolations(input.username.trim()), ...passwordViolations(input.password)];
+      // The sign-up rules, with the company preset to the organization.
+      const violations = signUpViolations({
+        email: invitation.email,
+        username: input.username.trim(),
+        password: input.password,
+        company: organization.name,
+        name: input.name ?? null,
+        phoneNumber: input.phoneNumber ?? undefined,
+      });
       if (violations.length) throw new ValidationError(violations);
+      const phoneNumber = input.phoneNumber ? (toE164(input.phoneNumber) ?? null) : null;
       const passwordHash = await hasher.hash(input.password);
       const account = await orgs.transaction(async (tx) => {
         await tx.lockOrganization(invitation.organizationId);
         const created = await tx.createAccount({
-          account: { username: input.username.trim(), email: invitation.email, name: input.name ?? null, phoneNumber: input.phoneNumber ?? null },
+          account: { username: input.username.trim(), email: invitation.email, name: input.name ?? null, phoneNumber },
           passwordHash,
         });
         // Claimed in the same transaction: a second use of the link rolls its account back.

@@ -9,4 +9,6 @@ export type MailMessage = {
 export type Mailer = {
   /** Rejects when the message could not be handed to the mail server (callers must not half-finish). */
   send(message: MailMessage): Promise<void>;
+  /** Rejects when mail can't be sent now (SMTP unreachable): lets a page say so without sending. */
+  check?(): Promise<void>;
 };

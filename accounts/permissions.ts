@@ -73,3 +73,11 @@ export function permissionsFor(roles: Iterable<Role>): Permission[] {
 export function isPermission(value: string): value is Permission {
   return (PERMISSIONS as readonly string[]).includes(value);
 }
+
+/** Roles at the root count everywhere; administering a business group adds the group-scoped permissions. */
+export function effectivePermissions(rootId: string, memberships: { organizationId: string; role: Role }[]): Permission[] {
+  const granted = new Set<Permission>(permissionsFor(memberships.filter((m) => m.organizationId === rootId).map((m) => m.role)));
+  if (memberships.length > 0) granted.add('organization:read');
+  if (memberships.some((m) => m.organizationId !== rootId && m.role === 'admin')) for (const p of GROUP_SCOPED_PERMISSIONS) granted.add(p);
+  return PERMISSIONS.filter((p) => granted.has(p));
+}

@@ -66,6 +66,10 @@ export const MAX_MFA_FAILURES = 5;
 export const PUSH_APPROVAL_TTL_SECONDS = 120;
 /** A device enrolment code is good for 10 minutes. */
 export const PUSH_ENROLMENT_TTL_SECONDS = 10 * 60;
+/** A signed device request's timestamp may be this far from the server clock (phones drift a little). */
+export const PUSH_SIGNATURE_WINDOW_SECONDS = 60;
+/** A device may hold its approvals request open this long waiting for a sign-in (long poll), under common proxy timeouts. */
+export const PUSH_LONG_POLL_MAX_SECONDS = 25;
 
 // --- Self-service: sign-up, email codes, password reset (issue 4) ---
 /** Reference: email verification codes are 6 digits, what people can retype from a phone. */

@@ -2,7 +2,7 @@
 // (the CLI now, the sign-up page later).
 import type { AccountStore } from './account.ts';
 import type { AuditLog } from './audit.ts';
-import { ValidationError } from './errors.ts';
+import { ValidationError, type RuleViolation } from './errors.ts';
 import { companyViolations, emailViolations, passwordViolations, usernameViolations } from './account-rules.ts';
 import type { PasswordHasher } from './password-hasher.ts';
 import { commonPasswordViolations, personalWords } from './password-strength.ts';
@@ -18,18 +18,24 @@ export type SignUpInput = {
   phoneNumber?: string | null;
 };
 
+/** The sign-up rules that need no database (every field but "username is taken"), in form order. */
+export function signUpViolations(input: SignUpInput): RuleViolation[] {
+  const violations = [
+    ...emailViolations(input.email),
+    ...usernameViolations(input.username),
+    ...(typeof input.phoneNumber === 'string' ? phoneViolations(input.phoneNumber) : []),
+    ...passwordViolations(input.password),
+    ...companyViolations(input.company),
+  ];
+  if (!violations.some((v) => v.field === 'password')) {
+    violations.push(...commonPasswordViolations(input.password, personalWords(input)));
+  }
+  return violations;
+}
+
 export function createSignUp(deps: { accounts: AccountStore; hasher: PasswordHasher; audit: AuditLog }) {
   return async function signUp(input: SignUpInput, context: { ip?: string; userAgent?: string } = {}) {
-    const violations = [
-      ...emailViolations(input.email),
-      ...usernameViolations(input.username),
-      ...passwordViolations(input.password),
-      ...companyViolations(input.company),
-      ...(typeof input.phoneNumber === 'string' ? phoneViolations(input.phoneNumber) : []),
-    ];
-    if (!violations.some((v) => v.field === 'password')) {
-      violations.push(...commonPasswordViolations(input.password, personalWords(input)));
-    }
+    const violations = signUpViolations(input);
     // Reference: the page says plainly that a username is taken (usernames are public by design).
     if (!violations.some((v) => v.field === 'username') && (await deps.accounts.usernameExists(input.username))) {
       violations.push({ field: 'username', code: 'username.taken', message: 'This username is taken.' });

@@ -39,8 +39,10 @@ export function createKnexAccountStore(knex: Knex): AccountStore {
       const rows = await knex('accounts as a')
         .leftJoin('memberships as m', 'm.account_id', 'a.id')
         .leftJoin('organizations as o', 'o.id', 'm.organization_id')
+        // A membership may be in a business group: the organization is always the group's root.
+        .leftJoin('organizations as r', 'r.id', knex.raw('coalesce(o.root_id, o.id)'))
         .where('a.id', id)
-        .select('a.*', 'o.id as org_id', 'o.name as org_name', 'o.parent_id as org_parent_id', 'm.role as role');
+        .select('a.*', 'r.id as org_id', 'r.name as org_name', 'r.parent_id as org_parent_id', 'm.role as role');
       if (rows.length === 0) return undefined;
       const first = rows[0];
       const organization: Organization | null = first.org_id

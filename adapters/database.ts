@@ -43,6 +43,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     connection = { filename: path.join(options.dataDir, 'pglite') };
   }
   const knex = knexFactory({ client: ClientPgLite as unknown as typeof Knex.Client, dialect: 'postgres', connection });
+  // Open the store now: destroying a knex that never connected leaves PGlite running and its files locked.
+  await knex.raw('select 1');
   return {
     knex,
     kind: 'pglite',

@@ -7,6 +7,8 @@ import type { Mailer, MailMessage } from '../accounts/mailer.ts';
 
 /** A header value never carries a line break, whatever a user typed into their name or subject. */
 const headerSafe = (value: string) => value.replace(/[\r\n]+/g, ' ').trim();
+/** One bare address per message: a display name, a list or a line break in `to` is refused, never parsed into more recipients. */
+const SINGLE_ADDRESS = /^[^\s@,;:<>"()[\]\\]+@[^\s@,;:<>"()[\]\\]+$/;
 
 export function createMailer(options: { smtpUrl?: string; from: string; outboxDir: string }): Mailer & { kind: 'smtp' | 'outbox' } {
   const transport = options.smtpUrl
@@ -15,7 +17,13 @@ export function createMailer(options: { smtpUrl?: string; from: string; outboxDi
 
   return {
     kind: options.smtpUrl ? 'smtp' : 'outbox',
+    async check() {
+      // SMTP: connect, greet and authenticate, then quit (nodemailer's verify); the outbox: writable.
+      if (options.smtpUrl) await transport.verify();
+      else await fs.mkdir(options.outboxDir, { recursive: true, mode: 0o700 });
+    },
     async send(message: MailMessage) {
+      if (!SINGLE_ADDRESS.test(message.to)) throw new Error('refusing to send: the recipient must be one plain email address');
       const info = await transport.sendMail({
         from: headerSafe(options.from),
         to: headerSafe(message.to),

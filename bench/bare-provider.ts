@@ -4,6 +4,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider from 'oidc-provider';
+import { profilerCommands } from './profiler.ts';
 
 const clientId = process.env.BARE_CLIENT_ID ?? 'bench-cc';
 const clientSecret = process.env.BARE_CLIENT_SECRET ?? 'bench-cc-secret-0123456789abcdef0123456789';
@@ -25,6 +26,15 @@ const provider = new Provider(url, {
   features: { clientCredentials: { enabled: true } },
 });
 server.on('request', provider.callback());
+
+// The orchestrator may switch profiling on and off: { id, cmd } → { id, ok, result | error }.
+process.on('message', async (message: { id: number; cmd: keyof typeof profilerCommands } & Record<string, unknown>) => {
+  try {
+    process.send?.({ id: message.id, ok: true, result: await profilerCommands[message.cmd](message) });
+  } catch (err) {
+    process.send?.({ id: message.id, ok: false, error: String(err) });
+  }
+});
 
 console.log(url);
 process.send?.({ type: 'ready', url, pid: process.pid });

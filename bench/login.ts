@@ -9,6 +9,9 @@ export type LoginClient = { client_id: string; client_secret: string; redirect_u
 export type LoginUser = { id: string; username: string; password: string; totpSecret?: string };
 
 const base64url = (bytes: Buffer) => bytes.toString('base64url');
+/** Where a flow stopped, in one line: the redirect, or the page's title. */
+const describe = (step: { status: number; location?: string; body: string }) =>
+  `${step.status} ${step.location ?? `"${step.body.match(/<title>([^<]*)<\/title>/)?.[1] ?? step.body.slice(0, 100)}"`}`;
 
 export function authorizationUrl(server: string, client: LoginClient, codeChallenge: string) {
   const url = new URL('/auth', server);
@@ -49,12 +52,12 @@ export async function passwordLogin(server: string, client: LoginClient, user: L
   const url = authorizationUrl(server, client, challenge);
   let { jar, step } = await signInWithPassword(url, user.username, user.password);
   if (totp) {
-    if (step.status !== 200 || !step.body.includes('name="code"')) return `expected the code page, got ${step.status} ${step.location ?? step.body.slice(0, 200)}`;
+    if (step.status !== 200 || !step.body.includes('name="code"')) return `expected the code page, got ${describe(step)}`;
     const code = await totpCode(user.totpSecret!, totp.nowMs);
     step = await postForm(jar, formAction(step.body, step.url), new URL(url).origin, { code });
   }
   if (!step.location?.startsWith(client.redirect_uris[0])) {
-    return `sign-in stopped at ${step.status} ${step.location ?? step.body.slice(0, 200)}`;
+    return `sign-in stopped at ${describe(step)}`;
   }
   const code = new URL(step.location).searchParams.get('code');
   if (!code) return `no code in ${step.location}`;

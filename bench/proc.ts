@@ -38,9 +38,44 @@ function allProcesses(): Map<number, { comm: string; cpu: number }> {
   return result;
 }
 
+/** A Node process's CPU seconds by thread kind: JS main thread, libuv pool (argon2), V8 helpers (GC, compiler). */
+export type ThreadSplit = { main: number; pool: number; helpers: number };
+
+function threadsOf(pid: number): Map<string, { comm: string; cpu: number }> {
+  const result = new Map<string, { comm: string; cpu: number }>();
+  try {
+    for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        result.set(tid, { comm, cpu: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS });
+      } catch {
+        // thread ended
+      }
+    }
+  } catch {
+    // process ended
+  }
+  return result;
+}
+
+function threadSplit(before: Map<string, { comm: string; cpu: number }>, after: Map<string, { comm: string; cpu: number }>, seconds: number): ThreadSplit {
+  const split = { main: 0, pool: 0, helpers: 0 };
+  for (const [tid, { comm, cpu }] of after) {
+    const used = (cpu - (before.get(tid)?.cpu ?? 0)) / seconds;
+    if (comm === 'libuv-worker') split.pool += used;
+    else if (comm === 'MainThread' || comm === 'node') split.main += used;
+    else split.helpers += used;
+  }
+  return split;
+}
+
 export type CpuReport = {
   /** Cores used by each named process (1.0 = one core busy the whole time). */
   perPid: Record<string, number>;
+  /** The same, split by thread kind. */
+  threads: Record<string, ThreadSplit>;
   /** This process (the load generator), all its threads. */
   self: number;
   /** PostgreSQL (all its processes, whoever they serve) and Redis. */
@@ -60,6 +95,7 @@ export function cpuMeter(pids: Record<string, number>) {
   const started = performance.now();
   const boxStart = boxTicks();
   const before = allProcesses();
+  const threadsBefore = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, threadsOf(pid)]));
   return {
     stop(): CpuReport {
       const seconds = (performance.now() - started) / 1000;
@@ -69,13 +105,16 @@ export function cpuMeter(pids: Record<string, number>) {
       const byComm = (name: string) =>
         [...after].filter(([, p]) => p.comm === name).reduce((sum, [pid]) => sum + used(pid), 0) / seconds;
       const perPid = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, used(pid) / seconds]));
+      const threads = Object.fromEntries(
+        Object.entries(pids).map(([name, pid]) => [name, threadSplit(threadsBefore[name], threadsOf(pid), seconds)]),
+      );
       const self = used(process.pid) / seconds;
       const postgres = byComm('postgres');
       const redis = byComm('redis-server');
       const cores = os.availableParallelism();
       const box = ((boxEnd.busy - boxStart.busy) / Math.max(1, boxEnd.total - boxStart.total)) * cores;
       const known = Object.values(perPid).reduce((a, b) => a + b, 0) + self + postgres + redis;
-      return { perPid, self, postgres, redis, other: Math.max(0, box - known), box, cores, seconds };
+      return { perPid, threads, self, postgres, redis, other: Math.max(0, box - known), box, cores, seconds };
     },
   };
 }
@@ -87,6 +126,12 @@ export function averageCpu(reports: CpuReport[]): CpuReport {
   const names = Object.keys(reports[0].perPid);
   return {
     perPid: Object.fromEntries(names.map((name) => [name, avg((r) => r.perPid[name])])),
+    threads: Object.fromEntries(
+      names.map((name) => [
+        name,
+        { main: avg((r) => r.threads[name].main), pool: avg((r) => r.threads[name].pool), helpers: avg((r) => r.threads[name].helpers) },
+      ]),
+    ),
     self: avg((r) => r.self),
     postgres: avg((r) => r.postgres),
     redis: avg((r) => r.redis),

@@ -8,12 +8,14 @@
 // Env: BENCH_SECONDS (default 10: measured seconds per client-credentials figure; argon2 gets
 // half of it, logins 1.5×), BENCH_SLICES (default 4), BENCH_CONNECTIONS (default 16),
 // BENCH_LOGIN_CONCURRENCY (default 4), BENCH_SESSIONS (default 10000), BENCH_TOTP_USERS
-// (default 1000: one TOTP login per user per 30 s step), BENCH_CPU_PROF=<dir>
-// (children write V8 CPU profiles there), DATABASE_URL (default
+// (default 1000: one TOTP login per user per 30 s step), BENCH_CPU_PROF=<dir> (the servers
+// write a V8 CPU profile of each figure's first measured slice there), DATABASE_URL (default
 // postgres://postgres@127.0.0.1:5432/test), REDIS_URL (default redis://127.0.0.1:6379).
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import argon2 from 'argon2';
 import pg from 'pg';
@@ -32,6 +34,9 @@ const TOTP_USERS = Number(env.BENCH_TOTP_USERS ?? 1000);
 const DATABASE_URL = env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SLICES = Math.max(1, Number(env.BENCH_SLICES ?? 4));
+const PROFILE_DIR = env.BENCH_CPU_PROF ? path.resolve(env.BENCH_CPU_PROF) : undefined;
+/** Profiles written (BENCH_CPU_PROF), with how many requests/logins completed while each ran. */
+const profiles: { file: string; completed: number; seconds: number }[] = [];
 const WARMUP = Math.min(2, SECONDS / 4);
 
 // ---------------------------------------------------------------- children
@@ -47,11 +52,10 @@ type Child = {
 const children = new Set<Child>();
 
 async function startChild(name: string, file: string, childEnv: Record<string, string>): Promise<Child> {
-  const profDir = env.BENCH_CPU_PROF;
   const proc: ChildProcess = fork(fileURLToPath(new URL(file, import.meta.url)), [], {
     env: { ...process.env, ...childEnv },
     // --expose-gc only lets the 'memory' command collect garbage before it reports the live heap.
-    execArgv: ['--expose-gc', ...(profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-name', `${name}.${Date.now()}.cpuprofile`] : [])],
+    execArgv: ['--expose-gc'],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   let stderr = '';
@@ -150,29 +154,62 @@ type Contender = {
   name: string;
   /** Measured seconds in total, split over the slices. */
   seconds: number;
-  /** Processes whose CPU use is reported for this contender. */
-  pids: Record<string, number>;
+  /** Processes whose CPU use is reported (and, with BENCH_CPU_PROF, profiled) for this contender. */
+  children: Child[];
   run(seconds: number): Promise<LoadResult>;
 };
-type Measured = { result: LoadResult; cpu: CpuReport };
+/** Work per completed operation: SQL statements (counted in the servers) and Redis commands (INFO, box-wide). */
+type PerOp = { sql?: number; redis: number };
+type Measured = { result: LoadResult; cpu: CpuReport; perOp: PerOp };
+
+async function redisCalls(redis: Redis): Promise<number> {
+  const info = await redis.info('commandstats');
+  return [...info.matchAll(/calls=(\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0);
+}
+
+async function sqlQueries(children: Child[]): Promise<number | undefined> {
+  if (!children.length || !children.every((c) => c.name.startsWith('gh'))) return undefined;
+  const counts = await Promise.all(children.map((c) => c.call<{ sqlQueries: number }>('counters')));
+  return counts.reduce((sum, c) => sum + c.sqlQueries, 0);
+}
 
 /**
  * Each contender warms up once, then they take turns: A B C, C B A, A B C, … Returns each
  * one's slices combined, with its CPU picture averaged over its own slices.
  */
-async function interleaved(contenders: Contender[], warmupSeconds: number): Promise<Record<string, Measured>> {
+async function interleaved(redis: Redis, contenders: Contender[], warmupSeconds: number): Promise<Record<string, Measured>> {
   for (const c of contenders) if (warmupSeconds > 0) await c.run(warmupSeconds);
-  const parts = new Map(contenders.map((c) => [c.name, { results: [] as LoadResult[], cpu: [] as CpuReport[] }]));
+  const parts = new Map(contenders.map((c) => [c.name, { results: [] as LoadResult[], cpu: [] as CpuReport[], sql: 0, redis: 0 }]));
   for (let slice = 0; slice < SLICES; slice++) {
     const order = slice % 2 === 0 ? contenders : [...contenders].reverse();
     for (const c of order) {
-      const meter = cpuMeter(c.pids);
+      const profile = PROFILE_DIR !== undefined && slice === 0; // the first measured slice of each
+      if (profile) await Promise.all(c.children.map((child) => child.call('profileStart')));
+      const [sqlBefore, redisBefore] = [await sqlQueries(c.children), await redisCalls(redis)];
+      const meter = cpuMeter(Object.fromEntries(c.children.map((child) => [child.name, child.pid])));
       const result = await c.run(c.seconds / SLICES);
-      parts.get(c.name)!.cpu.push(meter.stop());
-      parts.get(c.name)!.results.push(result);
+      const part = parts.get(c.name)!;
+      part.cpu.push(meter.stop());
+      part.results.push(result);
+      // Counted over the whole slice, so requests still in flight at its end add a little.
+      part.sql += ((await sqlQueries(c.children)) ?? NaN) - (sqlBefore ?? NaN);
+      part.redis += (await redisCalls(redis)) - redisBefore - 1; // minus our own INFO
+      if (profile) {
+        for (const child of c.children) {
+          const file = path.join(PROFILE_DIR!, `${c.name}-${child.name}.cpuprofile`);
+          await child.call('profileStop', { file });
+          profiles.push({ file, completed: result.requests, seconds: result.seconds });
+        }
+      }
     }
   }
-  return Object.fromEntries([...parts].map(([name, p]) => [name, { result: combine(p.results), cpu: averageCpu(p.cpu) }]));
+  return Object.fromEntries(
+    [...parts].map(([name, p]) => {
+      const result = combine(p.results);
+      const done = result.requests + result.errors;
+      return [name, { result, cpu: averageCpu(p.cpu), perOp: { sql: Number.isNaN(p.sql) ? undefined : p.sql / done, redis: p.redis / done } }];
+    }),
+  );
 }
 
 /** Closed-loop client-credentials load on one or more servers (connections split evenly). */
@@ -180,7 +217,7 @@ function clientCredentials(name: string, servers: Child[], client: { client_id: 
   return {
     name,
     seconds: SECONDS,
-    pids: Object.fromEntries(servers.map((s) => [s.name, s.pid])),
+    children: servers,
     async run(seconds) {
       // Fresh connections per slice: idle keep-alive sockets would hit the server's 5 s timeout between slices.
       const { task, close } = tokenTask(servers.map((s) => s.url), Math.ceil(CONNECTIONS / servers.length), clientCredentialsRequest(client.client_id, client.client_secret));
@@ -197,7 +234,7 @@ async function argon2Contender(): Promise<Contender> {
   const options = { type: argon2.argon2id as 2, ...OWASP_ARGON2ID };
   const hash = await argon2.hash('Correct-Horse-9', options);
   const verify = async (): Promise<true | string> => ((await argon2.verify(hash, 'Correct-Horse-9')) ? true : 'argon2 verify returned false');
-  return { name: 'argon2', seconds: SECONDS / 2, pids: {}, run: (seconds) => closedLoop({ concurrency: 1, seconds, task: verify }) };
+  return { name: 'argon2', seconds: SECONDS / 2, children: [], run: (seconds) => closedLoop({ concurrency: 1, seconds, task: verify }) };
 }
 
 // ---------------------------------------------------------------- output
@@ -207,7 +244,10 @@ const pct = (n: number) => (Number.isFinite(n) ? `${(n * 100).toFixed(0)}%` : '�
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 const cpuText = (cpu: CpuReport) =>
   [
-    ...Object.entries(cpu.perPid).map(([name, v]) => `${name} ${v.toFixed(2)}`),
+    ...Object.entries(cpu.perPid).map(([name, v]) => {
+      const t = cpu.threads[name];
+      return `${name} ${v.toFixed(2)} [js ${t.main.toFixed(2)} pool ${t.pool.toFixed(2)} v8 ${t.helpers.toFixed(2)}]`;
+    }),
     `loadgen ${cpu.self.toFixed(2)}`,
     `pg ${cpu.postgres.toFixed(2)}`,
     `redis ${cpu.redis.toFixed(2)}`,
@@ -230,6 +270,23 @@ function printTable() {
   console.log('-'.repeat(line(head).length + 20));
   for (const r of rows) console.log(line(r));
 }
+/** CPU time per completed operation: unlike rates, barely moved by other load on the box. */
+const cpuPerOp = (m: Measured) => {
+  const per = (cores: number) => {
+    const us = (cores / m.result.rate) * 1e6;
+    return us >= 1000 ? `${(us / 1000).toFixed(1)}ms` : `${us.toFixed(0)}µs`;
+  };
+  return [
+    ...Object.entries(m.cpu.perPid).map(([name, cores]) => `${name} ${per(cores)}`),
+    `pg ${per(m.cpu.postgres)}`,
+    `redis ${per(m.cpu.redis)}`,
+    `loadgen ${per(m.cpu.self)}`,
+  ].join(' ');
+};
+const details = (m: Measured) =>
+  cpuText(m.cpu) +
+  `; per op: CPU ${cpuPerOp(m)}; ${m.perOp.sql === undefined ? '' : `${m.perOp.sql.toFixed(1)} SQL, `}${m.perOp.redis.toFixed(1)} redis cmds` +
+  errorsNote(m.result);
 const errorsNote = (r: LoadResult) => (r.errors ? `; ${r.errors} errors, first: ${r.firstError}` : '');
 const log = (message: string) => console.error(`  … ${message}`);
 
@@ -249,6 +306,15 @@ async function main() {
   console.log(`PostgreSQL ${DATABASE_URL}, Redis ${REDIS_URL} (both on this box: they share its cores with the servers and the load generator)\n`);
 
   const redis = await preflight();
+  if (PROFILE_DIR) fs.mkdirSync(PROFILE_DIR, { recursive: true });
+  const idleMeter = cpuMeter({});
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const before = idleMeter.stop();
+  console.log(
+    `before start, for 1 s: ${before.box.toFixed(2)} of ${before.cores} cores busy (pg ${before.postgres.toFixed(2)}, redis ${before.redis.toFixed(2)}, other processes ${before.other.toFixed(2)})` +
+      (before.box > 0.2 ? ' — the box is not quiet; see the "other" CPU column' : '') +
+      '\n',
+  );
   const secrets = { KEK: randomBytes(32).toString('base64'), COOKIE_KEYS: randomBytes(32).toString('base64url') };
   const serverEnv = { DATABASE_URL, REDIS_URL, ...secrets };
 
@@ -279,6 +345,7 @@ async function main() {
   // 2, 3a, 6: client credentials, bare vs one Gatehouse vs two, interleaved.
   log(`client_credentials: bare / Gatehouse / 2 × Gatehouse, ${SLICES} × ${(SECONDS / SLICES).toFixed(1)}s each`);
   const cc = await interleaved(
+    redis,
     [clientCredentials('bare', [bare], bareClient), clientCredentials('gh', [gh], ccClient), clientCredentials('pair', [gh, gh2], ccClient)],
     WARMUP,
   );
@@ -307,10 +374,11 @@ async function main() {
   const loginContender = (name: string, task: () => Promise<true | string>): Contender => ({
     name,
     seconds: SECONDS * 1.5,
-    pids: { gh: gh.pid },
+    children: [gh],
     run: (seconds) => closedLoop({ concurrency: LOGIN_CONCURRENCY, seconds, task }),
   });
   const { argon2: argon, logins, totpLogins } = await interleaved(
+    redis,
     [await argon2Contender(), loginContender('logins', passwordTask), loginContender('totpLogins', totpTask)],
     Math.min(1, WARMUP),
   );
@@ -339,17 +407,17 @@ async function main() {
   const pairRatio = cc.pair.result.rate / cc.gh.result.rate;
   const loginRatio = logins.result.rate / argon.result.rate;
   const totpRatio = totpLogins.result.rate / argon.result.rate;
-  row('1', 'argon2id verify, sequential, 1 core (m=19456,t=2,p=1)', argon.result, '', cpuText(argon.cpu) + errorsNote(argon.result));
-  row('2', `bare oidc-provider cc, MemoryAdapter, N=${CONNECTIONS}`, cc.bare.result, '1.00 (base)', cpuText(cc.bare.cpu) + errorsNote(cc.bare.result));
-  row('3a', `Gatehouse cc (PostgreSQL+Redis), full load, N=${CONNECTIONS}`, cc.gh.result, `${ccRatio.toFixed(2)} of #2`, cpuText(cc.gh.cpu) + errorsNote(cc.gh.result));
+  row('1', 'argon2id verify, sequential, 1 core (m=19456,t=2,p=1)', argon.result, '', `${cpuText(argon.cpu)}; per op: CPU loadgen ${((argon.cpu.self / argon.result.rate) * 1000).toFixed(1)}ms` + errorsNote(argon.result));
+  row('2', `bare oidc-provider cc, MemoryAdapter, N=${CONNECTIONS}`, cc.bare.result, '1.00 (base)', details(cc.bare));
+  row('3a', `Gatehouse cc (PostgreSQL+Redis), full load, N=${CONNECTIONS}`, cc.gh.result, `${ccRatio.toFixed(2)} of #2`, details(cc.gh));
   row('3b', `Gatehouse cc, open loop at 50% of peak (${halfRate}/s)`, half.result, '', cpuText(half.cpu) + errorsNote(half.result));
-  row('4', `Gatehouse login, password only (MFA-exempt service account) + PKCE code exchange, c=${LOGIN_CONCURRENCY}`, logins.result, `${loginRatio.toFixed(2)} of #1`, cpuText(logins.cpu) + errorsNote(logins.result));
+  row('4', `Gatehouse login, password only (MFA-exempt service account) + PKCE code exchange, c=${LOGIN_CONCURRENCY}`, logins.result, `${loginRatio.toFixed(2)} of #1`, details(logins));
   row(
     '4b',
     `Gatehouse login, password + TOTP (${TOTP_USERS} users) + PKCE code exchange, c=${LOGIN_CONCURRENCY}`,
     totpLogins.result,
     `${totpRatio.toFixed(2)} of #1`,
-    cpuText(totpLogins.cpu) + (totpUsers.waitedMs ? `; user pool ran out: workers waited ${(totpUsers.waitedMs / 1000).toFixed(1)}s for a new TOTP step` : '') + errorsNote(totpLogins.result),
+    details(totpLogins) + (totpUsers.waitedMs ? `; user pool ran out: workers waited ${(totpUsers.waitedMs / 1000).toFixed(1)}s for a new TOTP step` : ''),
   );
   rows.push({
     id: '5',
@@ -362,7 +430,7 @@ async function main() {
       `${mib(rssWithSessions)} RSS (${mib(rssAfterLogins)} after #4 with ${sessionsAfterLogins} sessions); ` +
       `${SESSIONS} added via Session#save in ${seedSeconds.toFixed(1)}s; one of them as a cookie at /auth gets a code without sign-in: ${spotCheck === true ? 'yes' : spotCheck}`,
   });
-  row('6', `2 Gatehouse processes cc, N=${CONNECTIONS} split, same stores`, cc.pair.result, `${pairRatio.toFixed(2)} of #3a`, cpuText(cc.pair.cpu) + errorsNote(cc.pair.result));
+  row('6', `2 Gatehouse processes cc, N=${CONNECTIONS} split, same stores`, cc.pair.result, `${pairRatio.toFixed(2)} of #3a`, details(cc.pair));
 
   console.log('');
   printTable();
@@ -374,6 +442,10 @@ async function main() {
       `p99 < 25 ms at half peak: ${fmt(half.result.p99, 1)} ms (${verdict(half.result.p99 < 25)})`,
   );
   console.log(`memory of the Gatehouse child: ${memory.join('; ')}`);
+  if (PROFILE_DIR) {
+    fs.writeFileSync(path.join(PROFILE_DIR, 'profiles.json'), JSON.stringify(profiles, null, 2));
+    console.log(`CPU profiles (first measured slice of each figure): ${profiles.map((p) => `${path.basename(p.file)} (${p.completed} done)`).join(', ')} in ${PROFILE_DIR}`);
+  }
   console.log(
     `notes: CPU = cores used during the measured slices: the named server processes, loadgen (this process, incl. argon2 threads), ` +
       `pg (all PostgreSQL processes), redis, other (everything else on the box, e.g. other people's test runs); box = all busy cores of ${os.availableParallelism()}. ` +

@@ -18,6 +18,7 @@ import { loadConfig } from '../server/config.ts';
 import { createGatehouse } from '../server/app.ts';
 import { openDatabase } from '../adapters/database.ts';
 import { newTotpSecret } from '../accounts/totp.ts';
+import { profilerCommands } from './profiler.ts';
 import { generateClientSecret } from '../adapters/client-store.ts';
 import { createLogger } from '../server/logger.ts';
 import { SESSION_IDLE_TTL } from '../accounts/security-constants.ts';
@@ -51,6 +52,13 @@ const config = loadConfig({
 });
 const gatehouse = await createGatehouse(config, { database, logger: createLogger('silent'), redisPrefix: prefix });
 server.on('request', gatehouse.app.callback());
+// Statements sent to PostgreSQL, so the orchestrator can report queries per token / per login.
+let sqlQueries = 0;
+const statements = new Map<string, number>();
+database.knex.on('query', (query: { sql: string }) => {
+  sqlQueries++;
+  statements.set(query.sql, (statements.get(query.sql) ?? 0) + 1);
+});
 
 const commands: Record<string, (args: Record<string, unknown>) => Promise<unknown>> = {
   /**
@@ -58,7 +66,7 @@ const commands: Record<string, (args: Record<string, unknown>) => Promise<unknow
    * and the hash reused, so that setting up many users stays quick. kind 'service': an
    * MFA-exempt service account (signs in with the password alone; the flag is set in SQL, as an
    * administrator would). kind 'totp': a person with an authenticator app registered, as the
-   * test helper registers one. Returns the TOTP seeds.
+   * test helper registers one. Both have a verified email address. Returns the TOTP seeds.
    */
   async createUsers({ count, password, kind }) {
     const passwordHash = await gatehouse.hasher.hash(String(password));
@@ -69,10 +77,11 @@ const commands: Record<string, (args: Record<string, unknown>) => Promise<unknow
         passwordHash,
         organizationName: 'Bench Corp',
       });
+      // Returning users with a verified address (as the test helper makes them), so no
+      // "Verify your email" prompt; service accounts also MFA-exempt.
+      await database.knex('accounts').where({ id: account.id }).update({ email_verified: true, ...(kind === 'service' ? { mfa_exempt: true } : {}) });
       let totpSecret: string | undefined;
-      if (kind === 'service') {
-        await database.knex('accounts').where({ id: account.id }).update({ mfa_exempt: true });
-      } else {
+      if (kind !== 'service') {
         totpSecret = newTotpSecret();
         await gatehouse.mfa.addMethod(account.id, 'totp', 'Bench app', { secret: gatehouse.box.seal(totpSecret) });
       }
@@ -115,6 +124,11 @@ const commands: Record<string, (args: Record<string, unknown>) => Promise<unknow
     return { sampleSessionId: sample };
   },
   /** Memory after a full GC when the process runs with --expose-gc (so heapUsed is the live heap). */
+  ...profilerCommands,
+  /** SQL statements sent so far, in total and by statement text (for diagnosis). */
+  async counters() {
+    return { sqlQueries, statements: Object.fromEntries(statements) };
+  },
   async memory() {
     (globalThis as { gc?: () => void }).gc?.();
     return { ...process.memoryUsage(), spaces: Object.fromEntries(v8.getHeapSpaceStatistics().map((s) => [s.space_name, s.space_size])) };

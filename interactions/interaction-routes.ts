@@ -129,7 +129,7 @@ export function createInteractionRoutes(deps: {
         return;
       }
       case 'mfa_challenge': {
-        const c = await mfaContext(ctx, flow);
+        const c = { ...(await mfaContext(ctx, flow)), clientName: await clientName(interaction) };
         const strategy = methods.mfa(flow.mfaKind) ?? methods.secondFactors[0];
         const view = await strategy.prepareChallenge(c);
         await saveFlow(interaction, flow); // a challenge may have been stored in flow.private

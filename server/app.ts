@@ -19,13 +19,20 @@ import { createKnexMfaStore } from '../adapters/mfa-store.ts';
 import { createFactorMarksStore } from '../adapters/factor-marks-store.ts';
 import { recoveryCodeDigester } from '../accounts/recovery-codes.ts';
 import { SESSION_ABSOLUTE_TTL } from '../accounts/security-constants.ts';
-import { accountClientMetadata, createAccountSession } from '../interactions/account-session.ts';
+import { ACCOUNT_CALLBACK_PATH, accountClientMetadata, createAccountSession } from '../interactions/account-session.ts';
+import { createCsrf } from '../interactions/csrf.ts';
+import { createAccountMfaRoutes } from '../interactions/account-mfa-routes.ts';
+import { createMfaManagement } from '../accounts/mfa-management.ts';
+import { emailMessages } from '../views/email.ts';
 import { usesMfa } from '../interactions/login-steps.ts';
 import { createMailer } from '../adapters/mailer.ts';
 import { createSigningKeyStore } from '../adapters/signing-key-store.ts';
 import { createInteractionRoutes } from '../interactions/interaction-routes.ts';
 import { createMethodRegistry } from '../interactions/methods/registry.ts';
+import { createPushStore } from '../adapters/push-store.ts';
+import { createPushRoutes } from '../interactions/push-routes.ts';
 import { STATIC_DIR } from '../views/render.ts';
+import { VENDOR_SCRIPTS } from '../views/vendor.ts';
 import { bodyParser } from './body-parser.ts';
 import type { Config } from './config.ts';
 import { errorHandler } from './error-handler.ts';
@@ -35,9 +42,13 @@ import { createMetrics } from './metrics.ts';
 import { createProvider } from './provider.ts';
 import { securityHeaders } from './security-headers.ts';
 import { loadSigningKeys } from './signing-keys.ts';
+import { createAccountStateIndex, createSessionRevoker, indexAccountState, type StateAdapter as AccountStateAdapter } from '../adapters/account-state-index.ts';
+import { createSelfServiceRoutes, createSelfServiceServices, SIGN_IN_LINKS } from './self-service.ts';
+import { createOrganizationFeatures } from './organization-features.ts';
+import { DomainError } from '../accounts/errors.ts';
 
 /** Paths served by our own routers, whose bodies we parse (everything else belongs to oidc-provider). */
-const OWN_BODY_PATHS = ['/interaction/', '/signup', '/forgot', '/reset', '/account', '/admin', '/api/', '/invitations'];
+const OWN_BODY_PATHS = ['/interaction/', '/signup', '/forgot', '/reset', '/account', '/admin', '/api/', '/invitations', '/authenticator/'];
 
 /** How long start-up waits for Redis before serving (and answering 503 where Redis is needed). */
 const REDIS_STARTUP_WAIT_MS = 5000;
@@ -75,7 +86,12 @@ export async function createGatehouse(
     ]);
     if (!ready) logger.error('redis is not reachable: requests that need it will get 503 until it is');
   }
-  const stateAdapter = redis ? createRedisAdapterFactory(redis, { prefix: options.redisPrefix }) : createSqlAdapterFactory(db.knex);
+  // Sessions and grants are also indexed by account, so a password reset can revoke all of them.
+  const accountStateIndex = createAccountStateIndex(db.knex);
+  const stateAdapter = indexAccountState(
+    (redis ? createRedisAdapterFactory(redis, { prefix: options.redisPrefix }) : createSqlAdapterFactory(db.knex)) as unknown as (model: string) => AccountStateAdapter,
+    accountStateIndex,
+  );
   const purgeTimer = redis ? undefined : setInterval(() => purgeExpired(db.knex).catch(() => {}), SQL_PURGE_INTERVAL_MS).unref();
 
   const metrics = createMetrics();
@@ -134,8 +150,23 @@ export async function createGatehouse(
   // Recovery-code digests use a key derived from the KEK, so the database alone can't be brute-forced.
   const recoveryDigest = recoveryCodeDigester(Buffer.from(hkdfSync('sha256', secrets.kek, '', 'gatehouse recovery codes', 32)));
   const marks = createFactorMarksStore(stateAdapter as never, SESSION_ABSOLUTE_TTL);
-  const methods = createMethodRegistry({ accounts, hasher, mfa, box, recoveryDigest, issuerName: new URL(config.issuer).host, clock: options.clock });
-  const interactions = createInteractionRoutes({ provider, methods, accounts, mfa, marks, recoveryDigest, audit, clock: options.clock });
+  const pushStore = createPushStore({ stateAdapter: stateAdapter as never, knex: db.knex, mfa });
+  const methods = createMethodRegistry({ accounts, hasher, mfa, box, recoveryDigest, issuerName: new URL(config.issuer).host, issuer: config.issuer, audit, clock: options.clock, pushStore });
+  const selfService = createSelfServiceServices({
+    knex: db.knex,
+    accounts,
+    hasher,
+    mailer,
+    messages: emailMessages,
+    audit,
+    revoker: createSessionRevoker({ index: accountStateIndex, stateAdapter }),
+    issuer: config.issuer,
+    kek: secrets.kek,
+    logger,
+    clock: options.clock,
+  });
+  const interactions = createInteractionRoutes({ provider, methods, accounts, mfa, marks, recoveryDigest, audit, clock: options.clock, signInLinks: SIGN_IN_LINKS, emailVerification: selfService.emailVerification });
+  const push = createPushRoutes({ provider, store: pushStore, audit, serverUrl: config.issuer, clock: options.clock });
   const accountSession = createAccountSession({
     provider,
     clock: options.clock,
@@ -147,6 +178,40 @@ export async function createGatehouse(
     },
   });
   await clients.create(accountClientMetadata(config.issuer));
+  const accountCallback = new Router();
+  accountCallback.get(ACCOUNT_CALLBACK_PATH, (ctx) => accountSession.handleCallback(ctx));
+  const csrf = createCsrf(Buffer.from(hkdfSync('sha256', secrets.kek, '', 'gatehouse csrf', 32)));
+  const mfaManagement = createMfaManagement({
+    mfa,
+    accounts,
+    audit,
+    mailer,
+    messages: emailMessages,
+    recoveryDigest,
+    accountUrl: `${config.issuer}/account/mfa`,
+    logger,
+  });
+  const selfServiceRoutes = createSelfServiceRoutes(selfService, { session: accountSession, csrf, accounts, mailer, issuer: config.issuer, logger });
+  const accountMfa = createAccountMfaRoutes({ session: accountSession, csrf, methods, mfa, management: mfaManagement, accounts, setupState: stateAdapter as never });
+  // Organizations, invitations, the admin API (/api/v1) and pages (/admin): issue 3.
+  const organizations = createOrganizationFeatures({
+    knex: db.knex,
+    provider,
+    issuer: config.issuer,
+    audit,
+    auditReader: auditStore,
+    mailer,
+    hasher,
+    session: accountSession,
+    csrf,
+    logger,
+    resetMfa: (accountId, request) => mfaManagement.reset(accountId, { actor: request.initiatedBy, ip: request.ip, userAgent: request.userAgent }),
+    sendPasswordReset: async (accountId, request) => {
+      const sent = await selfService.passwordReset.issueLink(accountId, { requestedBy: request.initiatedBy, context: { ip: request.ip, userAgent: request.userAgent } });
+      if (!sent) throw new DomainError('password_reset.not_sent', 'No link was sent: the account has no Gatehouse password, or got too many links recently.', { status: 409 });
+    },
+    clock: options.clock,
+  });
 
   // At resume the provider session exists: remember when each factor was proven in it.
   provider.use(async (ctx, next) => {
@@ -188,6 +253,17 @@ export async function createGatehouse(
       ctx.status = 404;
     }
   });
+  // Allow-listed third-party browser scripts, straight from node_modules (views/vendor.ts).
+  ops.get('/static/vendor/:file', async (ctx) => {
+    const source = Object.hasOwn(VENDOR_SCRIPTS, ctx.params.file) ? VENDOR_SCRIPTS[ctx.params.file] : undefined;
+    if (!source) {
+      ctx.status = 404;
+      return;
+    }
+    ctx.body = await fs.readFile(source);
+    ctx.type = source.endsWith('.css') ? 'text/css' : 'text/javascript';
+    ctx.set('Cache-Control', 'public, max-age=3600');
+  });
 
   const app = new Koa();
   // Known pitfall: the parent app must sign cookies with the provider's keys.
@@ -208,7 +284,7 @@ export async function createGatehouse(
   const parseBody = bodyParser();
   app.use((ctx, next) => (OWN_BODY_PATHS.some((p) => ctx.path.startsWith(p)) ? parseBody(ctx, next) : next()));
   // Feature routers, one line each (self-service, account, admin API and pages mount here).
-  for (const router of [interactions]) app.use(router.routes());
+  for (const router of [interactions, push, accountCallback, accountMfa, ...organizations.routers, ...selfServiceRoutes]) app.use(router.routes());
   // Fail closed: when the session store is down, say "try again" (503), never fall back to something else.
   app.use(async (ctx, next) => {
     await next();
@@ -221,10 +297,11 @@ export async function createGatehouse(
   app.use(compose(provider.middleware));
 
   async function close() {
+    await selfService.jobs.settled();
     if (purgeTimer) clearInterval(purgeTimer);
     await redis?.quit().catch(() => redis.disconnect());
     await db.close();
   }
 
-  return { app, provider, db, redis, accounts, clients, audit, hasher, keyStore, mailer, mfa, box, marks, accountSession, recoveryDigest, logger, close };
+  return { app, provider, db, redis, accounts, clients, audit, hasher, keyStore, mailer, mfa, box, marks, accountSession, csrf, mfaManagement, recoveryDigest, pushStore, organizations, auditStore, selfService, logger, close };
 }

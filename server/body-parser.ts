@@ -6,6 +6,8 @@ import { MAX_BODY_BYTES } from '../accounts/security-constants.ts';
 declare module 'koa' {
   interface Request {
     body?: unknown;
+    /** The body text as received, for routes that verify a signature over its exact bytes (push devices). */
+    rawBody?: string;
   }
 }
 
@@ -42,6 +44,7 @@ export function bodyParser(limit = MAX_BODY_BYTES): Middleware {
     const type = ctx.request.is('urlencoded', 'json');
     if (!type) throw new BodyError(415, 'Send the form as application/x-www-form-urlencoded or application/json.');
     const raw = await readBody(ctx.req as never, limit);
+    ctx.request.rawBody = raw;
     if (type === 'json') {
       try {
         ctx.request.body = raw === '' ? {} : JSON.parse(raw);

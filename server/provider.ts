@@ -3,6 +3,7 @@ import { timingSafeEqual } from 'node:crypto';
 import Provider, { interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { AccountStore } from '../accounts/account.ts';
 import * as limits from '../accounts/security-constants.ts';
+import { APP_PERMISSIONS } from '../accounts/permissions.ts';
 import { hashClientSecret, type ClientStore } from '../adapters/client-store.ts';
 import { ACR_MULTI_FACTOR, ACR_VALUES } from '../interactions/assurance.ts';
 import { render } from '../views/render.ts';
@@ -78,7 +79,8 @@ export function createProvider(options: ProviderOptions): Provider {
       phone: ['phone_number', 'phone_number_verified'],
       org: ['org'],
     },
-    scopes: SCOPES,
+    // Admin API permissions are scopes too, so a connected app gets only those it is registered with.
+    scopes: [...SCOPES, ...APP_PERMISSIONS],
     acrValues: ACR_VALUES,
     extraClientMetadata: { properties: ['first_party', 'organization_id'] },
 
@@ -100,6 +102,8 @@ export function createProvider(options: ProviderOptions): Provider {
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
+      // OIDC Core §5.5: an RP may ask for claims such as email_verified in the ID token itself.
+      claimsParameter: { enabled: true },
       // A client may introspect only its own tokens; resource servers get their own policy later.
       introspection: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
       // A client may revoke only its own tokens (RFC 7009 §2.1).

@@ -26,6 +26,8 @@ export type MfaContext = {
   /** The account's registered methods, oldest (default) first. */
   methods: MfaMethod[];
   request: RequestInfo;
+  /** The application the person is signing in to (shown by push approval on the device). */
+  clientName?: string;
 };
 
 export type MfaOutcome =

@@ -9,6 +9,10 @@ import type { MfaStrategy, SignInMethod } from './method.ts';
 import { createPasswordMethod } from './password-method.ts';
 import { createRecoveryCodeMethod } from './recovery-code-method.ts';
 import { createTotpMethod } from './totp-method.ts';
+import { createPushMethod } from './push-method.ts';
+import type { PushStore } from '../../adapters/push-store.ts';
+import { createWebAuthnMethod } from './webauthn-method.ts';
+import type { AuditLog } from '../../accounts/audit.ts';
 
 export type MethodDependencies = {
   accounts: AccountStore;
@@ -17,7 +21,12 @@ export type MethodDependencies = {
   box: SecretBox;
   recoveryDigest: (code: string) => string;
   issuerName: string;
+  /** ISSUER: WebAuthn's relying party ID (its host name) and expected origin. */
+  issuer: string;
+  audit: AuditLog;
   clock?: () => number;
+  /** Push approval's state and device index (without it, push is not offered). */
+  pushStore?: PushStore;
 };
 
 export function createMethodRegistry(deps: MethodDependencies) {
@@ -27,6 +36,9 @@ export function createMethodRegistry(deps: MethodDependencies) {
   // Order matters: it is the order of "Try another method" and of the enrolment chooser.
   const secondFactors: MfaStrategy[] = [
     createTotpMethod(deps),
+    createWebAuthnMethod({ ...deps, kind: 'platform', rpId: new URL(deps.issuer).hostname, origin: new URL(deps.issuer).origin, rpName: deps.issuerName }),
+    createWebAuthnMethod({ ...deps, kind: 'security_key', rpId: new URL(deps.issuer).hostname, origin: new URL(deps.issuer).origin, rpName: deps.issuerName }),
+    ...(deps.pushStore ? [createPushMethod({ ...deps, push: { store: deps.pushStore, serverUrl: deps.issuer } })] : []),
     createRecoveryCodeMethod({ mfa: deps.mfa, digest: deps.recoveryDigest }),
   ];
   return {

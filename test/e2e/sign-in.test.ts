@@ -1,5 +1,7 @@
 // The sign-in journey in a real browser: a person opens a relying party's authorization URL,
-// signs in on Gatehouse's page and lands on the relying party's redirect URI with a code.
+// signs in on Gatehouse's page (password, then multi-factor authentication) and lands on the
+// relying party's redirect URI with a code. A TOTP code works once per user per 30-second step,
+// so every journey that proves an authenticator app uses a fresh user.
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,6 +10,8 @@ import type { Browser, BrowserContext } from 'playwright-core';
 import { startGatehouse, type TestServer } from '../helpers/gatehouse-server.ts';
 import { describeBrowser, launchBrowser } from '../helpers/browser.ts';
 import { SignInPage } from './pages/sign-in-page.ts';
+import { CHALLENGE_HEADING, ENROL_HEADING, MfaPage, RECOVERY_CODES_HEADING } from './pages/mfa-page.ts';
+import { totpCode } from '../../accounts/totp.ts';
 
 const SCREENSHOT = '/tmp/sign-in.png';
 
@@ -87,6 +91,7 @@ describeBrowser('e2e: sign-in journey', () => {
   const atRedirectUri = (url: URL) => url.href.startsWith(`${rp.redirectUri}?`);
 
   it('signs a person in and sends them to the relying party with a code that redeems for an ID token', async () => {
+    const user = await server.createUser();
     const request = authorizationRequest();
     const signIn = await newPage();
     const response = await signIn.open(request.url);
@@ -101,6 +106,10 @@ describeBrowser('e2e: sign-in journey', () => {
     await signIn.page.screenshot({ path: SCREENSHOT, fullPage: true });
 
     await signIn.signIn(user.username, user.password);
+    const mfa = new MfaPage(signIn.page);
+    await mfa.waitForHeading(CHALLENGE_HEADING);
+    assert.equal(await mfa.verificationCode.count(), 1, 'a field labelled Verification code');
+    await mfa.enterCode(await totpCode(user.totpSecret!));
     await signIn.page.waitForURL(atRedirectUri);
 
     const landed = new URL(signIn.page.url());
@@ -133,6 +142,8 @@ describeBrowser('e2e: sign-in journey', () => {
     assert.equal(claims.iss, server.url);
     assert.equal(claims.aud, client.client_id);
     assert.equal(claims.sub, user.id);
+    assert.deepEqual(claims.amr, ['pwd', 'mfa', 'otp']);
+    assert.equal(claims.acr, 'urn:gatehouse:loa:2');
   });
 
   it('shows the invalid-credentials message on a wrong password and keeps the username, not the password', async () => {
@@ -150,18 +161,72 @@ describeBrowser('e2e: sign-in journey', () => {
   });
 
   it('works with JavaScript disabled', async () => {
+    const user = await server.createUser();
     const request = authorizationRequest();
     const signIn = await newPage({ javaScriptEnabled: false });
     await signIn.open(request.url);
     assert.equal(await signIn.isShown(), true);
 
     await signIn.signIn(user.username, user.password);
+    const mfa = new MfaPage(signIn.page);
+    await mfa.waitForHeading(CHALLENGE_HEADING);
+    await mfa.enterCode(await totpCode(user.totpSecret!));
     await signIn.page.waitForURL(atRedirectUri);
 
     const landed = new URL(signIn.page.url());
     assert.ok(landed.searchParams.get('code'));
     assert.equal(landed.searchParams.get('state'), request.state);
     assert.equal(landed.searchParams.get('iss'), server.url);
+  });
+
+  it('makes a person without a method set up an authenticator app, shows 10 recovery codes, and a recovery code works once', async () => {
+    const user = await server.createUser({ mfa: false });
+    const signIn = await newPage();
+    await signIn.open(authorizationRequest().url);
+    await signIn.signIn(user.username, user.password);
+
+    const mfa = new MfaPage(signIn.page);
+    await mfa.waitForHeading(ENROL_HEADING);
+    await mfa.choose('Authenticator app');
+    await mfa.waitForHeading('Set up: Authenticator app');
+    const secret = await mfa.secret();
+    assert.match(secret, /^[A-Z2-7]+$/, 'a base32 key');
+    await mfa.verificationCode.fill(await totpCode(secret));
+    await mfa.done.click();
+
+    await mfa.waitForHeading(RECOVERY_CODES_HEADING);
+    const codes = await mfa.codes();
+    assert.equal(codes.length, 10);
+    assert.equal(new Set(codes).size, 10, 'all different');
+    await mfa.done.click();
+    await signIn.page.waitForURL(atRedirectUri);
+    assert.ok(new URL(signIn.page.url()).searchParams.get('code'));
+
+    // Another browser, device lost: "Try another method" → "Recovery code".
+    const again = await newPage();
+    await again.open(authorizationRequest().url);
+    await again.signIn(user.username, user.password);
+    const challenge = new MfaPage(again.page);
+    await challenge.waitForHeading(CHALLENGE_HEADING);
+    await challenge.switchTo('Recovery code');
+    await challenge.recoveryCode.waitFor({ state: 'visible' });
+    await challenge.enterRecoveryCode(codes[0]);
+    await again.page.waitForURL(atRedirectUri);
+    assert.ok(new URL(again.page.url()).searchParams.get('code'));
+
+    // The same code the next time: refused, still on the challenge page.
+    const reused = await newPage();
+    await reused.open(authorizationRequest().url);
+    await reused.signIn(user.username, user.password);
+    const refused = new MfaPage(reused.page);
+    await refused.waitForHeading(CHALLENGE_HEADING);
+    await refused.switchTo('Recovery code');
+    await refused.recoveryCode.waitFor({ state: 'visible' });
+    await refused.enterRecoveryCode(codes[0]);
+    await refused.message('mfa.invalid_recovery_code').waitFor({ state: 'visible' });
+    assert.equal(await refused.headingText(), CHALLENGE_HEADING);
+    assert.equal(new URL(reused.page.url()).origin, server.url);
+    assert.equal(await server.gatehouse.mfa.countRecoveryCodes(user.id), 9);
   });
 
   it('serves the sign-in page with a strict CSP, nosniff and no-store', async () => {

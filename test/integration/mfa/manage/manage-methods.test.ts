@@ -5,6 +5,7 @@ import path from 'node:path';
 import { startGatehouse, type TestServer, type TestUser } from '../../../helpers/gatehouse-server.ts';
 import { CookieJar, follow, formAction, postForm, request, type Step } from '../../../helpers/browserless-user.ts';
 import { totpCode } from '../../../../accounts/totp.ts';
+import { enrolDevice } from '../../../../server/authenticator-device.ts';
 
 const MINUTE = 60_000;
 
@@ -129,5 +130,28 @@ describe('MFA: managing verification methods from the profile', () => {
     offsetMs = 9 * 60 * MINUTE;
     const old = await openManagement(jar, user, { mfa: true });
     assert.equal(heading(old.body), 'Configure multi-factor authentication (MFA)', 'password and MFA after 8 hours');
+  });
+});
+
+describe('MFA: adding a push device from the profile', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startGatehouse();
+  });
+  after(() => server?.close());
+
+  it('enrols the reference device with the code the profile shows', async () => {
+
+    const user = await server.createUser();
+    const jar = new CookieJar();
+    let page = await follow(jar, `${server.url}/account/mfa/add/push`, server.url);
+    page = await postForm(jar, formAction(page.body, page.url), server.url, { username: user.username, password: user.password });
+    page = await postForm(jar, formAction(page.body, page.url), server.url, { code: await totpCode(user.totpSecret!) });
+    const code = page.body.match(/data-testid="push\/code">([^<]+)</)![1];
+    await enrolDevice({ code, server: server.url, name: 'CLI device' });
+    const csrfToken = page.body.match(/name="csrf" value="([^"]+)"/)![1];
+    const done = await postForm(jar, `${server.url}/account/mfa/add/push`, server.url, { csrf: csrfToken });
+    assert.match(done.body, /data-testid="message\/mfa.added"/);
+    assert.deepEqual((await server.gatehouse.mfa.listMethods(user.id)).map((m) => m.kind), ['totp', 'push']);
   });
 });

@@ -1,0 +1,167 @@
+// What organization administrators do to users (reference: Access Management → Users): list and
+// search, view, change email and name, remove from the organization (the account becomes
+// unattached), mark as service account, send a password reset link, reset MFA.
+// An administrator acts only on accounts ranked below them (or on themselves), so an administrator
+// cannot take over the owner's or another administrator's account by changing its email and
+// sending it a reset link.
+import type { Role } from './account.ts';
+import { AccessDenied, assertCan, notFound, reaches, type Principal } from './access.ts';
+import { emailViolations, normalizeEmail } from './account-rules.ts';
+import type { AuditLog } from './audit.ts';
+import { DomainError, ValidationError, assertThat } from './errors.ts';
+import { assessStanding } from './membership-rules.ts';
+import type { Member, OrganizationStore } from './organization.ts';
+import { effectivePermissions } from './permissions.ts';
+
+/** Sends an account a password reset link; supplied by the password-reset feature. */
+export type PasswordResetSender = (accountId: string, request: { ip?: string; userAgent?: string; initiatedBy: string }) => Promise<void>;
+/** Removes an account's MFA methods so it enrols again at next sign-in; supplied by the MFA feature. */
+export type MfaResetter = (accountId: string, request: { ip?: string; userAgent?: string; initiatedBy: string }) => Promise<void>;
+
+/** owner > administrator of the organization > administrator of a business group > member. */
+function rankOf(rootId: string, memberships: { organizationId: string; role: Role }[]): number {
+  if (memberships.some((m) => m.role === 'owner')) return 3;
+  if (memberships.some((m) => m.role === 'admin' && m.organizationId === rootId)) return 2;
+  if (memberships.some((m) => m.role === 'admin')) return 1;
+  return 0;
+}
+
+export type UserView = Member & { roles: Role[]; permissions: string[] };
+
+export function createUserAdmin(deps: {
+  orgs: OrganizationStore;
+  audit: AuditLog;
+  sendPasswordReset?: PasswordResetSender;
+  resetMfa?: MfaResetter;
+}) {
+  const { orgs, audit } = deps;
+
+  const record = (p: Principal, action: string, target: string, details?: Record<string, unknown>) =>
+    audit.record({ actor: p.id, action, target, organizationId: p.organizationId, outcome: 'success', ip: p.ip, userAgent: p.userAgent, details });
+
+  const view = (m: Member, rootId: string): UserView => ({
+    ...m,
+    roles: [...new Set(m.memberships.map((x) => x.role))],
+    permissions: effectivePermissions(rootId, m.memberships),
+  });
+
+  /** A user of the principal's organization within its reach, or not found. */
+  async function userOf(p: Principal, accountId: string): Promise<Member> {
+    const member = await orgs.findMember(p.organizationId, accountId);
+    if (!member) throw notFound('user');
+    if (p.groupScope !== null && !member.memberships.some((m) => reaches(p, m.organizationId))) throw notFound('user');
+    return member;
+  }
+
+  async function assertMayManage(p: Principal, target: Member) {
+    assertCan(p, 'users:manage');
+    if (p.kind === 'user' && p.id === target.id) return;
+    const actorRank = p.kind === 'app' ? 2 : rankOf(p.organizationId, (await orgs.membershipsOf(p.id)).filter((m) => m.rootId === p.organizationId));
+    const targetRank = rankOf(p.organizationId, target.memberships);
+    if (targetRank >= actorRank) throw new AccessDenied('Only someone with a higher role can change this user.');
+  }
+
+  return {
+    async list(p: Principal, query: { search?: string; after?: string; limit: number }) {
+      assertCan(p, 'users:read');
+      const withinNodes = p.groupScope === null ? undefined : [...p.groupScope];
+      const members = await orgs.listMembers(p.organizationId, { ...query, withinNodes });
+      return members.map((m) => view(m, p.organizationId));
+    },
+
+    async get(p: Principal, accountId: string) {
+      assertCan(p, 'users:read');
+      return view(await userOf(p, accountId), p.organizationId);
+    },
+
+    async update(p: Principal, accountId: string, changes: { email?: string; name?: string | null }) {
+      const target = await userOf(p, accountId);
+      await assertMayManage(p, target);
+      const violations = [];
+      if (changes.email !== undefined) violations.push(...emailViolations(changes.email.trim()));
+      if (changes.name !== undefined && changes.name !== null && changes.name.trim().length > 200) {
+        violations.push({ field: 'name', code: 'name.too_long', message: 'Name must be at most 200 characters.' });
+      }
+      if (violations.length) throw new ValidationError(violations);
+      const email = changes.email !== undefined ? normalizeEmail(changes.email) : undefined;
+      const emailChanged = email !== undefined && email !== target.email;
+      const name = changes.name === undefined ? undefined : changes.name === null || changes.name.trim() === '' ? null : changes.name.trim();
+      // A new address set by an administrator is not proven by its owner yet.
+      await orgs.updateAccount(accountId, { email, emailVerified: emailChanged ? false : undefined, name });
+      if (emailChanged) await record(p, 'user.email_change', accountId, { from: target.email, to: email });
+      if (name !== undefined && name !== target.name) await record(p, 'user.name_change', accountId);
+      return view(await userOf(p, accountId), p.organizationId);
+    },
+
+    async setServiceAccount(p: Principal, accountId: string, serviceAccount: boolean) {
+      const target = await userOf(p, accountId);
+      await assertMayManage(p, target);
+      assertThat(
+        !(serviceAccount && target.memberships.some((m) => m.role === 'owner')),
+        new DomainError('user.owner_not_service_account', 'The organization owner cannot be a service account.', { status: 409 }),
+      );
+      await orgs.updateAccount(accountId, { serviceAccount });
+      await record(p, serviceAccount ? 'user.service_account_set' : 'user.service_account_unset', accountId);
+      return view(await userOf(p, accountId), p.organizationId);
+    },
+
+    /**
+     * Removes the user from the organization: the account stays and can still sign in, unattached.
+     * Business groups it administered alone are handed to the parent's administrators.
+     */
+    async remove(p: Principal, accountId: string) {
+      const target = await userOf(p, accountId);
+      assertThat(!(p.kind === 'user' && p.id === accountId), new DomainError('user.remove_self', 'You cannot remove yourself.', { status: 409 }));
+      await assertMayManage(p, target);
+      const handovers = await orgs.transaction(async (tx) => {
+        await tx.lockOrganization(p.organizationId);
+        await tx.lockAccount(accountId);
+        const tree = await tx.listTree(p.organizationId);
+        const memberships = await tx.membershipsIn(p.organizationId);
+        const standing = assessStanding({ accountId, tree, memberships });
+        assertThat(
+          standing.kind !== 'owner_alone' && standing.kind !== 'owner_with_members',
+          new DomainError('user.is_owner', 'The owner cannot be removed: the owner transfers ownership first.', { status: 409 }),
+        );
+        const out: { groupId: string; newAdminIds: string[] }[] = [];
+        if (standing.kind === 'admin') {
+          for (const fate of standing.groups) {
+            // Removal keeps empty groups (an administrator may want them); only joining elsewhere deletes them.
+            if (fate.fate !== 'handover') continue;
+            for (const adminId of fate.newAdminIds) await tx.addMembership({ accountId: adminId, organizationId: fate.groupId, role: 'admin' });
+            out.push({ groupId: fate.groupId, newAdminIds: fate.newAdminIds });
+          }
+        }
+        await tx.removeAllMemberships(accountId);
+        return out;
+      });
+      for (const h of handovers) await record(p, 'group.handover', h.groupId, { newAdmins: h.newAdminIds, from: accountId });
+      await record(p, 'user.remove', accountId, { username: target.username });
+    },
+
+    async sendPasswordReset(p: Principal, accountId: string) {
+      const target = await userOf(p, accountId);
+      await assertMayManage(p, target);
+      if (!deps.sendPasswordReset) {
+        throw new DomainError('password_reset.unavailable', 'Password reset links are not available yet.', { status: 501 });
+      }
+      await deps.sendPasswordReset(accountId, { ip: p.ip, userAgent: p.userAgent, initiatedBy: p.id });
+      await record(p, 'user.password_reset_link', accountId);
+    },
+
+    async resetMfa(p: Principal, accountId: string) {
+      const target = await userOf(p, accountId);
+      await assertMayManage(p, target);
+      if (!deps.resetMfa) {
+        throw new DomainError('mfa_reset.unavailable', 'Resetting MFA is not available yet.', { status: 501 });
+      }
+      await deps.resetMfa(accountId, { ip: p.ip, userAgent: p.userAgent, initiatedBy: p.id });
+      await record(p, 'user.mfa_reset', accountId);
+    },
+
+    /** Whether the password reset and MFA reset actions are wired (the pages hide what is not). */
+    capabilities: { passwordReset: Boolean(deps.sendPasswordReset), mfaReset: Boolean(deps.resetMfa) },
+  };
+}
+
+export type UserAdmin = ReturnType<typeof createUserAdmin>;

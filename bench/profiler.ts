@@ -1,0 +1,24 @@
+// In a child process: V8 CPU profiling switched on and off by the orchestrator (IPC), so a
+// profile covers one measured phase only, not start-up and set-up (BENCH_CPU_PROF=<dir>).
+import fs from 'node:fs';
+import { Session } from 'node:inspector/promises';
+
+let session: Session | undefined;
+
+export const profilerCommands = {
+  async profileStart() {
+    session ??= new Session();
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: 500 });
+    await session.post('Profiler.start');
+    return true;
+  },
+  async profileStop({ file }: Record<string, unknown>) {
+    if (!session) throw new Error('profiler not started');
+    const { profile } = await session.post('Profiler.stop');
+    session.disconnect();
+    fs.writeFileSync(String(file), JSON.stringify(profile));
+    return file;
+  },
+};

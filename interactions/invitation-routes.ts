@@ -1,0 +1,192 @@
+// The pages behind an invitation link (reference: "Join an Existing Organization", "Use an Existing
+// Account", known issue): the account chooser with "!" marks, the sign-up form with the company
+// preset and the email fixed, and joining with an existing account after signing in with it.
+// The link's token authorizes the anonymous sign-up form; joining also needs the session's CSRF token.
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { DomainError, ValidationError } from '../accounts/errors.ts';
+import type { InvitationService, JoinPreview, OpenedInvitation } from '../accounts/invitations.ts';
+import { render, type ViewMessage } from '../views/render.ts';
+import type { AccountSession } from './account-session.ts';
+import type { Csrf } from './csrf.ts';
+
+type FieldErrors = Record<string, { code: string; text: string }[]>;
+
+const formOf = (ctx: Context): Record<string, string> => {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries((ctx.request.body as object) ?? {})) if (typeof v === 'string') out[k] = v;
+  return out;
+};
+
+export function createInvitationRoutes(deps: { invitations: InvitationService; session: AccountSession; csrf: Csrf }) {
+  const { invitations, session, csrf } = deps;
+  const router = new Router({ prefix: '/invitations' });
+  const request = (ctx: Context) => ({ ip: ctx.ip, userAgent: ctx.get('user-agent') || undefined });
+
+  function page(ctx: Context, template: string, model: Record<string, unknown>, status = 200) {
+    ctx.status = status;
+    ctx.type = 'html';
+    // The token is in the path: never send it on to another site.
+    ctx.set('Referrer-Policy', 'no-referrer');
+    ctx.body = render(template, model);
+  }
+
+  /** The invitation, or an explanation page (expired, used, withdrawn, unknown) and undefined. */
+  async function usableOrExplain(ctx: Context, token: string): Promise<OpenedInvitation | undefined> {
+    try {
+      return await invitations.usable(token);
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      page(ctx, 'invitation-unusable', {
+        title: err.code === 'invitation.expired' ? 'This invitation has expired' : 'This invitation cannot be used',
+        messages: [{ code: err.code, text: err.message }],
+      }, err.status);
+      return undefined;
+    }
+  }
+
+  function renderSignUp(ctx: Context, opened: OpenedInvitation, token: string, form: Record<string, string>, errors: FieldErrors, messages: ViewMessage[] = [], status = 200) {
+    page(ctx, 'invitation-sign-up', {
+      title: `Join ${opened.organization.name}`,
+      messages,
+      organization: opened.organization.name,
+      group: opened.group.id !== opened.organization.id ? opened.group.name : null,
+      email: opened.invitation.email,
+      form,
+      errors,
+      action: `/invitations/${token}`,
+      moveHref: form.username ? `/invitations/${token}/join?as=${encodeURIComponent(form.username)}` : null,
+      chooserHref: `/invitations/${token}`,
+    }, status);
+  }
+
+  router.get('/:token', async (ctx) => {
+    const token = ctx.params.token;
+    const opened = await usableOrExplain(ctx, token);
+    if (!opened) return;
+    const candidates = ctx.query.new === '1' ? [] : await invitations.candidates(token);
+    if (candidates.length === 0) return renderSignUp(ctx, opened, token, {}, {});
+    page(ctx, 'invitation-choose', {
+      title: `Join ${opened.organization.name}`,
+      organization: opened.organization.name,
+      email: opened.invitation.email,
+      candidates: candidates.map((c) => ({ ...c, href: `/invitations/${token}/join?as=${encodeURIComponent(c.username)}` })),
+      newHref: `/invitations/${token}?new=1`,
+    });
+  });
+
+  // "Accept and create account in <org>".
+  router.post('/:token', async (ctx) => {
+    const token = ctx.params.token;
+    const opened = await usableOrExplain(ctx, token);
+    if (!opened) return;
+    const form = formOf(ctx);
+    const echo = { username: (form.username ?? '').slice(0, 100), name: (form.name ?? '').slice(0, 200), phoneNumber: (form.phoneNumber ?? '').slice(0, 32), terms: form.terms ?? '' };
+    if (form.terms !== 'accepted') {
+      return renderSignUp(ctx, opened, token, echo, { terms: [{ code: 'terms.required', text: 'Agree to the terms of service to create an account.' }] }, [], 400);
+    }
+    try {
+      const { account } = await invitations.acceptWithNewAccount(token, {
+        // The address is fixed by the invitation; a different one is refused, not silently replaced.
+        email: form.email ?? opened.invitation.email,
+        username: form.username ?? '',
+        password: form.password ?? '',
+        name: form.name || null,
+        phoneNumber: form.phoneNumber ?? '',
+      }, request(ctx));
+      page(ctx, 'invitation-joined', {
+        title: `Welcome to ${opened.organization.name}`,
+        messages: [{ code: 'invitation.accepted_new_account', text: `Your account ${account.username} was created in ${opened.organization.name}.`, level: 'info' }],
+        organization: opened.organization.name,
+      });
+    } catch (err) {
+      if (err instanceof ValidationError) {
+        const errors: FieldErrors = {};
+        for (const v of err.violations) (errors[v.field] ??= []).push({ code: v.code, text: v.message });
+        return renderSignUp(ctx, opened, token, echo, errors, [], 400);
+      }
+      if (err instanceof DomainError && err.code === 'username.taken') {
+        // Known issue fixed: say plainly that the username is taken, and offer to move it if it is theirs.
+        return renderSignUp(ctx, opened, token, echo, { username: [{ code: 'username.taken', text: 'This username is taken.' }] }, [], 409);
+      }
+      if (err instanceof DomainError && err.code.startsWith('invitation.')) {
+        return page(ctx, 'invitation-unusable', { title: 'This invitation cannot be used', messages: [{ code: err.code, text: err.message }] }, err.status);
+      }
+      throw err;
+    }
+  });
+
+  function renderJoin(ctx: Context, opened: OpenedInvitation, token: string, preview: JoinPreview, csrfToken: string, messages: ViewMessage[] = [], status = 200) {
+    const s = preview.standing;
+    page(ctx, 'invitation-join', {
+      title: `Join ${opened.organization.name}`,
+      messages,
+      organization: opened.organization.name,
+      username: preview.account.username,
+      invitedEmail: opened.invitation.email,
+      emailChanges: preview.emailChanges,
+      kind: s.kind,
+      leaving: preview.leaving,
+      groups: s.kind === 'admin'
+        ? s.groups.map((g) => ({ ...g, newAdmins: g.newAdminIds.map((id) => preview.adminNames[id] ?? id).join(', ') }))
+        : [],
+      action: `/invitations/${token}/join`,
+      csrf: csrfToken,
+      transferHref: '/admin/organization',
+    }, status);
+  }
+
+  // Using an existing account: sign in with it (password + MFA, through /auth), then confirm.
+  router.get('/:token/join', async (ctx) => {
+    const token = ctx.params.token;
+    const opened = await usableOrExplain(ctx, token);
+    if (!opened) return;
+    const signedIn = await session.requireRecentAuthentication(ctx);
+    if (!signedIn) return;
+    let preview: JoinPreview;
+    try {
+      preview = await invitations.previewJoin(token, signedIn.accountId);
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      return page(ctx, 'invitation-unusable', { title: 'This invitation cannot be used', messages: [{ code: err.code, text: err.message }] }, err.status);
+    }
+    const wanted = typeof ctx.query.as === 'string' ? ctx.query.as : undefined;
+    if (wanted && wanted.toLowerCase() !== preview.account.username.toLowerCase()) {
+      return page(ctx, 'invitation-other-account', {
+        title: `Join ${opened.organization.name}`,
+        messages: [{ code: 'invitation.signed_in_as_other', text: `You are signed in as ${preview.account.username}, not ${wanted}.`, level: 'info' }],
+        signedInAs: preview.account.username,
+        wanted,
+        continueHref: `/invitations/${token}/join`,
+      });
+    }
+    renderJoin(ctx, opened, token, preview, csrf.tokenFor(signedIn.sessionUid));
+  });
+
+  router.post('/:token/join', async (ctx) => {
+    const token = ctx.params.token;
+    const opened = await usableOrExplain(ctx, token);
+    if (!opened) return;
+    const signedIn = await session.requireSignIn(ctx);
+    if (!signedIn) return;
+    const form = formOf(ctx);
+    csrf.check(signedIn.sessionUid, form._csrf);
+    try {
+      await invitations.joinWithExistingAccount(token, signedIn.accountId, { confirmed: form.confirm === 'yes' }, request(ctx));
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      if (err.code === 'invitation.confirmation_required' || err.code === 'invitation.owner_has_members') {
+        const preview = await invitations.previewJoin(token, signedIn.accountId);
+        return renderJoin(ctx, opened, token, preview, csrf.tokenFor(signedIn.sessionUid), [{ code: err.code, text: err.message }], err.status);
+      }
+      return page(ctx, 'invitation-unusable', { title: 'This invitation cannot be used', messages: [{ code: err.code, text: err.message }] }, err.status);
+    }
+    page(ctx, 'invitation-joined', {
+      title: `Welcome to ${opened.organization.name}`,
+      messages: [{ code: 'invitation.accepted_existing_account', text: `Your account joined ${opened.organization.name}.`, level: 'info' }],
+      organization: opened.organization.name,
+    });
+  });
+
+  return router;
+}

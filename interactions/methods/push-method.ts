@@ -1,0 +1,159 @@
+// Push approval with the Gatehouse Authenticator app (issue 5 §4; protocol in accounts/push-protocol.ts,
+// device endpoints in interactions/push-routes.ts). The sign-in page shows a two-digit number; the
+// person picks it on the device and approves or denies. An approval belongs to exactly one flow:
+// its id lives in that flow's private state and the stored approval names the flow and account.
+import { randomUUID } from 'node:crypto';
+import QRCode from 'qrcode';
+import { MFA_KIND_AMR, MFA_KIND_LABELS, validMethodName, type MfaStore } from '../../accounts/mfa.ts';
+import {
+  approvalExpiry,
+  approvalStatus,
+  enrolmentCodeDigest,
+  enrolmentUri,
+  newEnrolmentCode,
+  numberMatching,
+  type PushApproval,
+} from '../../accounts/push-protocol.ts';
+import { PUSH_APPROVAL_TTL_SECONDS, PUSH_ENROLMENT_TTL_SECONDS } from '../../accounts/security-constants.ts';
+import type { PushStore } from '../../adapters/push-store.ts';
+import type { SecretBox } from '../../adapters/secret-box.ts';
+import type { FlowMessage } from '../flow.ts';
+import type { MfaContext, MfaStrategy } from './method.ts';
+
+export type PushDependencies = { store: PushStore; /** The issuer: where devices enrol and poll. */ serverUrl: string };
+
+export const PUSH_MESSAGES = {
+  pending: { code: 'mfa.push_pending', text: 'Still waiting for your approval. Approve the request in the Gatehouse Authenticator app.', level: 'info' },
+  denied: { code: 'mfa.push_denied', text: 'The sign-in was denied on your device.', level: 'error' },
+  expired: { code: 'mfa.push_expired', text: 'The approval request expired. Try again.', level: 'error' },
+  notEnrolled: {
+    code: 'mfa.push_not_enrolled',
+    text: 'No device has used this code yet. Enter it in the Gatehouse Authenticator app, then click Done.',
+    level: 'error',
+  },
+  enrolmentExpired: { code: 'mfa.push_enrolment_expired', text: 'The enrolment code expired. Use the new code below.', level: 'error' },
+} satisfies Record<string, FlowMessage>;
+
+type PushChallengeState = { approvalId: string };
+type PushEnrolState = { code: string; digest: string; expiresAt: number };
+
+/** Where the waiting page polls; the interaction cookie (path /interaction/<uid>) makes it the flow's own. */
+export const pushStatusPath = (flowId: string) => `/interaction/${flowId}/push-status`;
+
+export function createPushMethod(deps: { mfa: MfaStore; box: SecretBox; push: PushDependencies; clock?: () => number }): MfaStrategy {
+  const now = () => (deps.clock ?? Date.now)();
+  const { store } = deps.push;
+  const devicesOf = (ctx: MfaContext) =>
+    ctx.methods.filter((m) => m.kind === 'push' && typeof m.config.deviceId === 'string');
+
+  async function currentApproval(ctx: MfaContext): Promise<PushApproval | undefined> {
+    const state = ctx.flow.private.push as PushChallengeState | undefined;
+    if (!state?.approvalId) return undefined;
+    const approval = await store.findApproval(state.approvalId);
+    // Only this flow's approval, for this account, counts.
+    return approval && approval.flowId === ctx.flow.id && approval.accountId === ctx.account.id ? approval : undefined;
+  }
+
+  function waitingView(ctx: MfaContext, approval: PushApproval) {
+    return {
+      pushNumber: String(approval.number),
+      pushStatusUrl: pushStatusPath(ctx.flow.id),
+      pushMinutes: Math.round(PUSH_APPROVAL_TTL_SECONDS / 60),
+      pushDevices: devicesOf(ctx).map((m) => m.name),
+    };
+  }
+
+  async function enrolState(ctx: MfaContext) {
+    const state = ctx.flow.private.push_enrol as PushEnrolState | undefined;
+    if (!state) return undefined;
+    const device = await store.findEnrolledDevice(state.digest);
+    if (device && device.flowId === ctx.flow.id && device.accountId === ctx.account.id) return { state, device };
+    const enrolment = await store.findEnrolment(state.digest);
+    if (enrolment && enrolment.flowId === ctx.flow.id && now() < enrolment.expiresAt) return { state, device: undefined };
+    return undefined;
+  }
+
+  return {
+    kind: 'push',
+    label: MFA_KIND_LABELS.push,
+    async available(ctx) {
+      return devicesOf(ctx).length > 0;
+    },
+    async prepareChallenge(ctx) {
+      const existing = await currentApproval(ctx);
+      // Reuse this flow's approval until it expires: reloading the page must not send a new request
+      // (nor wipe an answer the device already gave, which the next POST turns into the outcome).
+      if (existing && approvalStatus(existing, now()) !== 'expired') return waitingView(ctx, existing);
+      const time = now();
+      const { number, choices } = numberMatching();
+      const approval: PushApproval = {
+        id: randomUUID(),
+        flowId: ctx.flow.id,
+        accountId: ctx.account.id,
+        deviceIds: devicesOf(ctx).map((m) => String(m.config.deviceId)),
+        clientName: ctx.clientName ?? 'Gatehouse',
+        ip: ctx.request.ip ?? null,
+        time,
+        number,
+        choices,
+        expiresAt: approvalExpiry(time),
+        status: 'pending',
+      };
+      await store.saveApproval(approval);
+      ctx.flow.private.push = { approvalId: approval.id } satisfies PushChallengeState;
+      return waitingView(ctx, approval);
+    },
+    async verify(ctx) {
+      const approval = await currentApproval(ctx);
+      const status = approvalStatus(approval, now());
+      if (status === 'pending') return { kind: 'pending', message: PUSH_MESSAGES.pending };
+      // Any answer ends this approval: the next page shows a fresh request.
+      delete ctx.flow.private.push;
+      if (approval) await store.removeApproval(approval.id);
+      if (status === 'expired' || !approval) return { kind: 'failed', message: PUSH_MESSAGES.expired };
+      if (status === 'denied') return { kind: 'failed', message: PUSH_MESSAGES.denied };
+      const method = devicesOf(ctx).find((m) => m.config.deviceId === approval.deviceId);
+      if (!method) return { kind: 'failed', message: PUSH_MESSAGES.denied }; // the device was removed meanwhile
+      await deps.mfa.markUsed(method.id);
+      // `swk` + `user`: a key held in software on the device, and the person's explicit approval (README).
+      return { kind: 'verified', amr: ['mfa', ...MFA_KIND_AMR.push] };
+    },
+    enrolment: {
+      async prepare(ctx) {
+        let current = await enrolState(ctx);
+        if (!current) {
+          const code = newEnrolmentCode();
+          const state: PushEnrolState = { code: deps.box.seal(code), digest: enrolmentCodeDigest(code), expiresAt: now() + PUSH_ENROLMENT_TTL_SECONDS * 1000 };
+          await store.createEnrolment(state.digest, { accountId: ctx.account.id, flowId: ctx.flow.id, expiresAt: state.expiresAt });
+          ctx.flow.private.push_enrol = state;
+          current = { state, device: undefined };
+        }
+        const code = deps.box.open(current.state.code);
+        const server = deps.push.serverUrl;
+        return {
+          pushCode: code,
+          pushServer: server,
+          pushMinutes: Math.round(PUSH_ENROLMENT_TTL_SECONDS / 60),
+          pushQr: await QRCode.toDataURL(enrolmentUri(server, code), { margin: 1, width: 200 }),
+          pushDeviceName: current.device?.name,
+        };
+      },
+      async complete(ctx, input) {
+        const current = await enrolState(ctx);
+        if (!current) {
+          delete ctx.flow.private.push_enrol; // the page shows a new code
+          return { kind: 'failed', message: PUSH_MESSAGES.enrolmentExpired };
+        }
+        const { state, device } = current;
+        if (!device) return { kind: 'failed', message: PUSH_MESSAGES.notEnrolled };
+        const name = validMethodName(input.name || device.name);
+        // Two "Done" clicks racing: one adds the method.
+        if (!(await store.claimEnrolledDevice(state.digest))) return { kind: 'failed', message: PUSH_MESSAGES.enrolmentExpired };
+        const method = await store.registerDevice(device, name);
+        await store.removeEnrolment(state.digest);
+        delete ctx.flow.private.push_enrol;
+        return { kind: 'enrolled', method };
+      },
+    },
+  };
+}

@@ -1,0 +1,278 @@
+// WebAuthn second factors: a built-in authenticator (Touch ID, Windows Hello, Android screen
+// lock: attachment 'platform') and a security key (YubiKey, Titan: 'cross-platform'). One factory,
+// registered twice. The relying party ID and origin come from ISSUER; each challenge is single-use,
+// kept in the flow's private state and deleted before the answer is checked; user verification is
+// preferred, not required; the signature counter must grow (a regression is refused and audited).
+import { createHash } from 'node:crypto';
+import {
+  generateAuthenticationOptions,
+  generateRegistrationOptions,
+  verifyAuthenticationResponse,
+  verifyRegistrationResponse,
+  type AuthenticationResponseJSON,
+  type RegistrationResponseJSON,
+} from '@simplewebauthn/server';
+import { z } from 'zod';
+import type { AuditLog } from '../../accounts/audit.ts';
+import { MFA_KIND_AMR, MFA_KIND_LABELS, validMethodName, type MfaMethod, type MfaStore } from '../../accounts/mfa.ts';
+import type { FlowMessage } from '../flow.ts';
+import type { MfaContext, MfaStrategy } from './method.ts';
+
+export type WebAuthnKind = 'platform' | 'security_key';
+
+export const WEBAUTHN_KINDS: readonly WebAuthnKind[] = ['platform', 'security_key'];
+
+/** How long the browser may wait for the person (the ceremony's `timeout`). */
+export const WEBAUTHN_TIMEOUT_MS = 2 * 60 * 1000;
+/** How long a challenge is accepted: the ceremony's timeout plus time to post the answer. */
+export const WEBAUTHN_CHALLENGE_TTL_MS = WEBAUTHN_TIMEOUT_MS + 30 * 1000;
+/**
+ * COSE algorithms offered and accepted: EdDSA, ES256, RS256. Explicit, so the library doesn't probe
+ * the runtime for post-quantum support (an experimental Web Crypto API that warns on every call).
+ */
+const ALGORITHMS = [-8, -7, -257];
+/** Upper bound on a posted credential (attestation objects with certificate chains are a few KB). */
+const MAX_RESPONSE_LENGTH = 64 * 1024;
+
+/** What a registered credential keeps in its method's config (all JSON-safe). */
+export type WebAuthnConfig = {
+  credentialId: string; // base64url
+  publicKey: string; // base64url COSE key
+  counter: number;
+  transports: string[];
+  attachment: 'platform' | 'cross-platform';
+  aaguid?: string;
+  deviceType?: string;
+  backedUp?: boolean;
+};
+
+/** The challenge a page was given, in flow.private[kind]. */
+type PendingChallenge = { purpose: 'authenticate' | 'register'; challenge: string; expiresAt: number };
+
+const pendingSchema = z.object({
+  purpose: z.enum(['authenticate', 'register']),
+  challenge: z.string().min(16),
+  expiresAt: z.number(),
+});
+
+/** Only the envelope is checked here; @simplewebauthn/server checks the rest (and throws on nonsense). */
+const credentialSchema = z
+  .object({
+    id: z.string().min(1).max(1024),
+    rawId: z.string().min(1).max(1024),
+    type: z.literal('public-key'),
+    response: z.record(z.string(), z.unknown()),
+    clientExtensionResults: z.record(z.string(), z.unknown()).default({}),
+    authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
+  })
+  .passthrough();
+
+const message = (code: string, text: string): FlowMessage => ({ code, text, level: 'error' });
+
+const EXPIRED = message('mfa.webauthn_challenge_expired', 'That request expired or was already used. Try again.');
+const FAILED = message('mfa.webauthn_failed', 'Your authenticator could not be verified. Try again, or choose another method.');
+const UNKNOWN = message('mfa.webauthn_unknown_credential', 'That authenticator is not registered to your account. Use one you registered, or choose another method.');
+const CLONED = message(
+  'mfa.webauthn_possible_clone',
+  'This authenticator could not be trusted (its use counter went backwards, so it may have been copied). Choose another method.',
+);
+
+/** WebAuthn needs a domain as its RP ID: browsers refuse IP addresses (WebAuthn §5.1.4.1 "valid domain"). */
+export function isWebAuthnRpId(hostname: string): boolean {
+  return hostname === 'localhost' || (/^[a-z0-9.-]+$/i.test(hostname) && /[a-z]/i.test(hostname.split('.').pop() ?? ''));
+}
+
+/** The WebAuthn user handle: stable per account, opaque, no personal data (WebAuthn §14.6.1). */
+function userHandle(accountId: string): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(createHash('sha256').update(`gatehouse webauthn user handle\0${accountId}`).digest());
+}
+
+const fromB64u = (value: string) => new Uint8Array(Buffer.from(value, 'base64url'));
+
+function parseCredential(raw: string | undefined): Record<string, unknown> | undefined {
+  if (!raw || raw.length > MAX_RESPONSE_LENGTH) return undefined;
+  try {
+    const parsed = credentialSchema.safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function configOf(method: MfaMethod): WebAuthnConfig {
+  return method.config as WebAuthnConfig;
+}
+
+export function createWebAuthnMethod(deps: {
+  kind: WebAuthnKind;
+  mfa: MfaStore;
+  audit: AuditLog;
+  /** The relying party ID: ISSUER's host name. */
+  rpId: string;
+  /** The only origin accepted in clientDataJSON: ISSUER's origin. */
+  origin: string;
+  /** Shown by the browser while registering. */
+  rpName: string;
+  clock?: () => number;
+}): MfaStrategy {
+  const { kind, mfa, audit, rpId, origin } = deps;
+  const attachment = kind === 'platform' ? 'platform' : 'cross-platform';
+  const now = () => (deps.clock ?? Date.now)();
+  const mine = (ctx: MfaContext) => ctx.methods.filter((m) => m.kind === kind);
+
+  /** Takes the pending challenge out of the flow: whatever happens next, it can't be used again. */
+  function takeChallenge(ctx: MfaContext, purpose: PendingChallenge['purpose']): string | undefined {
+    const parsed = pendingSchema.safeParse(ctx.flow.private[kind]);
+    delete ctx.flow.private[kind];
+    if (!parsed.success || parsed.data.purpose !== purpose || parsed.data.expiresAt <= now()) return undefined;
+    return parsed.data.challenge;
+  }
+
+  function putChallenge(ctx: MfaContext, purpose: PendingChallenge['purpose'], challenge: string) {
+    ctx.flow.private[kind] = { purpose, challenge, expiresAt: now() + WEBAUTHN_CHALLENGE_TTL_MS } satisfies PendingChallenge;
+  }
+
+  /** The counter rule: authenticators that always report 0 pass; any other value must exceed the stored one. */
+  async function counterAccepted(ctx: MfaContext, method: MfaMethod, received: number): Promise<boolean> {
+    const stored = Number(configOf(method).counter ?? 0);
+    if (received === 0 && stored === 0) {
+      await mfa.markUsed(method.id);
+      return true;
+    }
+    if (await mfa.advanceSignCounter(method.id, received)) return true;
+    await audit.record({
+      actor: ctx.account.id,
+      action: 'mfa.webauthn_counter_regression',
+      outcome: 'denied',
+      target: ctx.account.id,
+      organizationId: ctx.account.organization?.id ?? null,
+      details: { kind, method_id: method.id, stored_counter: stored, received_counter: received, possible_cloned_key: true },
+      ip: ctx.request.ip ?? null,
+      userAgent: ctx.request.userAgent ?? null,
+    });
+    return false;
+  }
+
+  return {
+    kind,
+    label: MFA_KIND_LABELS[kind],
+
+    async available(ctx) {
+      return mine(ctx).length > 0;
+    },
+
+    async prepareChallenge(ctx) {
+      const options = await generateAuthenticationOptions({
+        rpID: rpId,
+        allowCredentials: mine(ctx).map((m) => ({ id: configOf(m).credentialId, transports: configOf(m).transports })),
+        userVerification: 'preferred',
+        timeout: WEBAUTHN_TIMEOUT_MS,
+      });
+      putChallenge(ctx, 'authenticate', options.challenge);
+      return { webauthn: { mode: 'authenticate', options: JSON.stringify(options) } };
+    },
+
+    async verify(ctx, input) {
+      const expectedChallenge = takeChallenge(ctx, 'authenticate');
+      if (!expectedChallenge) return { kind: 'failed', message: EXPIRED };
+      const response = parseCredential(input.webauthn_response) as AuthenticationResponseJSON | undefined;
+      if (!response) return { kind: 'failed', message: FAILED };
+      const method = mine(ctx).find((m) => configOf(m).credentialId === response.id);
+      if (!method) return { kind: 'failed', message: UNKNOWN };
+      const config = configOf(method);
+      let result;
+      try {
+        result = await verifyAuthenticationResponse({
+          response,
+          expectedChallenge,
+          expectedOrigin: origin,
+          expectedRPID: rpId,
+          // Counter 0 here: the library's own check would throw without telling a regression apart;
+          // the rule is applied below, atomically in the store, and a regression is audited.
+          credential: { id: config.credentialId, publicKey: fromB64u(config.publicKey), counter: 0, transports: config.transports },
+          requireUserVerification: false,
+        });
+      } catch {
+        return { kind: 'failed', message: FAILED };
+      }
+      if (!result.verified) return { kind: 'failed', message: FAILED };
+      if (!(await counterAccepted(ctx, method, result.authenticationInfo.newCounter))) return { kind: 'failed', message: CLONED };
+      return { kind: 'verified', amr: ['mfa', ...MFA_KIND_AMR[kind]] };
+    },
+
+    // Without a domain name as ISSUER (e.g. http://127.0.0.1:3000) no browser can register a credential.
+    enrolment: isWebAuthnRpId(rpId)
+      ? {
+          async prepare(ctx) {
+            const registered = ctx.methods.filter((m) => (WEBAUTHN_KINDS as readonly string[]).includes(m.kind));
+            const options = await generateRegistrationOptions({
+              rpName: deps.rpName,
+              rpID: rpId,
+              userName: ctx.account.username,
+              userID: userHandle(ctx.account.id),
+              userDisplayName: ctx.account.username,
+              timeout: WEBAUTHN_TIMEOUT_MS,
+              attestationType: 'none',
+              // Both kinds: a key registered as one kind can't be added again as the other.
+              excludeCredentials: registered.map((m) => ({ id: configOf(m).credentialId, transports: configOf(m).transports })),
+              authenticatorSelection: {
+                authenticatorAttachment: attachment,
+                // A second factor needs no discoverable credential; don't fill a security key's few slots.
+                residentKey: kind === 'platform' ? 'preferred' : 'discouraged',
+                userVerification: 'preferred',
+              },
+              preferredAuthenticatorType: kind === 'platform' ? 'localDevice' : 'securityKey',
+              supportedAlgorithmIDs: ALGORITHMS,
+            });
+            putChallenge(ctx, 'register', options.challenge);
+            return { webauthn: { mode: 'register', options: JSON.stringify(options) }, defaultName: MFA_KIND_LABELS[kind] };
+          },
+
+          async complete(ctx, input) {
+            const expectedChallenge = takeChallenge(ctx, 'register');
+            if (!expectedChallenge) return { kind: 'failed', message: EXPIRED };
+            const name = validMethodName(input.name || MFA_KIND_LABELS[kind]);
+            const response = parseCredential(input.webauthn_response) as RegistrationResponseJSON | undefined;
+            if (!response) return { kind: 'failed', message: FAILED };
+            if (response.authenticatorAttachment && response.authenticatorAttachment !== attachment) {
+              const other = kind === 'platform' ? MFA_KIND_LABELS.security_key : MFA_KIND_LABELS.platform;
+              return {
+                kind: 'failed',
+                message: message('mfa.webauthn_wrong_attachment', `That authenticator is a ${other.toLowerCase()}. Choose “${other}” to register it.`),
+              };
+            }
+            let result;
+            try {
+              result = await verifyRegistrationResponse({
+                response,
+                expectedChallenge,
+                expectedOrigin: origin,
+                expectedRPID: rpId,
+                requireUserVerification: false,
+                supportedAlgorithmIDs: ALGORITHMS,
+              });
+            } catch {
+              return { kind: 'failed', message: FAILED };
+            }
+            if (!result.verified) return { kind: 'failed', message: FAILED };
+            const { credential, aaguid, credentialDeviceType, credentialBackedUp } = result.registrationInfo;
+            if (ctx.methods.some((m) => (m.config as Partial<WebAuthnConfig>).credentialId === credential.id)) {
+              return { kind: 'failed', message: message('mfa.webauthn_already_registered', 'That authenticator is already registered to your account.') };
+            }
+            const config: WebAuthnConfig = {
+              credentialId: credential.id,
+              publicKey: Buffer.from(credential.publicKey).toString('base64url'),
+              counter: credential.counter,
+              transports: credential.transports ?? response.response.transports ?? [],
+              attachment,
+              aaguid,
+              deviceType: credentialDeviceType,
+              backedUp: credentialBackedUp,
+            };
+            const method = await mfa.addMethod(ctx.account.id, kind, name, config);
+            return { kind: 'enrolled', method };
+          },
+        }
+      : undefined,
+  };
+}

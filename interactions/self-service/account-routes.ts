@@ -1,0 +1,283 @@
+// The signed-in person's profile at /account. Gatehouse's pages are a first-party OIDC client of
+// Gatehouse (interactions/account-session.ts): no second login system. Every POST carries the
+// session's CSRF token; email and password changes need a recent authentication first.
+//   GET  /account                              Contact Info (name, phone, email + verification state)
+//   POST /account/contact                      edit name and phone
+//   POST /account/email/verification           send a code to the account's address ("Verify Email")
+//   GET  /account/email/verification           enter it; POST …/confirm with "Confirm"
+//   GET  /account/email      POST /account/email       new address → code to the NEW address (re-auth)
+//   GET  /account/email/confirm  POST …                  "Confirm" → primary, verified; old address notified
+//   GET  /account/password   POST /account/password    current + new password (re-auth); other sessions end
+//   GET  /account/permissions                  organization, roles and what they permit, "Logged In Via"
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type { AccountStore, Role } from '../../accounts/account.ts';
+import type { EmailChange } from '../../accounts/email-change.ts';
+import type { EmailVerification } from '../../accounts/email-verification.ts';
+import { DomainError } from '../../accounts/errors.ts';
+import type { ErrorLogger } from '../../accounts/mail-delivery.ts';
+import type { PasswordChange } from '../../accounts/password-change.ts';
+import { PERMISSION_LABELS, ROLE_PERMISSIONS } from '../../accounts/permissions.ts';
+import { contactChanges, type ProfileAccount, type ProfileStore } from '../../accounts/profile.ts';
+import type { ViewMessage } from '../../views/render.ts';
+import type { AccountSession, SignedInSession } from '../account-session.ts';
+import type { Csrf } from '../csrf.ts';
+import { errorMessages, formInput, page, pageMessages, requestInfo } from './http.ts';
+
+/** Outcome notices after a redirect: the query carries a code, never user data. */
+const NOTICES: Record<string, string> = {
+  contact_saved: 'Your contact info was saved.',
+  email_verified: 'Your email address is verified.',
+  email_changed: 'Your email address was changed. We sent a notice to your previous address.',
+  password_changed: 'Your password was changed. Your other sessions were signed out.',
+};
+
+const ROLE_LABELS: Record<Role, string> = { owner: 'Organization owner', admin: 'Organization administrator', member: 'Member' };
+
+const AMR_TEXT: Record<string, string> = {
+  pwd: 'Gatehouse username and password',
+  otp: 'authenticator app',
+  hwk: 'security key',
+  swk: 'built-in authenticator or Gatehouse Authenticator',
+};
+
+export function createAccountRoutes(deps: {
+  session: AccountSession;
+  csrf: Csrf;
+  profiles: ProfileStore;
+  accounts: AccountStore;
+  verification: EmailVerification;
+  emailChange: EmailChange;
+  passwordChange: PasswordChange;
+  logger?: ErrorLogger;
+}) {
+  const router = new Router({ prefix: '/account' });
+  const { session, csrf, profiles } = deps;
+
+  const notice = (ctx: Context): ViewMessage[] => {
+    const code = typeof ctx.query.done === 'string' ? ctx.query.done : '';
+    return Object.hasOwn(NOTICES, code) ? [{ code: `account.${code}`, text: NOTICES[code], level: 'info' }] : [];
+  };
+  const back = (ctx: Context, path: string, done?: string) => {
+    ctx.status = 303;
+    ctx.redirect(done ? `${path}?done=${done}` : path);
+  };
+
+  /** Signed in (recently, when `recent`), and for POSTs carrying this session's CSRF token. */
+  async function guard(ctx: Context, options: { recent?: boolean } = {}): Promise<SignedInSession | null> {
+    const s = options.recent ? await session.requireRecentAuthentication(ctx) : await session.requireSignIn(ctx);
+    if (!s) return null;
+    if (ctx.method === 'POST') csrf.check(s.sessionUid, formInput(ctx.request.body).csrf);
+    return s;
+  }
+
+  async function profileOf(s: SignedInSession): Promise<ProfileAccount> {
+    const account = await profiles.find(s.accountId);
+    if (!account) throw new DomainError('account.not_found', 'This account no longer exists.', { status: 404 });
+    return account;
+  }
+
+  async function contactPage(ctx: Context, s: SignedInSession, model: Record<string, unknown> = {}, status = 200) {
+    const account = await profileOf(s);
+    page(ctx, 'account-contact', {
+      title: 'Your profile',
+      account,
+      csrf: csrf.tokenFor(s.sessionUid),
+      form: { name: account.name ?? '', phoneNumber: account.phoneNumber ?? '' },
+      messages: notice(ctx),
+      ...model,
+    }, status);
+  }
+
+  /** Mail failures and other domain errors land back on a page with their message; the rest propagate. */
+  function onDomainError(err: unknown): asserts err is DomainError {
+    if (!(err instanceof DomainError)) throw err;
+    if (err.code === 'mail.send_failed') deps.logger?.error({ err: (err as { reason?: unknown }).reason }, 'profile email not sent');
+  }
+
+  router.get('/', async (ctx) => {
+    const s = await guard(ctx);
+    if (s) await contactPage(ctx, s);
+  });
+
+  router.get('/contact', (ctx) => back(ctx, '/account'));
+  router.post('/contact', async (ctx) => {
+    const s = await guard(ctx);
+    if (!s) return;
+    const input = formInput(ctx.request.body, 300);
+    try {
+      await profiles.updateContact(s.accountId, contactChanges({ name: input.name, phoneNumber: input.phoneNumber }));
+    } catch (err) {
+      onDomainError(err);
+      return contactPage(ctx, s, { form: { name: input.name ?? '', phoneNumber: input.phoneNumber ?? '' }, ...errorMessages(err) }, err.status);
+    }
+    back(ctx, '/account', 'contact_saved');
+  });
+
+  // --- Verify the account's email ---
+  const verifyPage = async (ctx: Context, s: SignedInSession, model: Record<string, unknown> = {}, status = 200) => {
+    page(ctx, 'account-email-code', {
+      title: 'Verify your email',
+      csrf: csrf.tokenFor(s.sessionUid),
+      email: await deps.verification.pending(s.accountId),
+      confirmAction: '/account/email/verification/confirm',
+      resendAction: '/account/email/verification',
+      ...model,
+    }, status);
+  };
+
+  router.post('/email/verification', async (ctx) => {
+    const s = await guard(ctx);
+    if (!s) return;
+    try {
+      await deps.verification.send(s.accountId, requestInfo(ctx));
+    } catch (err) {
+      onDomainError(err);
+      if (err.code === 'email.already_verified') return back(ctx, '/account');
+      return contactPage(ctx, s, { messages: pageMessages(err) }, err.status);
+    }
+    back(ctx, '/account/email/verification');
+  });
+
+  router.get('/email/verification', async (ctx) => {
+    const s = await guard(ctx);
+    if (!s) return;
+    if (!(await deps.verification.pending(s.accountId))) return back(ctx, '/account');
+    await verifyPage(ctx, s);
+  });
+
+  router.get('/email/verification/confirm', (ctx) => back(ctx, '/account/email/verification'));
+  router.post('/email/verification/confirm', async (ctx) => {
+    const s = await guard(ctx);
+    if (!s) return;
+    try {
+      await deps.verification.confirm(s.accountId, formInput(ctx.request.body, 50).code ?? '', requestInfo(ctx));
+    } catch (err) {
+      onDomainError(err);
+      return verifyPage(ctx, s, errorMessages(err), 400);
+    }
+    back(ctx, '/account', 'email_verified');
+  });
+
+  // --- Change the email (re-authentication first) ---
+  const emailPage = async (ctx: Context, s: SignedInSession, model: Record<string, unknown> = {}, status = 200) => {
+    const account = await profileOf(s);
+    page(ctx, 'account-email', {
+      title: 'Change your email address',
+      csrf: csrf.tokenFor(s.sessionUid),
+      sso: account.sso,
+      currentEmail: account.email,
+      ...model,
+    }, status);
+  };
+
+  router.get('/email', async (ctx) => {
+    const s = await guard(ctx, { recent: true });
+    if (s) await emailPage(ctx, s);
+  });
+
+  router.post('/email', async (ctx) => {
+    const s = await guard(ctx, { recent: true });
+    if (!s) return;
+    const typed = (formInput(ctx.request.body, 300).email ?? '').trim();
+    try {
+      await deps.emailChange.request(s.accountId, typed, requestInfo(ctx));
+    } catch (err) {
+      onDomainError(err);
+      return emailPage(ctx, s, { form: { email: typed }, ...errorMessages(err) }, err.status);
+    }
+    back(ctx, '/account/email/confirm');
+  });
+
+  const confirmPage = async (ctx: Context, s: SignedInSession, email: string, model: Record<string, unknown> = {}, status = 200) =>
+    page(ctx, 'account-email-code', {
+      title: 'Confirm your new email address',
+      csrf: csrf.tokenFor(s.sessionUid),
+      email,
+      confirmAction: '/account/email/confirm',
+      ...model,
+    }, status);
+
+  router.get('/email/confirm', async (ctx) => {
+    const s = await guard(ctx, { recent: true });
+    if (!s) return;
+    const email = await deps.emailChange.pending(s.accountId);
+    if (!email) return back(ctx, '/account/email');
+    await confirmPage(ctx, s, email);
+  });
+
+  router.post('/email/confirm', async (ctx) => {
+    const s = await guard(ctx, { recent: true });
+    if (!s) return;
+    try {
+      await deps.emailChange.confirm(s.accountId, formInput(ctx.request.body, 50).code ?? '', requestInfo(ctx));
+    } catch (err) {
+      onDomainError(err);
+      const email = await deps.emailChange.pending(s.accountId);
+      if (!email) return emailPage(ctx, s, { messages: pageMessages(err) }, err.status);
+      return confirmPage(ctx, s, email, errorMessages(err), 400);
+    }
+    back(ctx, '/account', 'email_changed');
+  });
+
+  // --- Change password (re-authentication first) ---
+  const passwordPage = async (ctx: Context, s: SignedInSession, model: Record<string, unknown> = {}, status = 200) => {
+    const account = await profileOf(s);
+    page(ctx, 'account-password', {
+      title: 'Change password',
+      csrf: csrf.tokenFor(s.sessionUid),
+      sso: account.sso,
+      username: account.username,
+      messages: notice(ctx),
+      ...model,
+    }, status);
+  };
+
+  router.get('/password', async (ctx) => {
+    const s = await guard(ctx, { recent: true });
+    if (s) await passwordPage(ctx, s);
+  });
+
+  router.post('/password', async (ctx) => {
+    const s = await guard(ctx, { recent: true });
+    if (!s) return;
+    const input = formInput(ctx.request.body, 300);
+    try {
+      await deps.passwordChange.change(
+        s.accountId,
+        { currentPassword: input.currentPassword ?? '', newPassword: input.newPassword ?? '' },
+        { ...requestInfo(ctx), keepSessionUid: s.sessionUid },
+      );
+    } catch (err) {
+      onDomainError(err);
+      return passwordPage(ctx, s, errorMessages(err), err.status);
+    }
+    back(ctx, '/account/password', 'password_changed');
+  });
+
+  // --- Permissions ---
+  router.get('/permissions', async (ctx) => {
+    const s = await guard(ctx);
+    if (!s) return;
+    const account = await deps.accounts.findById(s.accountId);
+    if (!account) throw new DomainError('account.not_found', 'This account no longer exists.', { status: 404 });
+    const roles = [...new Set(account.roles)].map((role) => ({
+      id: role,
+      label: ROLE_LABELS[role] ?? role,
+      permissions: (ROLE_PERMISSIONS[role] ?? []).map((p) => ({ id: p, label: PERMISSION_LABELS[p] })),
+    }));
+    const organization = account.organization
+      ? { id: account.organization.id, name: account.organization.name, domain: (account.organization as { domain?: string | null }).domain ?? null }
+      : null;
+    page(ctx, 'account-permissions', { title: 'Permissions', organization, roles, loggedInVia: loggedInVia(s.amr) });
+  });
+
+  return router;
+}
+
+/** "Logged In Via": how this session signed in, from its amr (RFC 8176). */
+export function loggedInVia(amr: string[]): string {
+  if (!amr.includes('pwd')) return 'Single sign-on through your organization’s identity provider';
+  const second = amr.filter((v) => v !== 'pwd' && v !== 'mfa' && v !== 'user').map((v) => AMR_TEXT[v] ?? v);
+  return second.length > 0 ? `${AMR_TEXT.pwd}, with ${[...new Set(second)].join(' and ')}` : AMR_TEXT.pwd;
+}

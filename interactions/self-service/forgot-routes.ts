@@ -1,0 +1,83 @@
+// "Forgot your credentials" and the password reset page.
+//   GET  /forgot          one field: username or email address; "Request credentials"
+//   POST /forgot          always the same page, status and timing: the lookup and the emails run
+//                         after the response; only the mail server's health is checked before it
+//   GET  /reset/:token    "Reset your password" while the link is valid (never spends it: mail
+//                         scanners open links); Referrer-Policy no-referrer so the token can't leak
+//   POST /reset/:token    the new password under the rules + history; spends the link
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { DomainError } from '../../accounts/errors.ts';
+import { forgotIdentifier, type ForgotCredentials } from '../../accounts/forgot-credentials.ts';
+import type { ErrorLogger } from '../../accounts/mail-delivery.ts';
+import type { Mailer } from '../../accounts/mailer.ts';
+import type { PasswordReset } from '../../accounts/password-reset.ts';
+import type { BackgroundJobs } from './background.ts';
+import { assertSameOrigin, errorMessages, formInput, page, requestInfo } from './http.ts';
+
+export function createForgotRoutes(deps: {
+  forgot: ForgotCredentials;
+  reset: PasswordReset;
+  mailer: Mailer;
+  jobs: BackgroundJobs;
+  issuer: string;
+  logger?: ErrorLogger;
+}) {
+  const router = new Router();
+  const showForm = (ctx: Context, model: Record<string, unknown> = {}, status = 200) =>
+    page(ctx, 'forgot', { title: 'Forgot your credentials', ...model }, status);
+
+  router.get('/forgot', (ctx) => showForm(ctx));
+
+  router.post('/forgot', async (ctx) => {
+    assertSameOrigin(ctx, deps.issuer);
+    const typed = formInput(ctx.request.body, 300).identifier ?? '';
+    const identifier = forgotIdentifier(typed);
+    if (!identifier) {
+      const errors = { identifier: [{ code: 'forgot.identifier_required', text: 'Enter your username or your email address.', level: 'error' }] };
+      return showForm(ctx, { form: { identifier: typed.slice(0, 254) }, errors }, 400);
+    }
+    // The same check whatever was typed, so it reveals nothing about accounts.
+    try {
+      await deps.mailer.check?.();
+    } catch (err) {
+      deps.logger?.error({ err }, 'mail server unavailable');
+      const messages = [{ code: 'mail.send_failed', text: 'We could not send the email. Try again in a moment.', level: 'error' }];
+      return showForm(ctx, { form: { identifier }, messages }, 503);
+    }
+    const context = requestInfo(ctx);
+    deps.jobs.run('forgot-credentials', () => deps.forgot.request(identifier, context));
+    page(ctx, 'forgot-sent', { title: 'Check your email' });
+  });
+
+  const resetPage = (ctx: Context, token: string, model: Record<string, unknown>, status = 200) =>
+    page(ctx, 'reset-password', { title: 'Reset your password', action: `/reset/${encodeURIComponent(token)}`, ...model }, status);
+  const invalid = (ctx: Context) => page(ctx, 'reset-invalid', { title: 'Reset your password' }, 410);
+
+  router.get('/reset/:token', async (ctx) => {
+    ctx.set('Referrer-Policy', 'no-referrer');
+    const found = await deps.reset.check(ctx.params.token);
+    if (!found) return invalid(ctx);
+    resetPage(ctx, ctx.params.token, { username: found.username });
+  });
+
+  // No Origin check here: with no-referrer browsers send "Origin: null", and the secret token in the
+  // URL already is what a cross-site forger can't have.
+  router.post('/reset/:token', async (ctx) => {
+    ctx.set('Referrer-Policy', 'no-referrer');
+    const token = ctx.params.token;
+    const password = formInput(ctx.request.body, 300).password ?? '';
+    try {
+      const { username } = await deps.reset.complete(token, password, requestInfo(ctx));
+      page(ctx, 'reset-done', { title: 'Password reset', username });
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      if (err.code === 'reset.link_invalid') return invalid(ctx);
+      const found = await deps.reset.check(token);
+      if (!found) return invalid(ctx);
+      resetPage(ctx, token, { username: found.username, ...errorMessages(err) }, err.status);
+    }
+  });
+
+  return router;
+}

@@ -1,0 +1,60 @@
+// Small helpers the self-service routes share: form input, request info, rendering a page with
+// field messages, and the same-origin check for forms that have no session to bind a token to.
+import type { Context } from 'koa';
+import { DomainError, ValidationError, type RuleViolation } from '../../accounts/errors.ts';
+import { render, type ViewMessage } from '../../views/render.ts';
+
+export type RequestInfo = { ip?: string; userAgent?: string };
+
+export const requestInfo = (ctx: Context): RequestInfo => ({ ip: ctx.ip, userAgent: ctx.get('user-agent') || undefined });
+
+/** Only string fields of a parsed form, each capped (nothing here needs more than a few hundred characters). */
+export function formInput(body: unknown, maxLength = 4096): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (body && typeof body === 'object') {
+    for (const [k, v] of Object.entries(body)) if (typeof v === 'string') out[k] = v.slice(0, maxLength);
+  }
+  return out;
+}
+
+/** Messages per form field (shown next to the field) from broken rules. */
+export function fieldMessages(violations: RuleViolation[]): Record<string, ViewMessage[]> {
+  const out: Record<string, ViewMessage[]> = {};
+  for (const v of violations) (out[v.field] ??= []).push({ code: v.code, text: v.message, level: 'error', field: v.field });
+  return out;
+}
+
+/** Splits a domain error into field messages and page messages. */
+export function errorMessages(err: DomainError): { errors: Record<string, ViewMessage[]>; messages: ViewMessage[] } {
+  if (err instanceof ValidationError) return { errors: fieldMessages(err.violations), messages: [] };
+  if (err.field) return { errors: { [err.field]: [{ code: err.code, text: err.message, level: 'error' }] }, messages: [] };
+  return { errors: {}, messages: [{ code: err.code, text: err.message, level: 'error' }] };
+}
+
+export function page(ctx: Context, template: string, model: Record<string, unknown>, status = 200) {
+  ctx.status = status;
+  ctx.type = 'html';
+  ctx.body = render(template, { errors: {}, messages: [], form: {}, ...model });
+}
+
+/**
+ * Forms without a session (sign-up, forgot, reset) refuse cross-site posts: browsers send Origin on
+ * every POST (Fetch standard); a foreign or opaque one is refused. Session forms also carry a CSRF token.
+ */
+export function sameOrigin(ctx: Context, issuer: string): boolean {
+  const origin = ctx.get('origin');
+  if (origin === '') return true; // non-browser clients; nothing ambient to abuse
+  return origin === new URL(issuer).origin;
+}
+
+export function assertSameOrigin(ctx: Context, issuer: string) {
+  if (!sameOrigin(ctx, issuer)) {
+    throw new DomainError('request.cross_site', 'This form was sent from another site. Open the page again and retry.', { status: 403 });
+  }
+}
+
+/** Every message of a domain error as page messages (for pages that have no field to put it next to). */
+export function pageMessages(err: DomainError): ViewMessage[] {
+  const { errors, messages } = errorMessages(err);
+  return [...messages, ...Object.values(errors).flat()];
+}

@@ -1,0 +1,66 @@
+// The "Create an account" page (reachable from the sign-in page), its captcha challenge endpoint
+// and the terms page.
+//   GET  /signup           the form
+//   GET  /signup/captcha   a new ALTCHA challenge (JSON) for the widget
+//   POST /signup           captcha, terms and the sign-up rules; creates the account + root organization
+//   GET  /terms            the terms of service
+// The widget's files are served from /static/vendor (views/vendor.ts).
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type { Captcha } from '../../accounts/captcha.ts';
+import { DomainError, type RuleViolation } from '../../accounts/errors.ts';
+import { signUpViolations, type createSignUp, type SignUpInput } from '../../accounts/sign-up.ts';
+import { assertSameOrigin, errorMessages, fieldMessages, formInput, page, requestInfo } from './http.ts';
+
+const TERMS_REQUIRED: RuleViolation = { field: 'terms', code: 'terms.required', message: 'Accept the terms of service to create an account.' };
+const CAPTCHA_FAILED: RuleViolation = {
+  field: 'captcha',
+  code: 'captcha.failed',
+  message: 'Complete the captcha ("I\'m not a robot") and wait until it is verified, then try again.',
+};
+
+export function createSignUpRoutes(deps: { signUp: ReturnType<typeof createSignUp>; captcha: Captcha; issuer: string }) {
+  const router = new Router();
+
+  const show = (ctx: Context, model: Record<string, unknown> = {}, status = 200) =>
+    page(ctx, 'sign-up', { title: 'Create an account', ...model }, status);
+
+  router.get('/signup', (ctx) => show(ctx));
+
+  router.get('/signup/captcha', async (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = await deps.captcha.challenge();
+  });
+
+  router.post('/signup', async (ctx) => {
+    assertSameOrigin(ctx, deps.issuer);
+    const input = formInput(ctx.request.body, 300);
+    const signUp: SignUpInput = {
+      email: (input.email ?? '').trim(),
+      username: (input.username ?? '').trim(),
+      phoneNumber: input.phoneNumber ?? '',
+      password: input.password ?? '',
+      company: (input.company ?? '').trim(),
+    };
+    // What the person typed comes back on errors, never the password.
+    const form = { email: signUp.email, username: signUp.username, phoneNumber: input.phoneNumber ?? '', company: signUp.company, terms: input.terms === 'accepted' };
+    const captchaSolved = await deps.captcha.verify(formInput(ctx.request.body).altcha);
+    const violations = signUpViolations(signUp);
+    if (!form.terms) violations.push(TERMS_REQUIRED);
+    if (!captchaSolved) violations.push(CAPTCHA_FAILED);
+    // Without a solved captcha nothing touches the database (no "username is taken" probing).
+    if (violations.length > 0) return show(ctx, { form, errors: fieldMessages(violations) }, 400);
+    try {
+      const { account, organization } = await deps.signUp(signUp, requestInfo(ctx));
+      page(ctx, 'signed-up', { title: 'Account created', username: account.username, organization: organization.name }, 201);
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      const { errors, messages } = errorMessages(err);
+      return show(ctx, { form, errors, messages }, err.status);
+    }
+  });
+
+  router.get('/terms', (ctx) => page(ctx, 'terms', { title: 'Terms of service' }));
+
+  return router;
+}

@@ -1,0 +1,334 @@
+// The admin API's routes: thin adapters from HTTP to the domain services (the same ones the admin
+// pages call), with the shapes in schemas.ts.
+import type { AuditReader, StoredAuditEvent } from '../../accounts/audit.ts';
+import { assertCan } from '../../accounts/access.ts';
+import type { ConnectedApp, ConnectedApps } from '../../accounts/connected-apps.ts';
+import { DomainError } from '../../accounts/errors.ts';
+import type { Invitation, InvitationStatus } from '../../accounts/invitation.ts';
+import type { InvitationService } from '../../accounts/invitations.ts';
+import type { OrganizationService } from '../../accounts/organizations.ts';
+import type { OrgNode } from '../../accounts/organization.ts';
+import type { UserAdmin, UserView } from '../../accounts/user-admin.ts';
+import * as s from './schemas.ts';
+import { route, type Route } from './route.ts';
+
+export type AdminServices = {
+  organizations: OrganizationService;
+  users: UserAdmin;
+  invitations: InvitationService;
+  apps: ConnectedApps;
+  auditReader: AuditReader;
+};
+
+/** Cursors are opaque to clients: the keyset value, base64url-encoded. */
+export const encodeCursor = (value: string) => Buffer.from(value, 'utf8').toString('base64url');
+export function decodeCursor(cursor: string | undefined): string | undefined {
+  if (cursor === undefined) return undefined;
+  const value = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!value || value.length > 300) throw new DomainError('request.invalid_cursor', 'The cursor is not valid.', { status: 400 });
+  return value;
+}
+
+/** Asks for one item more than the page to know whether there is a next page. */
+function paginate<T>(items: T[], limit: number, key: (item: T) => string) {
+  const pageItems = items.slice(0, limit);
+  return { items: pageItems, nextCursor: items.length > limit ? encodeCursor(key(pageItems[pageItems.length - 1])) : null };
+}
+
+const iso = (d: Date) => d.toISOString();
+const groupDto = (g: OrgNode & { memberCount?: number }) => ({
+  id: g.id,
+  name: g.name,
+  parentId: g.parentId!,
+  memberCount: g.memberCount,
+  createdAt: iso(g.createdAt),
+});
+const userDto = (u: UserView) => ({ ...u, createdAt: iso(u.createdAt) });
+const invitationDto = (i: Invitation & { status: InvitationStatus }) => ({
+  ...i,
+  createdAt: iso(i.createdAt),
+  sentAt: iso(i.sentAt),
+  expiresAt: iso(i.expiresAt),
+  acceptedAt: i.acceptedAt ? iso(i.acceptedAt) : null,
+  revokedAt: i.revokedAt ? iso(i.revokedAt) : null,
+});
+const appDto = (a: ConnectedApp) => ({ ...a, createdAt: iso(a.createdAt) });
+export const auditDto = (e: StoredAuditEvent) => ({ ...e, occurredAt: iso(e.occurredAt) });
+
+/** Rows per database round trip while exporting; the export streams every matching event. */
+const EXPORT_BATCH = 500;
+
+export function adminRoutes(services: AdminServices): Route[] {
+  const { organizations, users, invitations, apps, auditReader } = services;
+
+  const auditFilter = (principal: { organizationId: string }, q: {
+    actor?: string; target?: string; action?: string; outcome?: 'success' | 'failure' | 'denied'; from?: string; to?: string;
+  }) => ({
+    organizationId: principal.organizationId,
+    actor: q.actor,
+    target: q.target,
+    action: q.action,
+    outcome: q.outcome,
+    from: q.from ? new Date(q.from) : undefined,
+    to: q.to ? new Date(q.to) : undefined,
+  });
+
+  return [
+    // --- organization ---
+    route({
+      method: 'get', path: '/organization', operationId: 'getOrganization', tag: 'Organizations', permission: 'organization:read',
+      summary: 'The caller’s organization and its business groups',
+      status: 200, response: s.organizationSchema,
+      async handler({ principal }) {
+        const tree = await organizations.tree(principal);
+        return { id: tree.organization.id, name: tree.organization.name, createdAt: iso(tree.organization.createdAt), businessGroups: tree.groups.map(groupDto) };
+      },
+    }),
+    route({
+      method: 'patch', path: '/organization', operationId: 'renameOrganization', tag: 'Organizations', permission: 'organization:manage',
+      summary: 'Rename the organization', body: s.renameBody, status: 200, response: s.organizationSchema,
+      async handler({ principal, body }) {
+        await organizations.rename(principal, principal.organizationId, body.name);
+        const tree = await organizations.tree(principal);
+        return { id: tree.organization.id, name: tree.organization.name, createdAt: iso(tree.organization.createdAt), businessGroups: tree.groups.map(groupDto) };
+      },
+    }),
+    route({
+      method: 'delete', path: '/organization', operationId: 'deleteOrganization', tag: 'Organizations', permission: 'organization:transfer',
+      summary: 'Delete the organization (owner only, when it has no other members)', status: 204,
+      errors: { 409: 'organization.has_members' },
+      async handler({ principal }) {
+        await organizations.deleteOrganization(principal);
+      },
+    }),
+    route({
+      method: 'post', path: '/organization/transfer-ownership', operationId: 'transferOwnership', tag: 'Organizations', permission: 'organization:transfer',
+      summary: 'Make another member the owner (owner only; the previous owner stays an administrator)',
+      body: s.transferOwnershipBody, status: 204,
+      async handler({ principal, body }) {
+        await organizations.transferOwnership(principal, body.accountId);
+      },
+    }),
+
+    // --- business groups ---
+    route({
+      method: 'get', path: '/business-groups', operationId: 'listBusinessGroups', tag: 'Business groups', permission: 'organization:read',
+      summary: 'Every business group of the organization, parents first', status: 200, response: s.groupList,
+      async handler({ principal }) {
+        return { items: (await organizations.tree(principal)).groups.map(groupDto) };
+      },
+    }),
+    route({
+      method: 'post', path: '/business-groups', operationId: 'createBusinessGroup', tag: 'Business groups', permission: 'groups:manage',
+      summary: 'Create a business group', body: s.createGroupBody, status: 201, response: s.groupSchema,
+      async handler({ principal, body }) {
+        return groupDto(await organizations.createGroup(principal, body));
+      },
+    }),
+    route({
+      method: 'get', path: '/business-groups/:id', operationId: 'getBusinessGroup', tag: 'Business groups', permission: 'organization:read',
+      summary: 'One business group', params: s.idParams, status: 200, response: s.groupSchema,
+      async handler({ principal, params }) {
+        return groupDto(await organizations.getGroup(principal, params.id));
+      },
+    }),
+    route({
+      method: 'patch', path: '/business-groups/:id', operationId: 'renameBusinessGroup', tag: 'Business groups', permission: 'groups:manage',
+      summary: 'Rename a business group', params: s.idParams, body: s.renameBody, status: 200, response: s.groupSchema,
+      async handler({ principal, params, body }) {
+        await organizations.getGroup(principal, params.id);
+        return groupDto(await organizations.rename(principal, params.id, body.name));
+      },
+    }),
+    route({
+      method: 'post', path: '/business-groups/:id/move', operationId: 'moveBusinessGroup', tag: 'Business groups', permission: 'groups:manage',
+      summary: 'Move a business group under another group or the root', params: s.idParams, body: s.moveGroupBody,
+      status: 200, response: s.groupSchema, errors: { 409: 'group.move_cycle' },
+      async handler({ principal, params, body }) {
+        return groupDto(await organizations.move(principal, params.id, body.parentId));
+      },
+    }),
+    route({
+      method: 'delete', path: '/business-groups/:id', operationId: 'deleteBusinessGroup', tag: 'Business groups', permission: 'groups:manage',
+      summary: 'Delete an empty business group (and its empty sub-groups)', params: s.idParams, status: 204,
+      errors: { 409: 'group.not_empty' },
+      async handler({ principal, params }) {
+        await organizations.deleteGroup(principal, params.id);
+      },
+    }),
+
+    // --- users ---
+    route({
+      method: 'get', path: '/users', operationId: 'listUsers', tag: 'Users', permission: 'users:read',
+      summary: 'List or search the organization’s users, by username', query: s.userQuery, status: 200, response: s.userPage,
+      async handler({ principal, query }) {
+        const items = await users.list(principal, { search: query.search, after: decodeCursor(query.cursor), limit: query.limit + 1 });
+        const pageOut = paginate(items, query.limit, (u) => u.username.toLowerCase());
+        return { items: pageOut.items.map(userDto), nextCursor: pageOut.nextCursor };
+      },
+    }),
+    route({
+      method: 'get', path: '/users/:id', operationId: 'getUser', tag: 'Users', permission: 'users:read',
+      summary: 'One user', params: s.idParams, status: 200, response: s.userSchema,
+      async handler({ principal, params }) {
+        return userDto(await users.get(principal, params.id));
+      },
+    }),
+    route({
+      method: 'patch', path: '/users/:id', operationId: 'updateUser', tag: 'Users', permission: 'users:manage',
+      summary: 'Change a user’s email or name, or mark it as a service account', params: s.idParams, body: s.updateUserBody,
+      status: 200, response: s.userSchema,
+      async handler({ principal, params, body }) {
+        let user = await users.get(principal, params.id);
+        if (body.email !== undefined || body.name !== undefined) user = await users.update(principal, params.id, { email: body.email, name: body.name });
+        if (body.serviceAccount !== undefined && body.serviceAccount !== user.serviceAccount) {
+          user = await users.setServiceAccount(principal, params.id, body.serviceAccount);
+        }
+        return userDto(user);
+      },
+    }),
+    route({
+      method: 'delete', path: '/users/:id', operationId: 'removeUser', tag: 'Users', permission: 'users:manage',
+      summary: 'Remove a user from the organization (the account stays, unattached)', params: s.idParams, status: 204,
+      errors: { 409: 'user.is_owner' },
+      async handler({ principal, params }) {
+        await users.remove(principal, params.id);
+      },
+    }),
+    route({
+      method: 'post', path: '/users/:id/password-reset', operationId: 'sendPasswordReset', tag: 'Users', permission: 'users:manage',
+      summary: 'Email the user a password reset link', params: s.idParams, status: 202,
+      errors: { 501: 'password_reset.unavailable' },
+      async handler({ principal, params }) {
+        await users.sendPasswordReset(principal, params.id);
+      },
+    }),
+    route({
+      method: 'post', path: '/users/:id/mfa-reset', operationId: 'resetMfa', tag: 'Users', permission: 'users:manage',
+      summary: 'Remove the user’s MFA methods so they enrol again at next sign-in', params: s.idParams, status: 204,
+      errors: { 501: 'mfa_reset.unavailable' },
+      async handler({ principal, params }) {
+        await users.resetMfa(principal, params.id);
+      },
+    }),
+
+    // --- invitations ---
+    route({
+      method: 'get', path: '/invitations', operationId: 'listInvitations', tag: 'Invitations', permission: 'invitations:manage',
+      summary: 'Invitations, newest first (pending only unless status=all)', query: s.invitationQuery, status: 200, response: s.invitationPage,
+      async handler({ principal, query }) {
+        const items = await invitations.list(principal, { pendingOnly: query.status === 'pending', before: decodeCursor(query.cursor), limit: query.limit + 1 });
+        const pageOut = paginate(items, query.limit, (i) => i.id);
+        return { items: pageOut.items.map(invitationDto), nextCursor: pageOut.nextCursor };
+      },
+    }),
+    route({
+      method: 'post', path: '/invitations', operationId: 'createInvitation', tag: 'Invitations', permission: 'invitations:manage',
+      summary: 'Invite an email address (the link is valid for a week)', body: s.createInvitationBody, status: 201, response: s.invitationSchema,
+      errors: { 409: 'invitation.already_pending' },
+      async handler({ principal, body }) {
+        const invitation = await invitations.invite(principal, body);
+        return invitationDto({ ...invitation, status: 'pending' });
+      },
+    }),
+    route({
+      method: 'get', path: '/invitations/:id', operationId: 'getInvitation', tag: 'Invitations', permission: 'invitations:manage',
+      summary: 'One invitation', params: s.idParams, status: 200, response: s.invitationSchema,
+      async handler({ principal, params }) {
+        return invitationDto(await invitations.get(principal, params.id));
+      },
+    }),
+    route({
+      method: 'post', path: '/invitations/:id/resend', operationId: 'resendInvitation', tag: 'Invitations', permission: 'invitations:manage',
+      summary: 'Send a new link valid for another week (the previous link stops working)', params: s.idParams,
+      status: 200, response: s.invitationSchema, errors: { 409: 'invitation.not_pending' },
+      async handler({ principal, params }) {
+        return invitationDto(await invitations.resend(principal, params.id));
+      },
+    }),
+    route({
+      method: 'delete', path: '/invitations/:id', operationId: 'revokeInvitation', tag: 'Invitations', permission: 'invitations:manage',
+      summary: 'Revoke an invitation', params: s.idParams, status: 204, errors: { 409: 'invitation.not_pending' },
+      async handler({ principal, params }) {
+        await invitations.revoke(principal, params.id);
+      },
+    }),
+
+    // --- connected apps ---
+    route({
+      method: 'get', path: '/connected-apps', operationId: 'listConnectedApps', tag: 'Connected apps', permission: 'apps:manage',
+      summary: 'Connected apps of the organization', query: s.pageQuery, status: 200, response: s.appPage,
+      async handler({ principal, query }) {
+        const items = await apps.list(principal, { after: decodeCursor(query.cursor), limit: query.limit + 1 });
+        const pageOut = paginate(items, query.limit, (a) => a.clientId);
+        return { items: pageOut.items.map(appDto), nextCursor: pageOut.nextCursor };
+      },
+    }),
+    route({
+      method: 'post', path: '/connected-apps', operationId: 'createConnectedApp', tag: 'Connected apps', permission: 'apps:manage',
+      summary: 'Create a client-credentials app; its secret is in this response only', body: s.createAppBody,
+      status: 201, response: s.appWithSecret,
+      async handler({ principal, body }) {
+        const created = await apps.create(principal, body);
+        return { app: appDto(created.app), clientSecret: created.clientSecret };
+      },
+    }),
+    route({
+      method: 'get', path: '/connected-apps/:id', operationId: 'getConnectedApp', tag: 'Connected apps', permission: 'apps:manage',
+      summary: 'One connected app (never its secret)', params: s.idParams, status: 200, response: s.appSchema,
+      async handler({ principal, params }) {
+        return appDto(await apps.get(principal, params.id));
+      },
+    }),
+    route({
+      method: 'post', path: '/connected-apps/:id/rotate-secret', operationId: 'rotateConnectedAppSecret', tag: 'Connected apps', permission: 'apps:manage',
+      summary: 'Replace the app’s secret; the new one is in this response only', params: s.idParams, status: 200, response: s.appWithSecret,
+      async handler({ principal, params }) {
+        const rotated = await apps.rotateSecret(principal, params.id);
+        return { app: appDto(rotated.app), clientSecret: rotated.clientSecret };
+      },
+    }),
+    route({
+      method: 'delete', path: '/connected-apps/:id', operationId: 'deleteConnectedApp', tag: 'Connected apps', permission: 'apps:manage',
+      summary: 'Delete a connected app (its tokens stop working here at once)', params: s.idParams, status: 204,
+      async handler({ principal, params }) {
+        await apps.remove(principal, params.id);
+      },
+    }),
+
+    // --- audit log ---
+    route({
+      method: 'get', path: '/audit-events', operationId: 'listAuditEvents', tag: 'Audit log', permission: 'audit:read',
+      summary: 'Audit events of the organization, newest first, filtered', query: s.auditQuery, status: 200, response: s.auditPage,
+      async handler({ principal, query }) {
+        assertCan(principal, 'audit:read');
+        const before = decodeCursor(query.cursor);
+        if (before !== undefined && !/^\d{1,19}$/.test(before)) throw new DomainError('request.invalid_cursor', 'The cursor is not valid.', { status: 400 });
+        const items = await auditReader.query({ ...auditFilter(principal, query), before, limit: query.limit + 1 });
+        const pageOut = paginate(items, query.limit, (e) => e.id);
+        return { items: pageOut.items.map(auditDto), nextCursor: pageOut.nextCursor };
+      },
+    }),
+    route({
+      method: 'get', path: '/audit-events/export', operationId: 'exportAuditEvents', tag: 'Audit log', permission: 'audit:read',
+      summary: 'Every matching audit event as JSON Lines (one AuditEvent per line), newest first',
+      query: s.auditFilterQuery, status: 200, contentType: 'application/jsonl',
+      async handler({ principal, query, ctx }) {
+        assertCan(principal, 'audit:read');
+        const filter = auditFilter(principal, query);
+        ctx.set('Content-Disposition', 'attachment; filename="audit-events.jsonl"');
+        async function* lines() {
+          let before: string | undefined;
+          for (;;) {
+            const batch = await auditReader.query({ ...filter, before, limit: EXPORT_BATCH });
+            for (const event of batch) yield `${JSON.stringify(s.auditEventSchema.parse(auditDto(event)))}\n`;
+            if (batch.length < EXPORT_BATCH) return;
+            before = batch[batch.length - 1].id;
+          }
+        }
+        const { Readable } = await import('node:stream');
+        return Readable.from(lines());
+      },
+    }),
+  ];
+}

@@ -1,0 +1,434 @@
+// Access Management pages under /admin for organization administrators: server-rendered, no
+// JavaScript needed, every form CSRF-protected. They call the same domain services as the admin API
+// (accounts/*), with the signed-in person as the principal, so the rules have one code path.
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { can, userPrincipal, type Principal } from '../../accounts/access.ts';
+import type { AuditReader, AuditOutcome } from '../../accounts/audit.ts';
+import type { ConnectedApps } from '../../accounts/connected-apps.ts';
+import { DomainError, ValidationError } from '../../accounts/errors.ts';
+import type { InvitationService } from '../../accounts/invitations.ts';
+import type { OrganizationService } from '../../accounts/organizations.ts';
+import type { OrganizationStore } from '../../accounts/organization.ts';
+import { APP_PERMISSIONS, PERMISSION_LABELS, type Permission } from '../../accounts/permissions.ts';
+import type { UserAdmin } from '../../accounts/user-admin.ts';
+import type { AccountSession, SignedInSession } from '../../interactions/account-session.ts';
+import type { Csrf } from '../../interactions/csrf.ts';
+import { render, type ViewMessage } from '../../views/render.ts';
+import { auditDto, decodeCursor, encodeCursor } from '../admin-api/routes.ts';
+
+const PAGE_SIZE = 25;
+
+/** Notices after a redirect: the query carries a code only, never user data. */
+const NOTICES: Record<string, string> = {
+  'user.updated': 'The user was updated.',
+  'user.removed': 'The user was removed from the organization. The account still exists, unattached.',
+  'user.reset_sent': 'A password reset link was sent.',
+  'user.mfa_reset': 'The user’s multi-factor authentication was reset.',
+  'group.created': 'The business group was created.',
+  'group.renamed': 'The business group was renamed.',
+  'group.moved': 'The business group was moved.',
+  'group.deleted': 'The business group was deleted.',
+  'invitation.sent': 'The invitation was sent.',
+  'invitation.resent': 'A new invitation link was sent; the previous link no longer works.',
+  'invitation.revoked': 'The invitation was revoked.',
+  'app.deleted': 'The connected app was deleted.',
+  'organization.renamed': 'The organization was renamed.',
+  'organization.transferred': 'Ownership was transferred. You remain an administrator.',
+};
+
+type Section = 'users' | 'groups' | 'invitations' | 'apps' | 'audit' | 'idps' | 'organization';
+const SECTIONS: { id: Section; label: string; href: string; permission: Permission }[] = [
+  { id: 'users', label: 'Users', href: '/admin/users', permission: 'users:read' },
+  { id: 'groups', label: 'Business Groups', href: '/admin/groups', permission: 'groups:manage' },
+  { id: 'invitations', label: 'Invitations', href: '/admin/invitations', permission: 'invitations:manage' },
+  { id: 'apps', label: 'Connected Apps', href: '/admin/apps', permission: 'apps:manage' },
+  { id: 'audit', label: 'Audit Log', href: '/admin/audit', permission: 'audit:read' },
+  { id: 'idps', label: 'Identity Providers', href: '/admin/identity-providers', permission: 'idps:manage' },
+  { id: 'organization', label: 'Organization', href: '/admin/organization', permission: 'organization:read' },
+];
+
+const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+const formOf = (ctx: Context): Record<string, string> => {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries((ctx.request.body as object) ?? {})) if (typeof v === 'string') out[k] = v;
+  return out;
+};
+const when = (d: Date | null | undefined) => (d ? `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC` : '');
+
+export function createAdminPages(deps: {
+  orgs: OrganizationStore;
+  organizations: OrganizationService;
+  users: UserAdmin;
+  invitations: InvitationService;
+  apps: ConnectedApps;
+  auditReader: AuditReader;
+  session: AccountSession;
+  csrf: Csrf;
+}) {
+  const { organizations, users, invitations, apps, auditReader, csrf } = deps;
+  const router = new Router({ prefix: '/admin' });
+  type Admin = { s: SignedInSession; p: Principal };
+
+  /** Signed in, in an organization, allowed to see at least one section; POSTs carry the CSRF token. */
+  async function guard(ctx: Context): Promise<Admin | null> {
+    const s = await deps.session.requireSignIn(ctx);
+    if (!s) return null;
+    const p = await userPrincipal(deps.orgs, s.accountId, { ip: ctx.ip, userAgent: ctx.get('user-agent') || undefined });
+    if (!p || !SECTIONS.some((x) => x.id !== 'organization' && can(p, x.permission))) {
+      throw new DomainError('access.denied', 'Access Management is for organization administrators.', { status: 403 });
+    }
+    if (ctx.method === 'POST') csrf.check(s.sessionUid, formOf(ctx)._csrf);
+    return { s, p };
+  }
+
+  function show(ctx: Context, a: Admin, section: Section, template: string, model: Record<string, unknown>, messages: ViewMessage[] = [], status = 200) {
+    const notice = str(ctx.query.done);
+    const all = [...(notice && NOTICES[notice] ? [{ code: notice, text: NOTICES[notice], level: 'info' as const }] : []), ...messages];
+    ctx.status = status;
+    ctx.type = 'html';
+    ctx.body = render(template, {
+      ...model,
+      messages: all,
+      csrf: csrf.tokenFor(a.s.sessionUid),
+      nav: SECTIONS.filter((x) => can(a.p, x.permission)).map((x) => ({ ...x, current: x.id === section })),
+    });
+  }
+
+  const done = (ctx: Context, path: string, code: string) => {
+    ctx.status = 303;
+    ctx.redirect(`${path}${path.includes('?') ? '&' : '?'}done=${encodeURIComponent(code)}`);
+  };
+
+  /** Domain errors re-render the page with the message; anything else goes to the error handler. */
+  const messagesOf = (err: unknown): ViewMessage[] => {
+    if (err instanceof ValidationError) return err.violations.map((v) => ({ code: v.code, text: v.message, field: v.field }));
+    if (err instanceof DomainError) return [{ code: err.code, text: err.message }];
+    throw err;
+  };
+  const statusOf = (err: unknown) => (err instanceof DomainError ? err.status : 500);
+
+  async function groupOptions(p: Principal) {
+    const tree = await organizations.tree(p);
+    const depth = new Map<string, number>([[tree.organization.id, 0]]);
+    for (const g of tree.groups) depth.set(g.id, (depth.get(g.parentId ?? '') ?? 0) + 1);
+    return {
+      tree,
+      options: [
+        { id: tree.organization.id, label: tree.organization.name },
+        ...tree.groups.map((g) => ({ id: g.id, label: `${'— '.repeat(depth.get(g.id) ?? 1)}${g.name}` })),
+      ],
+      depth,
+    };
+  }
+
+  router.get('/', async (ctx) => {
+    const a = await guard(ctx);
+    if (!a) return;
+    const first = SECTIONS.find((x) => can(a.p, x.permission));
+    ctx.redirect(first?.href ?? '/admin/organization');
+  });
+
+  // --- Users ---
+  async function usersPage(ctx: Context, a: Admin, messages: ViewMessage[] = [], status = 200) {
+    const search = str(ctx.query.q)?.slice(0, 200) || undefined;
+    const after = decodeCursorSafe(str(ctx.query.after));
+    const list = await users.list(a.p, { search, after, limit: PAGE_SIZE + 1 });
+    const next = list.length > PAGE_SIZE ? encodeCursor(list[PAGE_SIZE - 1].username.toLowerCase()) : null;
+    show(ctx, a, 'users', 'admin/users', {
+      title: 'Users',
+      q: search ?? '',
+      users: list.slice(0, PAGE_SIZE).map((u) => ({ ...u, created: when(u.createdAt), rolesText: u.roles.join(', ') })),
+      nextHref: next ? `/admin/users?${new URLSearchParams({ ...(search ? { q: search } : {}), after: next })}` : null,
+    }, messages, status);
+  }
+  router.get('/users', async (ctx) => {
+    const a = await guard(ctx);
+    if (a) await usersPage(ctx, a);
+  });
+
+  async function userPage(ctx: Context, a: Admin, id: string, messages: ViewMessage[] = [], status = 200) {
+    const user = await users.get(a.p, id);
+    const { options } = await groupOptions(a.p);
+    const names = new Map(options.map((o) => [o.id, o.label.replace(/^(— )+/, '')]));
+    show(ctx, a, 'users', 'admin/user', {
+      title: user.username,
+      user: {
+        ...user,
+        created: when(user.createdAt),
+        memberships: user.memberships.map((m) => ({ role: m.role, where: names.get(m.organizationId) ?? m.organizationId })),
+        permissions: user.permissions.map((perm) => ({ id: perm, label: PERMISSION_LABELS[perm as Permission] })),
+      },
+      canManage: can(a.p, 'users:manage'),
+      capabilities: users.capabilities,
+      isSelf: a.p.id === user.id,
+    }, messages, status);
+  }
+  router.get('/users/:id', async (ctx) => {
+    const a = await guard(ctx);
+    if (a) await userPage(ctx, a, ctx.params.id);
+  });
+  router.post('/users/:id', async (ctx) => {
+    const a = await guard(ctx);
+    if (!a) return;
+    const form = formOf(ctx);
+    const id = ctx.params.id;
+    try {
+      switch (form.action) {
+        case 'update':
+          await users.update(a.p, id, { email: form.email, name: form.name ?? null });
+          return done(ctx, `/admin/users/${id}`, 'user.updated');
+        case 'service-account':
+          await users.setServiceAccount(a.p, id, form.serviceAccount === 'yes');
+          return done(ctx, `/admin/users/${id}`, 'user.updated');
+        case 'remove':
+          await users.remove(a.p, id);
+          return done(ctx, '/admin/users', 'user.removed');
+        case 'password-reset':
+          await users.sendPasswordReset(a.p, id);
+          return done(ctx, `/admin/users/${id}`, 'user.reset_sent');
+        case 'mfa-reset':
+          await users.resetMfa(a.p, id);
+          return done(ctx, `/admin/users/${id}`, 'user.mfa_reset');
+        default:
+          throw new DomainError('request.unknown_action', 'Unknown action.');
+      }
+    } catch (err) {
+      if (err instanceof DomainError && err.status === 404) throw err;
+      await userPage(ctx, a, id, messagesOf(err), statusOf(err));
+    }
+  });
+
+  // --- Business groups ---
+  async function groupsPage(ctx: Context, a: Admin, messages: ViewMessage[] = [], status = 200) {
+    const { tree, options, depth } = await groupOptions(a.p);
+    show(ctx, a, 'groups', 'admin/groups', {
+      title: 'Business Groups',
+      organization: tree.organization,
+      groups: tree.groups.map((g) => ({ ...g, indent: depth.get(g.id) ?? 1, parentName: options.find((o) => o.id === g.parentId)?.label.replace(/^(— )+/, '') })),
+      options,
+    }, messages, status);
+  }
+  router.get('/groups', async (ctx) => {
+    const a = await guard(ctx);
+    if (a) await groupsPage(ctx, a);
+  });
+  router.post('/groups', async (ctx) => {
+    const a = await guard(ctx);
+    if (!a) return;
+    const form = formOf(ctx);
+    try {
+      switch (form.action) {
+        case 'create':
+          await organizations.createGroup(a.p, { name: form.name ?? '', parentId: form.parentId || undefined });
+          return done(ctx, '/admin/groups', 'group.created');
+        case 'rename':
+          await organizations.getGroup(a.p, form.id ?? '');
+          await organizations.rename(a.p, form.id ?? '', form.name ?? '');
+          return done(ctx, '/admin/groups', 'group.renamed');
+        case 'move':
+          await organizations.move(a.p, form.id ?? '', form.parentId ?? '');
+          return done(ctx, '/admin/groups', 'group.moved');
+        case 'delete':
+          await organizations.deleteGroup(a.p, form.id ?? '');
+          return done(ctx, '/admin/groups', 'group.deleted');
+        default:
+          throw new DomainError('request.unknown_action', 'Unknown action.');
+      }
+    } catch (err) {
+      await groupsPage(ctx, a, messagesOf(err), statusOf(err));
+    }
+  });
+
+  // --- Invitations ---
+  async function invitationsPage(ctx: Context, a: Admin, messages: ViewMessage[] = [], status = 200, form: Record<string, string> = {}) {
+    const all = ctx.query.status === 'all';
+    const before = str(ctx.query.before);
+    const list = await invitations.list(a.p, { pendingOnly: !all, before, limit: PAGE_SIZE + 1 });
+    const { options } = await groupOptions(a.p);
+    const names = new Map(options.map((o) => [o.id, o.label.replace(/^(— )+/, '')]));
+    show(ctx, a, 'invitations', 'admin/invitations', {
+      title: 'Invitations',
+      all,
+      form,
+      options,
+      invitations: list.slice(0, PAGE_SIZE).map((i) => ({ ...i, where: names.get(i.businessGroupId) ?? '', sent: when(i.sentAt), expires: when(i.expiresAt) })),
+      nextHref: list.length > PAGE_SIZE ? `/admin/invitations?${new URLSearchParams({ ...(all ? { status: 'all' } : {}), before: list[PAGE_SIZE - 1].id })}` : null,
+    }, messages, status);
+  }
+  router.get('/invitations', async (ctx) => {
+    const a = await guard(ctx);
+    if (a) await invitationsPage(ctx, a);
+  });
+  router.post('/invitations', async (ctx) => {
+    const a = await guard(ctx);
+    if (!a) return;
+    const form = formOf(ctx);
+    try {
+      switch (form.action) {
+        case 'invite':
+          await invitations.invite(a.p, { email: form.email ?? '', role: form.role === 'admin' ? 'admin' : 'member', businessGroupId: form.businessGroupId || undefined });
+          return done(ctx, '/admin/invitations', 'invitation.sent');
+        case 'resend':
+          await invitations.resend(a.p, form.id ?? '');
+          return done(ctx, '/admin/invitations', 'invitation.resent');
+        case 'revoke':
+          await invitations.revoke(a.p, form.id ?? '');
+          return done(ctx, '/admin/invitations', 'invitation.revoked');
+        default:
+          throw new DomainError('request.unknown_action', 'Unknown action.');
+      }
+    } catch (err) {
+      await invitationsPage(ctx, a, messagesOf(err), statusOf(err), { email: form.email ?? '', role: form.role ?? 'member', businessGroupId: form.businessGroupId ?? '' });
+    }
+  });
+
+  // --- Connected apps ---
+  async function appsPage(ctx: Context, a: Admin, messages: ViewMessage[] = [], status = 200, secret?: { clientId: string; clientSecret: string; name: string }) {
+    const after = str(ctx.query.after);
+    const list = await apps.list(a.p, { after, limit: PAGE_SIZE + 1 });
+    show(ctx, a, 'apps', 'admin/apps', {
+      title: 'Connected Apps',
+      apps: list.slice(0, PAGE_SIZE).map((x) => ({ ...x, created: when(x.createdAt) })),
+      scopes: APP_PERMISSIONS.filter((perm) => a.p.permissions.has(perm)).map((perm) => ({ id: perm, label: PERMISSION_LABELS[perm] })),
+      nextHref: list.length > PAGE_SIZE ? `/admin/apps?after=${encodeURIComponent(list[PAGE_SIZE - 1].clientId)}` : null,
+      secret,
+    }, messages, status);
+  }
+  router.get('/apps', async (ctx) => {
+    const a = await guard(ctx);
+    if (a) await appsPage(ctx, a);
+  });
+  router.post('/apps', async (ctx) => {
+    const a = await guard(ctx);
+    if (!a) return;
+    const raw = (ctx.request.body ?? {}) as Record<string, unknown>;
+    const form = formOf(ctx);
+    try {
+      switch (form.action) {
+        case 'create': {
+          // Checkboxes named scope:<permission> (the body parser keeps one value per name).
+          const scopes = Object.keys(raw).filter((k) => k.startsWith('scope:') && raw[k] === 'on').map((k) => k.slice('scope:'.length));
+          const created = await apps.create(a.p, { name: form.name ?? '', scopes });
+          return appsPage(ctx, a, [{ code: 'app.created', text: 'The app was created. Copy its secret now: it is not shown again.', level: 'info' }], 201,
+            { clientId: created.app.clientId, clientSecret: created.clientSecret, name: created.app.name });
+        }
+        case 'rotate': {
+          const rotated = await apps.rotateSecret(a.p, form.id ?? '');
+          return appsPage(ctx, a, [{ code: 'app.secret_rotated', text: 'A new secret was created and the old one no longer works. Copy it now: it is not shown again.', level: 'info' }], 200,
+            { clientId: rotated.app.clientId, clientSecret: rotated.clientSecret, name: rotated.app.name });
+        }
+        case 'delete':
+          await apps.remove(a.p, form.id ?? '');
+          return done(ctx, '/admin/apps', 'app.deleted');
+        default:
+          throw new DomainError('request.unknown_action', 'Unknown action.');
+      }
+    } catch (err) {
+      await appsPage(ctx, a, messagesOf(err), statusOf(err));
+    }
+  });
+
+  // --- Audit log ---
+  function auditFilterOf(ctx: Context, p: Principal) {
+    const outcome = str(ctx.query.outcome);
+    const date = (v: string | undefined) => (v && !Number.isNaN(Date.parse(v)) ? new Date(v) : undefined);
+    return {
+      organizationId: p.organizationId,
+      actor: str(ctx.query.actor)?.slice(0, 200) || undefined,
+      target: str(ctx.query.target)?.slice(0, 200) || undefined,
+      action: str(ctx.query.action)?.slice(0, 64) || undefined,
+      outcome: (['success', 'failure', 'denied'] as const).find((o) => o === outcome) as AuditOutcome | undefined,
+      from: date(str(ctx.query.from)),
+      to: date(str(ctx.query.to)),
+    };
+  }
+  router.get('/audit', async (ctx) => {
+    const a = await guard(ctx);
+    if (!a) return;
+    if (!can(a.p, 'audit:read')) throw new DomainError('access.denied', 'This needs the audit:read permission.', { status: 403 });
+    const filter = auditFilterOf(ctx, a.p);
+    const before = str(ctx.query.before);
+    const events = await auditReader.query({ ...filter, before: before && /^\d{1,19}$/.test(before) ? before : undefined, limit: PAGE_SIZE + 1 });
+    const query = Object.fromEntries(['actor', 'target', 'action', 'outcome', 'from', 'to'].map((k) => [k, str(ctx.query[k]) ?? '']).filter(([, v]) => v !== ''));
+    show(ctx, a, 'audit', 'admin/audit', {
+      title: 'Audit Log',
+      query,
+      events: events.slice(0, PAGE_SIZE).map((e) => ({ ...e, when: when(e.occurredAt), detailsText: e.details ? JSON.stringify(e.details) : '' })),
+      nextHref: events.length > PAGE_SIZE ? `/admin/audit?${new URLSearchParams({ ...query, before: events[PAGE_SIZE - 1].id })}` : null,
+      exportHref: `/admin/audit/export?${new URLSearchParams(query)}`,
+    });
+  });
+  router.get('/audit/export', async (ctx) => {
+    const a = await guard(ctx);
+    if (!a) return;
+    if (!can(a.p, 'audit:read')) throw new DomainError('access.denied', 'This needs the audit:read permission.', { status: 403 });
+    const filter = auditFilterOf(ctx, a.p);
+    ctx.type = 'application/jsonl';
+    ctx.set('Content-Disposition', 'attachment; filename="audit-events.jsonl"');
+    const lines: string[] = [];
+    let before: string | undefined;
+    for (;;) {
+      const batch = await auditReader.query({ ...filter, before, limit: 500 });
+      for (const e of batch) lines.push(JSON.stringify(auditDto(e)));
+      if (batch.length < 500) break;
+      before = batch[batch.length - 1].id;
+    }
+    ctx.body = lines.length ? `${lines.join('\n')}\n` : '';
+  });
+
+  // --- Identity providers: the federation feature fills this page. ---
+  router.get('/identity-providers', async (ctx) => {
+    const a = await guard(ctx);
+    if (!a) return;
+    if (!can(a.p, 'idps:manage')) throw new DomainError('access.denied', 'This needs the idps:manage permission.', { status: 403 });
+    show(ctx, a, 'idps', 'admin/identity-providers', { title: 'Identity Providers' });
+  });
+
+  // --- Organization: rename, transfer ownership, delete ---
+  async function organizationPage(ctx: Context, a: Admin, messages: ViewMessage[] = [], status = 200) {
+    const tree = await organizations.tree(a.p);
+    const isOwner = can(a.p, 'organization:transfer');
+    const members = isOwner ? (await users.list(a.p, { limit: 100 })).filter((u) => u.id !== a.p.id) : [];
+    show(ctx, a, 'organization', 'admin/organization', {
+      title: 'Organization',
+      organization: { ...tree.organization, created: when(tree.organization.createdAt) },
+      canRename: can(a.p, 'organization:manage'),
+      isOwner,
+      members,
+    }, messages, status);
+  }
+  router.get('/organization', async (ctx) => {
+    const a = await guard(ctx);
+    if (a) await organizationPage(ctx, a);
+  });
+  router.post('/organization', async (ctx) => {
+    const a = await guard(ctx);
+    if (!a) return;
+    const form = formOf(ctx);
+    try {
+      switch (form.action) {
+        case 'rename':
+          await organizations.rename(a.p, a.p.organizationId, form.name ?? '');
+          return done(ctx, '/admin/organization', 'organization.renamed');
+        case 'transfer':
+          await organizations.transferOwnership(a.p, form.accountId ?? '');
+          return done(ctx, '/admin/organization', 'organization.transferred');
+        default:
+          throw new DomainError('request.unknown_action', 'Unknown action.');
+      }
+    } catch (err) {
+      await organizationPage(ctx, a, messagesOf(err), statusOf(err));
+    }
+  });
+
+  return router;
+}
+
+function decodeCursorSafe(value: string | undefined) {
+  try {
+    return decodeCursor(value);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,63 @@
+// Composition of the organizations feature (issue 3): the stores, the domain services, and the
+// routers that expose them — the admin API (/api/v1), the admin pages (/admin) and the invitation
+// pages (/invitations). app.ts builds this once and mounts `routers`.
+import type { Knex } from 'knex';
+import type Provider from 'oidc-provider';
+import type { AuditLog, AuditReader } from '../accounts/audit.ts';
+import { createConnectedApps } from '../accounts/connected-apps.ts';
+import { createInvitationService } from '../accounts/invitations.ts';
+import type { Mailer } from '../accounts/mailer.ts';
+import { createOrganizationService } from '../accounts/organizations.ts';
+import type { PasswordHasher } from '../accounts/password-hasher.ts';
+import { createUserAdmin, type MfaResetter, type PasswordResetSender } from '../accounts/user-admin.ts';
+import { createKnexConnectedAppStore } from '../adapters/connected-app-store.ts';
+import { createKnexInvitationStore } from '../adapters/invitation-store.ts';
+import { createKnexOrganizationStore } from '../adapters/organization-store.ts';
+import type { AccountSession } from '../interactions/account-session.ts';
+import type { Csrf } from '../interactions/csrf.ts';
+import { createAdminApi } from './admin-api/admin-api.ts';
+import { createAdminPages } from './admin-pages/admin-pages.ts';
+import { createInvitationRoutes } from '../interactions/invitation-routes.ts';
+import { createAccountActivityRoutes } from '../interactions/account-activity-routes.ts';
+import type { Logger } from './logger.ts';
+
+export function createOrganizationFeatures(deps: {
+  knex: Knex;
+  provider: Provider;
+  issuer: string;
+  audit: AuditLog;
+  auditReader: AuditReader;
+  mailer: Mailer;
+  hasher: PasswordHasher;
+  session: AccountSession;
+  csrf: Csrf;
+  logger: Logger;
+  /** Supplied by the password-reset feature when it exists (accounts/password-reset.ts). */
+  sendPasswordReset?: PasswordResetSender;
+  /** Supplied by the MFA feature. */
+  resetMfa?: MfaResetter;
+  clock?: () => number;
+}) {
+  const orgs = createKnexOrganizationStore(deps.knex);
+  const invitationStore = createKnexInvitationStore(deps.knex);
+  const appStore = createKnexConnectedAppStore(deps.knex);
+  const organizations = createOrganizationService({ orgs, audit: deps.audit });
+  const users = createUserAdmin({ orgs, audit: deps.audit, sendPasswordReset: deps.sendPasswordReset, resetMfa: deps.resetMfa });
+  const invitations = createInvitationService({
+    orgs,
+    invitations: invitationStore,
+    mailer: deps.mailer,
+    hasher: deps.hasher,
+    audit: deps.audit,
+    issuer: deps.issuer,
+    clock: deps.clock ? () => new Date(deps.clock!()) : undefined,
+  });
+  const apps = createConnectedApps({ apps: appStore, audit: deps.audit });
+  const services = { organizations, users, invitations, apps, auditReader: deps.auditReader };
+
+  const api = createAdminApi({ ...services, provider: deps.provider, orgs, audit: deps.audit, logger: deps.logger, issuer: deps.issuer });
+  const pages = createAdminPages({ ...services, orgs, session: deps.session, csrf: deps.csrf });
+  const invitationPages = createInvitationRoutes({ invitations, session: deps.session, csrf: deps.csrf });
+  const activity = createAccountActivityRoutes({ session: deps.session, auditReader: deps.auditReader });
+  return { orgs, services, routers: [api, pages, invitationPages, activity] };
+}

@@ -1,0 +1,110 @@
+// Composition of the self-service features (issue 4): sign-up, email verification and change,
+// forgotten credentials, password reset and change, the profile. app.ts calls the two functions
+// below: the services first (the sign-in flow uses email verification), the routes once the
+// account session and CSRF exist.
+import { hkdfSync } from 'node:crypto';
+import type { Knex } from 'knex';
+import type { AccountStore } from '../accounts/account.ts';
+import type { AuditLog } from '../accounts/audit.ts';
+import { createCaptcha, type CaptchaDifficulty } from '../accounts/captcha.ts';
+import { createEmailChange } from '../accounts/email-change.ts';
+import { createEmailCodes } from '../accounts/email-codes.ts';
+import type { EmailMessages } from '../accounts/email-messages.ts';
+import { createEmailVerification } from '../accounts/email-verification.ts';
+import { createForgotCredentials } from '../accounts/forgot-credentials.ts';
+import type { Mailer } from '../accounts/mailer.ts';
+import { createPasswordChange } from '../accounts/password-change.ts';
+import type { PasswordHasher } from '../accounts/password-hasher.ts';
+import { createPasswordReset } from '../accounts/password-reset.ts';
+import { createPasswordUpdate } from '../accounts/password-update.ts';
+import type { SessionRevoker } from '../accounts/session-revocation.ts';
+import { createSignUp } from '../accounts/sign-up.ts';
+import { createKnexCaptchaStore } from '../adapters/captcha-store.ts';
+import { createKnexEmailCodeStore } from '../adapters/email-code-store.ts';
+import { createKnexPasswordStore } from '../adapters/password-store.ts';
+import { createKnexProfileStore } from '../adapters/profile-store.ts';
+import { createKnexResetTokenStore } from '../adapters/reset-token-store.ts';
+import type { AccountSession } from '../interactions/account-session.ts';
+import type { Csrf } from '../interactions/csrf.ts';
+import type { SignInLink } from '../interactions/interaction-routes.ts';
+import { createAccountRoutes } from '../interactions/self-service/account-routes.ts';
+import { createBackgroundJobs } from '../interactions/self-service/background.ts';
+import { createForgotRoutes } from '../interactions/self-service/forgot-routes.ts';
+import { createSignUpRoutes } from '../interactions/self-service/sign-up-routes.ts';
+import type { Logger } from './logger.ts';
+
+/** The links under the sign-in form (reference wording). */
+export const SIGN_IN_LINKS: SignInLink[] = [
+  { id: 'sign-up', text: 'Create an account', href: '/signup' },
+  { id: 'forgot', text: 'Forgot your username or password?', href: '/forgot' },
+];
+
+const derive = (kek: Buffer, info: string) => Buffer.from(hkdfSync('sha256', kek, '', info, 32));
+
+export function createSelfServiceServices(deps: {
+  knex: Knex;
+  accounts: AccountStore;
+  hasher: PasswordHasher;
+  mailer: Mailer;
+  messages: EmailMessages;
+  audit: AuditLog;
+  revoker: SessionRevoker;
+  issuer: string;
+  kek: Buffer;
+  logger: Logger;
+  clock?: () => number;
+  captchaDifficulty?: CaptchaDifficulty;
+}) {
+  const { knex, mailer, messages, audit, issuer, logger, clock } = deps;
+  const profiles = createKnexProfileStore(knex);
+  const passwords = createKnexPasswordStore(knex);
+  const tokens = createKnexResetTokenStore(knex);
+  // Codes are HMACed under a key derived from the KEK: a database copy alone can't brute-force 10^6 codes.
+  const codes = createEmailCodes({ store: createKnexEmailCodeStore(knex), secret: derive(deps.kek, 'gatehouse email codes'), clock });
+  const update = createPasswordUpdate({ passwords, hasher: deps.hasher });
+  const emailVerification = createEmailVerification({ profiles, codes, mailer, messages, audit, logger });
+  const emailChange = createEmailChange({ profiles, codes, mailer, messages, audit, issuer, logger });
+  const passwordReset = createPasswordReset({ profiles, passwords, tokens, update, revoker: deps.revoker, mailer, messages, audit, issuer, clock, logger });
+  const passwordChange = createPasswordChange({
+    profiles,
+    passwords,
+    tokens,
+    hasher: deps.hasher,
+    update,
+    revoker: deps.revoker,
+    mailer,
+    messages,
+    audit,
+    issuer,
+    clock,
+    logger,
+  });
+  const forgot = createForgotCredentials({ profiles, reset: passwordReset, mailer, messages, audit, issuer, logger });
+  const captcha = createCaptcha({ secret: derive(deps.kek, 'gatehouse captcha'), spent: createKnexCaptchaStore(knex), difficulty: deps.captchaDifficulty, clock });
+  const signUp = createSignUp({ accounts: deps.accounts, hasher: deps.hasher, audit });
+  /** Work done after responding (forgotten credentials); close() waits for it. */
+  const jobs = createBackgroundJobs(logger);
+  return { profiles, emailVerification, emailChange, passwordReset, passwordChange, forgot, captcha, signUp, jobs };
+}
+
+export type SelfServiceServices = ReturnType<typeof createSelfServiceServices>;
+
+export function createSelfServiceRoutes(
+  services: SelfServiceServices,
+  deps: { session: AccountSession; csrf: Csrf; accounts: AccountStore; mailer: Mailer; issuer: string; logger: Logger },
+) {
+  return [
+    createSignUpRoutes({ signUp: services.signUp, captcha: services.captcha, issuer: deps.issuer }),
+    createForgotRoutes({ forgot: services.forgot, reset: services.passwordReset, mailer: deps.mailer, jobs: services.jobs, issuer: deps.issuer, logger: deps.logger }),
+    createAccountRoutes({
+      session: deps.session,
+      csrf: deps.csrf,
+      profiles: services.profiles,
+      accounts: deps.accounts,
+      verification: services.emailVerification,
+      emailChange: services.emailChange,
+      passwordChange: services.passwordChange,
+      logger: deps.logger,
+    }),
+  ];
+}
