@@ -4,7 +4,7 @@ import { passwordViolations } from './account-rules.ts';
 import { ValidationError } from './errors.ts';
 import type { PasswordHasher } from './password-hasher.ts';
 import { commonPasswordViolations } from './password-strength.ts';
-import { PASSWORD_HISTORY_DEPTH } from './security-constants.ts';
+import { PASSWORD_HISTORY_DEPTH, SINGLE_FACTOR_PASSWORD_MIN_LENGTH } from './security-constants.ts';
 
 export type StoredPassword = {
   credentialId: string;
@@ -12,6 +12,8 @@ export type StoredPassword = {
   hash: string;
   /** Earlier hashes, newest first (at most PASSWORD_HISTORY_DEPTH - 1 are kept). */
   history: string[];
+  /** An MFA-exempt service account: its password is its only factor. */
+  singleFactor?: boolean;
 };
 
 export type PasswordStore = {
@@ -39,6 +41,13 @@ export function createPasswordUpdate(deps: { passwords: PasswordStore; hasher: P
     /** Throws ValidationError when the new password breaks a rule or repeats a recent one. */
     async check(stored: StoredPassword, password: string, personalWords: string[]): Promise<void> {
       const violations = passwordViolations(password);
+      if (stored.singleFactor && password.length < SINGLE_FACTOR_PASSWORD_MIN_LENGTH) {
+        violations.push({
+          field: 'password',
+          code: 'password.single_factor_too_short',
+          message: `This account signs in without MFA, so its password must be at least ${SINGLE_FACTOR_PASSWORD_MIN_LENGTH} characters.`,
+        });
+      }
       if (violations.length === 0) violations.push(...commonPasswordViolations(password, personalWords));
       if (violations.length === 0 && (await reused(stored, password))) violations.push(PASSWORD_REUSED);
       if (violations.length > 0) throw new ValidationError(violations);

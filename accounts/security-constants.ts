@@ -102,3 +102,7 @@ export const INVITATION_TTL_SECONDS = 7 * 24 * 60 * 60;
 export const INVITATION_TOKEN_BYTES = 32;
 /** Largest page the admin API returns: bounds the work one request can ask for. */
 export const ADMIN_API_MAX_PAGE_SIZE = 100;
+
+// --- MFA exemption for service accounts ---
+/** NIST SP 800-63B-4: a password used as the only factor must be at least 15 characters. */
+export const SINGLE_FACTOR_PASSWORD_MIN_LENGTH = 15;

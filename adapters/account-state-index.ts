@@ -6,6 +6,7 @@
 import type { Knex } from 'knex';
 import type { SessionRevoker } from '../accounts/session-revocation.ts';
 import { SESSION_ABSOLUTE_TTL, GRANT_TTL } from '../accounts/security-constants.ts';
+import { isUuid } from './account-store.ts';
 
 type Payload = Record<string, unknown> & { accountId?: unknown; uid?: unknown };
 
@@ -27,17 +28,24 @@ const GRANT_TOKEN_MODELS = ['AccessToken', 'RefreshToken', 'AuthorizationCode', 
 const INDEX_RETENTION_SECONDS = Math.max(SESSION_ABSOLUTE_TTL, GRANT_TTL);
 /** Saves of a known (model, id, account) are not written again; the provider re-saves sessions on every use. */
 const SEEN_LIMIT = 10_000;
+const FOREIGN_KEY_VIOLATION = '23503';
 
 export function createAccountStateIndex(knex: Knex) {
   const seen = new Set<string>();
   return {
     async record(model: string, id: string, accountId: string, uid: string | null) {
       const key = `${model}:${id}:${accountId}`;
-      if (seen.has(key)) return;
-      await knex('account_provider_state')
-        .insert({ model, id, account_id: accountId, uid })
-        .onConflict(['model', 'id'])
-        .merge({ account_id: accountId, uid });
+      if (seen.has(key) || !isUuid(accountId)) return;
+      try {
+        await knex('account_provider_state')
+          .insert({ model, id, account_id: accountId, uid })
+          .onConflict(['model', 'id'])
+          .merge({ account_id: accountId, uid });
+      } catch (err) {
+        // The account was deleted: nothing of it is left to revoke, and the provider's save must not fail.
+        if ((err as { code?: string }).code !== FOREIGN_KEY_VIOLATION) throw err;
+        return;
+      }
       if (seen.size >= SEEN_LIMIT) seen.clear();
       seen.add(key);
     },

@@ -194,6 +194,8 @@ export function createKnexOrganizationStore(db: Knex | Knex.Transaction): Organi
       if (changes.emailVerified !== undefined) update.email_verified = changes.emailVerified;
       if (changes.name !== undefined) update.name = changes.name;
       if (changes.serviceAccount !== undefined) update.service_account = changes.serviceAccount;
+      // An exemption belongs to a service account: it ends when the account stops being one.
+      if (changes.serviceAccount === false) update.mfa_exempt = false;
       if (Object.keys(update).length === 0) return;
       await db('accounts').where({ id: accountId }).update({ ...update, updated_at: db.fn.now() });
     },

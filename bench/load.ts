@@ -157,7 +157,7 @@ export async function openLoop(options: {
   rate: number;
   seconds: number;
   task: (sequence: number) => Promise<true | string>;
-}): Promise<LoadResult & { offered: number }> {
+}): Promise<LoadResult & { offered: number; drainSeconds: number }> {
   const recorder = new Recorder();
   const start = performance.now();
   const total = Math.round(options.rate * options.seconds);
@@ -180,8 +180,10 @@ export async function openLoop(options: {
     };
     tick();
   });
+  const scheduleEnded = performance.now();
   await Promise.all(inFlight);
-  return { ...recorder.result(options.seconds), offered: options.rate };
+  // Long drains mean the server fell behind the schedule (overload), not just a slow tail.
+  return { ...recorder.result(options.seconds), offered: options.rate, drainSeconds: (performance.now() - scheduleEnded) / 1000 };
 }
 
 /** A client-credentials token request (client_secret_basic). */

@@ -410,7 +410,13 @@ async function main() {
   row('1', 'argon2id verify, sequential, 1 core (m=19456,t=2,p=1)', argon.result, '', `${cpuText(argon.cpu)}; per op: CPU loadgen ${((argon.cpu.self / argon.result.rate) * 1000).toFixed(1)}ms` + errorsNote(argon.result));
   row('2', `bare oidc-provider cc, MemoryAdapter, N=${CONNECTIONS}`, cc.bare.result, '1.00 (base)', details(cc.bare));
   row('3a', `Gatehouse cc (PostgreSQL+Redis), full load, N=${CONNECTIONS}`, cc.gh.result, `${ccRatio.toFixed(2)} of #2`, details(cc.gh));
-  row('3b', `Gatehouse cc, open loop at 50% of peak (${halfRate}/s)`, half.result, '', cpuText(half.cpu) + errorsNote(half.result));
+  row(
+    '3b',
+    `Gatehouse cc, open loop at 50% of peak (${halfRate}/s)`,
+    half.result,
+    '',
+    `${cpuText(half.cpu)}; last answer ${(half.result.drainSeconds * 1000).toFixed(0)} ms after the last send` + errorsNote(half.result),
+  );
   row('4', `Gatehouse login, password only (MFA-exempt service account) + PKCE code exchange, c=${LOGIN_CONCURRENCY}`, logins.result, `${loginRatio.toFixed(2)} of #1`, details(logins));
   row(
     '4b',

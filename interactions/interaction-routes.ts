@@ -6,7 +6,7 @@ import type Provider from 'oidc-provider';
 import type { AccountStore, AccountWithOrganization } from '../accounts/account.ts';
 import type { AuditLog } from '../accounts/audit.ts';
 import { MFA_KIND_AMR, type MfaStore } from '../accounts/mfa.ts';
-import { MAX_MFA_FAILURES } from '../accounts/security-constants.ts';
+import { MAX_MFA_FAILURES, SINGLE_FACTOR_PASSWORD_MIN_LENGTH } from '../accounts/security-constants.ts';
 import { generateRecoveryCodes } from '../accounts/recovery-codes.ts';
 import type { FactorMarksStore } from '../accounts/reauthentication.ts';
 import { DomainError } from '../accounts/errors.ts';
@@ -15,7 +15,7 @@ import { render, type ViewMessage } from '../views/render.ts';
 import { ACR_MULTI_FACTOR, acrFor } from './assurance.ts';
 import { ACCOUNT_CLIENT_ID } from './account-session.ts';
 import { loadFlow, type Flow, type FlowMessage, type FlowStep } from './flow.ts';
-import { stepAfterPassword } from './login-steps.ts';
+import { stepAfterPassword, usesMfa } from './login-steps.ts';
 import type { MethodRegistry } from './methods/registry.ts';
 import type { MfaContext, RequestInfo } from './methods/method.ts';
 
@@ -297,6 +297,14 @@ export function createInteractionRoutes(deps: {
       const carryOver = flow.reauth && interaction.params.client_id === ACCOUNT_CLIENT_ID && interaction.session?.uid;
       const previous = carryOver ? await deps.marks.get(interaction.session!.uid!) : undefined;
       stepAfterPassword(flow, c.account, c.methods, previous, nowSeconds());
+      if (!usesMfa(c.account) && (input.password ?? '').length < SINGLE_FACTOR_PASSWORD_MIN_LENGTH) {
+        flow.step = 'credentials';
+        return failStep(ctx, interaction, flow, method.id, {
+          code: 'session.single_factor_password_too_short',
+          text: `This service account signs in without MFA, so its password must be at least ${SINGLE_FACTOR_PASSWORD_MIN_LENGTH} characters. Ask an administrator to set a longer one.`,
+          level: 'error',
+        });
+      }
       const requestedAcr = String(interaction.params.acr_values ?? '').split(' ');
       if ((flow.step as FlowStep) === 'complete' && requestedAcr.includes(ACR_MULTI_FACTOR) && acrFor(flow.amr) !== ACR_MULTI_FACTOR) {
         // An MFA-exempt service account can't satisfy a client that demands MFA: refuse rather than loop.

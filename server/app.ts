@@ -152,6 +152,7 @@ export async function createGatehouse(
   const marks = createFactorMarksStore(stateAdapter as never, SESSION_ABSOLUTE_TTL);
   const pushStore = createPushStore({ stateAdapter: stateAdapter as never, knex: db.knex, mfa });
   const methods = createMethodRegistry({ accounts, hasher, mfa, box, recoveryDigest, issuerName: new URL(config.issuer).host, issuer: config.issuer, audit, clock: options.clock, pushStore });
+  const sessionRevoker = createSessionRevoker({ index: accountStateIndex, stateAdapter });
   const selfService = createSelfServiceServices({
     knex: db.knex,
     accounts,
@@ -159,7 +160,7 @@ export async function createGatehouse(
     mailer,
     messages: emailMessages,
     audit,
-    revoker: createSessionRevoker({ index: accountStateIndex, stateAdapter }),
+    revoker: sessionRevoker,
     issuer: config.issuer,
     kek: secrets.kek,
     logger,
@@ -189,6 +190,7 @@ export async function createGatehouse(
     messages: emailMessages,
     recoveryDigest,
     accountUrl: `${config.issuer}/account/mfa`,
+    sessions: sessionRevoker,
     logger,
   });
   const selfServiceRoutes = createSelfServiceRoutes(selfService, { session: accountSession, csrf, accounts, mailer, issuer: config.issuer, logger });

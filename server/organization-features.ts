@@ -13,6 +13,8 @@ import { createUserAdmin, type MfaResetter, type PasswordResetSender } from '../
 import { createKnexConnectedAppStore } from '../adapters/connected-app-store.ts';
 import { createKnexInvitationStore } from '../adapters/invitation-store.ts';
 import { createKnexOrganizationStore } from '../adapters/organization-store.ts';
+import { createMfaExemptions } from '../accounts/mfa-exemptions.ts';
+import { createMfaExemptionStore } from '../adapters/mfa-exemption-store.ts';
 import type { AccountSession } from '../interactions/account-session.ts';
 import type { Csrf } from '../interactions/csrf.ts';
 import { createAdminApi } from './admin-api/admin-api.ts';
@@ -53,7 +55,8 @@ export function createOrganizationFeatures(deps: {
     clock: deps.clock ? () => new Date(deps.clock!()) : undefined,
   });
   const apps = createConnectedApps({ apps: appStore, audit: deps.audit });
-  const services = { organizations, users, invitations, apps, auditReader: deps.auditReader };
+  const exemptions = createMfaExemptions({ orgs, store: createMfaExemptionStore(deps.knex), audit: deps.audit });
+  const services = { organizations, users, invitations, apps, exemptions, auditReader: deps.auditReader };
 
   const api = createAdminApi({ ...services, provider: deps.provider, orgs, audit: deps.audit, logger: deps.logger, issuer: deps.issuer });
   const pages = createAdminPages({ ...services, orgs, session: deps.session, csrf: deps.csrf });

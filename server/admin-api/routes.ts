@@ -9,6 +9,7 @@ import type { InvitationService } from '../../accounts/invitations.ts';
 import type { OrganizationService } from '../../accounts/organizations.ts';
 import type { OrgNode } from '../../accounts/organization.ts';
 import type { UserAdmin, UserView } from '../../accounts/user-admin.ts';
+import type { MfaExemptions } from '../../accounts/mfa-exemptions.ts';
 import * as s from './schemas.ts';
 import { route, type Route } from './route.ts';
 
@@ -17,6 +18,7 @@ export type AdminServices = {
   users: UserAdmin;
   invitations: InvitationService;
   apps: ConnectedApps;
+  exemptions: MfaExemptions;
   auditReader: AuditReader;
 };
 
@@ -59,7 +61,7 @@ export const auditDto = (e: StoredAuditEvent) => ({ ...e, occurredAt: iso(e.occu
 const EXPORT_BATCH = 500;
 
 export function adminRoutes(services: AdminServices): Route[] {
-  const { organizations, users, invitations, apps, auditReader } = services;
+  const { organizations, users, invitations, apps, exemptions, auditReader } = services;
 
   const auditFilter = (principal: { organizationId: string }, q: {
     actor?: string; target?: string; action?: string; outcome?: 'success' | 'failure' | 'denied'; from?: string; to?: string;
@@ -209,6 +211,30 @@ export function adminRoutes(services: AdminServices): Route[] {
       errors: { 501: 'mfa_reset.unavailable' },
       async handler({ principal, params }) {
         await users.resetMfa(principal, params.id);
+      },
+    }),
+
+    // --- MFA exemptions (service accounts only) ---
+    route({
+      method: 'get', path: '/mfa-exemptions', operationId: 'listMfaExemptions', tag: 'Users', permission: 'users:manage',
+      summary: 'Service accounts that sign in with their password alone', status: 200, response: s.exemptionList,
+      async handler({ principal }) {
+        return { items: await exemptions.list(principal) };
+      },
+    }),
+    route({
+      method: 'post', path: '/mfa-exemptions/:id', operationId: 'addMfaExemption', tag: 'Users', permission: 'users:manage',
+      summary: 'Waive MFA for a service account (refused for a person’s account: use a connected app)', params: s.idParams, status: 204,
+      errors: { 409: 'mfa_exemption.human_account' },
+      async handler({ principal, params }) {
+        await exemptions.add(principal, params.id);
+      },
+    }),
+    route({
+      method: 'delete', path: '/mfa-exemptions/:id', operationId: 'removeMfaExemption', tag: 'Users', permission: 'users:manage',
+      summary: 'Require MFA again for a service account', params: s.idParams, status: 204,
+      async handler({ principal, params }) {
+        await exemptions.remove(principal, params.id);
       },
     }),
 

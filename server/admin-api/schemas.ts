@@ -166,3 +166,7 @@ export const auditFilterQuery = z.object({
   to: z.iso.datetime({ offset: true }).optional().meta({ description: 'Exclusive upper bound' }),
 });
 export const auditQuery = pageQuery.extend(auditFilterQuery.shape);
+
+export const exemptionList = z
+  .object({ items: z.array(z.object({ id: z.uuid(), username: z.string(), email: z.string() })) })
+  .meta({ id: 'MfaExemptionList' });

@@ -12,6 +12,7 @@ import type { OrganizationService } from '../../accounts/organizations.ts';
 import type { OrganizationStore } from '../../accounts/organization.ts';
 import { APP_PERMISSIONS, PERMISSION_LABELS, type Permission } from '../../accounts/permissions.ts';
 import type { UserAdmin } from '../../accounts/user-admin.ts';
+import type { MfaExemptions } from '../../accounts/mfa-exemptions.ts';
 import type { AccountSession, SignedInSession } from '../../interactions/account-session.ts';
 import type { Csrf } from '../../interactions/csrf.ts';
 import { render, type ViewMessage } from '../../views/render.ts';
@@ -35,6 +36,8 @@ const NOTICES: Record<string, string> = {
   'app.deleted': 'The connected app was deleted.',
   'organization.renamed': 'The organization was renamed.',
   'organization.transferred': 'Ownership was transferred. You remain an administrator.',
+  'exemption.added': 'The service account now signs in with its password alone.',
+  'exemption.removed': 'The service account needs multi-factor authentication again.',
 };
 
 type Section = 'users' | 'groups' | 'invitations' | 'apps' | 'audit' | 'idps' | 'organization';
@@ -62,6 +65,7 @@ export function createAdminPages(deps: {
   users: UserAdmin;
   invitations: InvitationService;
   apps: ConnectedApps;
+  exemptions: MfaExemptions;
   auditReader: AuditReader;
   session: AccountSession;
   csrf: Csrf;
@@ -383,6 +387,46 @@ export function createAdminPages(deps: {
     if (!a) return;
     if (!can(a.p, 'idps:manage')) throw new DomainError('access.denied', 'This needs the idps:manage permission.', { status: 403 });
     show(ctx, a, 'idps', 'admin/identity-providers', { title: 'Identity Providers' });
+  });
+
+  // --- The Gatehouse identity provider's settings: MFA exemptions for service accounts ---
+  async function exemptionsPage(ctx: Context, a: Admin, messages: ViewMessage[] = [], status = 200) {
+    const exempt = await deps.exemptions.list(a.p);
+    const exemptIds = new Set(exempt.map((e) => e.id));
+    const candidates = (await users.list(a.p, { limit: 100 })).filter((u) => !exemptIds.has(u.id));
+    show(ctx, a, 'idps', 'admin/mfa-exemptions', {
+      title: 'Gatehouse identity provider: exempt accounts',
+      exempt,
+      candidates: candidates.map((u) => ({ id: u.id, label: `${u.username}${u.serviceAccount ? ' (service account)' : ''}` })),
+    }, messages, status);
+  }
+
+  router.get('/identity-providers/gatehouse', async (ctx) => {
+    const a = await guard(ctx);
+    if (!a) return;
+    await exemptionsPage(ctx, a);
+  });
+
+  router.post('/identity-providers/gatehouse/exemptions', async (ctx) => {
+    const a = await guard(ctx);
+    if (!a) return;
+    try {
+      await deps.exemptions.add(a.p, formOf(ctx).account_id ?? '');
+    } catch (err) {
+      return exemptionsPage(ctx, a, messagesOf(err), statusOf(err));
+    }
+    done(ctx, '/admin/identity-providers/gatehouse', 'exemption.added');
+  });
+
+  router.post('/identity-providers/gatehouse/exemptions/:id/remove', async (ctx) => {
+    const a = await guard(ctx);
+    if (!a) return;
+    try {
+      await deps.exemptions.remove(a.p, ctx.params.id);
+    } catch (err) {
+      return exemptionsPage(ctx, a, messagesOf(err), statusOf(err));
+    }
+    done(ctx, '/admin/identity-providers/gatehouse', 'exemption.removed');
   });
 
   // --- Organization: rename, transfer ownership, delete ---
