@@ -192,6 +192,11 @@ export function createAdminPages(deps: {
           await users.sendPasswordReset(a.p, id);
           return done(ctx, `/admin/users/${id}`, 'user.reset_sent');
         case 'mfa-reset':
+          if (form.confirm !== 'yes') {
+            // Reference: "Reset multi-factor authentication" asks first ("Confirm reset MFA").
+            const user = await users.get(a.p, id);
+            return show(ctx, a, 'users', 'admin/confirm-mfa-reset', { title: 'Reset multi-factor authentication', user });
+          }
           await users.resetMfa(a.p, id);
           return done(ctx, `/admin/users/${id}`, 'user.mfa_reset');
         default:

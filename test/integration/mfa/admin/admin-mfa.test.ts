@@ -127,3 +127,29 @@ describe('MFA: administrators', () => {
   });
 });
 
+
+describe('MFA: administrator reset from the Users page', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startGatehouse();
+  });
+  after(() => server?.close());
+
+  it('asks "Confirm reset MFA" first, then resets', async () => {
+    const owner = await server.createUser();
+    const admin = await addMember(server, { organizationId: owner.organizationId, role: 'admin' });
+    const member = await addMember(server, { organizationId: owner.organizationId });
+    const jar = new CookieJar();
+    let page = await follow(jar, `${server.url}/admin/users/${member.id}`, server.url);
+    page = await postForm(jar, formAction(page.body, page.url), server.url, { username: admin.username, password: admin.password });
+    page = await postForm(jar, formAction(page.body, page.url), server.url, { code: await totpCode(admin.totpSecret!) });
+    assert.match(page.body, /Reset multi-factor authentication<\/button>/);
+    const csrf = page.body.match(/name="_csrf" value="([^"]+)"/)![1];
+    const confirm = await postForm(jar, `${server.url}/admin/users/${member.id}`, server.url, { _csrf: csrf, action: 'mfa-reset' });
+    assert.match(confirm.body, /Confirm reset MFA<\/button>/);
+    assert.equal((await server.gatehouse.mfa.listMethods(member.id)).length, 1, 'nothing happens before the confirmation');
+    const done = await postForm(jar, `${server.url}/admin/users/${member.id}`, server.url, { _csrf: csrf, action: 'mfa-reset', confirm: 'yes' });
+    assert.match(done.body, /data-testid="message\/user.mfa_reset"/);
+    assert.equal((await server.gatehouse.mfa.listMethods(member.id)).length, 0);
+  });
+});
