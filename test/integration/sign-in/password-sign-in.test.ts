@@ -1,9 +1,9 @@
 // The sign-in page as a person and an attacker see it: one generic message, equal work for
 // unknown users, the flow ends after repeated failures, bad input never becomes a 500.
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
 import { createPasswordHasher, type PasswordHasher } from '../../../accounts/password-hasher.ts';
 import { startGatehouse, type TestServer } from '../../helpers/gatehouse-server.ts';
+import { authorizationRequest } from '../../helpers/authorization.ts';
 import { CookieJar, follow, formAction, postForm, request } from '../../helpers/browserless-user.ts';
 
 /** Counts verifications so tests can see that unknown users cost a full argon2 verify too. */
@@ -27,18 +27,7 @@ describe('password sign-in page', () => {
   after(() => server?.close());
 
   async function openSignIn(jar = new CookieJar()) {
-    const v = randomBytes(32).toString('base64url');
-    const url = new URL('/auth', server.url);
-    url.search = new URLSearchParams({
-      client_id: client.client_id,
-      response_type: 'code',
-      scope: 'openid',
-      redirect_uri: client.redirect_uris[0],
-      state: 's',
-      code_challenge: createHash('sha256').update(v).digest('base64url'),
-      code_challenge_method: 'S256',
-    }).toString();
-    const page = await follow(jar, url.href, server.url);
+    const page = await follow(jar, authorizationRequest(server.url, client).url, server.url);
     assert.equal(page.status, 200);
     return { jar, page, action: formAction(page.body, page.url) };
   }

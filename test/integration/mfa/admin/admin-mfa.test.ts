@@ -1,10 +1,10 @@
 // What administrators do about MFA (issue: reset a user's MFA; waive it for service accounts only).
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
 import { startGatehouse, type TestServer, type TestUser } from '../../../helpers/gatehouse-server.ts';
 import { addMember, api, userAccessToken } from '../../../helpers/organization-fixtures.ts';
 import { CookieJar, follow, formAction, postForm, signIn } from '../../../helpers/browserless-user.ts';
 import { totpCode } from '../../../../accounts/totp.ts';
+import { authorizationRequest } from '../../../helpers/authorization.ts';
 
 describe('MFA: administrators', () => {
   let server: TestServer;
@@ -23,19 +23,7 @@ describe('MFA: administrators', () => {
   });
   after(() => server?.close());
 
-  function authUrl() {
-    const verifier = randomBytes(32).toString('base64url');
-    const url = new URL('/auth', server.url);
-    url.search = new URLSearchParams({
-      client_id: client.client_id,
-      response_type: 'code',
-      scope: 'openid',
-      redirect_uri: client.redirect_uris[0],
-      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-      code_challenge_method: 'S256',
-    }).toString();
-    return url.href;
-  }
+  const authUrl = () => authorizationRequest(server.url, client).url;
 
   async function passwordStep(user: { username: string; password: string }) {
     const jar = new CookieJar();

@@ -1,9 +1,9 @@
 // Mandatory MFA with an authenticator app and recovery codes, as a person without JavaScript sees it.
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
 import { startGatehouse, type TestServer, type TestUser } from '../../../helpers/gatehouse-server.ts';
 import { CookieJar, follow, formAction, postForm, type Step } from '../../../helpers/browserless-user.ts';
 import { totpCode } from '../../../../accounts/totp.ts';
+import { authorizationRequest, idTokenClaims, startPasswordLogin } from '../../../helpers/authorization.ts';
 
 describe('MFA: authenticator app and recovery codes', () => {
   let server: TestServer;
@@ -23,43 +23,14 @@ describe('MFA: authenticator app and recovery codes', () => {
   const testid = (html: string) => [...html.matchAll(/data-testid="message\/([^"]+)"/g)].map((m) => m[1]);
   const heading = (html: string) => html.match(/<h1>([^<]+)<\/h1>/)?.[1];
 
-  async function startLogin(user: { username: string; password: string }) {
-    const jar = new CookieJar();
-    const verifier = randomBytes(32).toString('base64url');
-    const url = new URL('/auth', server.url);
-    url.search = new URLSearchParams({
-      client_id: client.client_id,
-      response_type: 'code',
-      scope: 'openid',
-      redirect_uri: client.redirect_uris[0],
-      state: 's',
-      nonce: 'n',
-      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-      code_challenge_method: 'S256',
-    }).toString();
-    const page = await follow(jar, url.href, server.url);
-    const step = await postForm(jar, formAction(page.body, page.url), server.url, { username: user.username, password: user.password });
-    return { jar, step, verifier };
-  }
+  const startLogin = (user: { username: string; password: string }) => startPasswordLogin(server.url, client, user);
 
   const submit = (jar: CookieJar, page: Step, fields: Record<string, string>, actionPattern?: RegExp) => {
     const action = actionPattern ? new URL(page.body.match(actionPattern)![1], server.url).href : formAction(page.body, page.url);
     return postForm(jar, action, server.url, fields);
   };
 
-  async function idTokenClaims(step: Step, verifier: string) {
-    const code = new URL(step.location!).searchParams.get('code')!;
-    const response = await fetch(`${server.url}/token`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`,
-      },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: client.redirect_uris[0], code_verifier: verifier }),
-    });
-    const body = await response.json();
-    return JSON.parse(Buffer.from(body.id_token.split('.')[1], 'base64url').toString());
-  }
+  const claimsOf = (step: Step, verifier: string) => idTokenClaims(server.url, client, step.location!, verifier);
 
   it('makes an account without a method set one up, shows recovery codes once, then lets it in', async () => {
     const user = await server.createUser({ mfa: false });
@@ -80,7 +51,7 @@ describe('MFA: authenticator app and recovery codes', () => {
     assert.equal(codes.length, 10);
     const done = await submit(jar, codesPage, {});
     assert.ok(done.location?.startsWith(client.redirect_uris[0]), `landed on the RP, got ${done.location}`);
-    const claims = await idTokenClaims(done, verifier);
+    const claims = await claimsOf(done, verifier);
     assert.deepEqual(claims.amr, ['pwd', 'mfa', 'otp']);
     assert.equal(claims.acr, 'urn:gatehouse:loa:2');
 
@@ -149,7 +120,7 @@ describe('MFA: authenticator app and recovery codes', () => {
     await server.gatehouse.db.knex('accounts').where({ id: service.id }).update({ service_account: true, mfa_exempt: true });
     const { step, verifier } = await startLogin(service);
     assert.ok(step.location?.startsWith(client.redirect_uris[0]));
-    const claims = await idTokenClaims(step, verifier);
+    const claims = await claimsOf(step, verifier);
     assert.deepEqual(claims.amr, ['pwd']);
     assert.equal(claims.acr, 'urn:gatehouse:loa:1');
   });
@@ -172,20 +143,7 @@ describe('MFA: what a relying party can demand', () => {
   });
   after(() => server?.close());
 
-  function authUrl(extra: Record<string, string>) {
-    const verifier = randomBytes(32).toString('base64url');
-    const url = new URL('/auth', server.url);
-    url.search = new URLSearchParams({
-      client_id: client.client_id,
-      response_type: 'code',
-      scope: 'openid',
-      redirect_uri: client.redirect_uris[0],
-      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-      code_challenge_method: 'S256',
-      ...extra,
-    }).toString();
-    return url.href;
-  }
+  const authUrl = (extra: Record<string, string>) => authorizationRequest(server.url, client, extra).url;
 
   it('asks again for every factor when acr_values demands MFA of a single-factor session', async () => {
     const service = await server.createUser({ mfa: false, password: 'A-much-longer-service-pass-1' });
