@@ -5,7 +5,13 @@ import { REAUTH_MFA_WINDOW_SECONDS, REAUTH_PASSWORD_WINDOW_SECONDS } from './sec
 export type ReauthRequirement = 'none' | 'password' | 'password_and_mfa';
 
 /** When each factor was last proven in a session (epoch seconds); null when never. */
-export type FactorMarks = { accountId: string; passwordAt: number | null; mfaAt: number | null };
+export type FactorMarks = {
+  accountId: string;
+  passwordAt: number | null;
+  mfaAt: number | null;
+  /** The upstream identity (federation) the session signed in with, if it did ("Logged In Via"). */
+  identityId?: string | null;
+};
 
 export function reauthenticationRequired(input: {
   passwordAt: number | null;

@@ -106,3 +106,18 @@ export const ADMIN_API_MAX_PAGE_SIZE = 100;
 // --- MFA exemption for service accounts ---
 /** NIST SP 800-63B-4: a password used as the only factor must be at least 15 characters. */
 export const SINGLE_FACTOR_PASSWORD_MIN_LENGTH = 15;
+
+// --- Federation: external OpenID Connect IdPs, custom domains, profile linking (issue 6) ---
+/** Reference: "You can link up to 25 user profiles" (a link set, the local Gatehouse profile included). */
+export const MAX_LINKED_PROFILES = 25;
+/** Each call to an external IdP (discovery, JWKS, token, userinfo) gives up after 10 s: a slow IdP fails the step cleanly instead of holding the page. */
+export const UPSTREAM_HTTP_TIMEOUT_SECONDS = 10;
+/** Discovery documents are reused for 5 minutes: fewer round trips per sign-in, and an IdP's key or endpoint change is picked up soon. */
+export const UPSTREAM_DISCOVERY_CACHE_SECONDS = 5 * 60;
+/** ID tokens may be off by 60 s of clock skew between the IdP and us, no more (OIDC Core §3.1.3.7 leaves the window to the client). */
+export const UPSTREAM_CLOCK_TOLERANCE_SECONDS = 60;
+/** An organization registers at most 20 IdPs and 50 domains: bounds the sign-in page, the chooser and every lookup. */
+export const MAX_IDENTITY_PROVIDERS_PER_ORGANIZATION = 20;
+export const MAX_DOMAINS_PER_ORGANIZATION = 50;
+/** Profile-initiated linking (an IdP round trip from /account) must come back within 10 minutes. */
+export const PROFILE_LINK_TTL_SECONDS = 10 * 60;

@@ -14,7 +14,12 @@ export function createFactorMarksStore(stateAdapter: (model: string) => StateAda
       const found = await adapter.find(sessionUid);
       if (!found || typeof found.accountId !== 'string') return undefined;
       const time = (v: unknown) => (typeof v === 'number' ? v : null);
-      return { accountId: found.accountId, passwordAt: time(found.passwordAt), mfaAt: time(found.mfaAt) };
+      return {
+        accountId: found.accountId,
+        passwordAt: time(found.passwordAt),
+        mfaAt: time(found.mfaAt),
+        identityId: typeof found.identityId === 'string' ? found.identityId : null,
+      };
     },
     async put(sessionUid, marks: FactorMarks) {
       await adapter.upsert(sessionUid, { ...marks }, ttlSeconds);

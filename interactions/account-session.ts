@@ -19,6 +19,8 @@ export type SignedInSession = {
   passwordAt: number | null;
   /** When MFA was last completed in this session, null if never. */
   mfaAt: number | null;
+  /** The upstream identity (external IdP profile) this session signed in with; null for a local sign-in. */
+  identityId: string | null;
 };
 
 /** The client registration Gatehouse keeps for its own pages (upserted at start). */
@@ -60,6 +62,7 @@ export function createAccountSession(deps: {
       authTime: session.loginTs ?? 0,
       passwordAt: sameAccount ? mark.passwordAt : null,
       mfaAt: sameAccount ? mark.mfaAt : null,
+      identityId: sameAccount ? (mark.identityId ?? null) : null,
     };
   }
 

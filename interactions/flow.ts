@@ -3,11 +3,13 @@
 import { z } from 'zod';
 
 export const FLOW_STEPS = [
-  'credentials', // first factor (password; upstream IdP later)
+  'credentials', // first factor (password, or an upstream IdP: the upstream method)
   'mfa_challenge', // prove a registered method
   'mfa_enrol', // no method yet: register one before getting in
   'recovery_codes', // shown once after the first method is registered
   'verify_email', // post-login prompt for unverified local accounts
+  'link_account', // federation: "Link your Account" (choose a profile with the same verified email)
+  'link_password', // federation: prove the chosen local profile (password, then its MFA)
   'complete',
 ] as const;
 export type FlowStep = (typeof FLOW_STEPS)[number];
@@ -29,6 +31,8 @@ export const flowSchema = z.object({
   /** When the password and MFA were proven in this flow (epoch seconds), for re-authentication windows. */
   passwordAt: z.number().optional(),
   mfaAt: z.number().optional(),
+  /** The upstream identity (federation) this login signed in with; remembered by the session ("Logged In Via"). */
+  identityId: z.string().optional(),
   /** The person was already signed in and is proving themselves again (prompt=login). */
   reauth: z.boolean().default(false),
   /** The MFA method kind being challenged, or being enrolled. */

@@ -35,6 +35,34 @@ const SCOPE_TEXT: Record<string, string> = {
 
 type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
 
+/** What an extension (federation) may use to add its own steps and routes to the login flow. */
+export type InteractionKit = {
+  router: Router;
+  load(ctx: Context, expectedPrompt?: 'login' | 'consent' | 'any'): Promise<{ interaction: Interaction; flow: Flow }>;
+  saveFlow(interaction: Interaction, flow: Flow): Promise<void>;
+  renderStep(ctx: Context, interaction: Interaction, flow: Flow, status?: number): Promise<void>;
+  showStep(ctx: Context, interaction: Interaction): void;
+  proceed(ctx: Context, interaction: Interaction, flow: Flow): Promise<void>;
+  finish(ctx: Context, result: Record<string, unknown>): Promise<void>;
+  requestInfo(ctx: Context): RequestInfo;
+  nowSeconds(): number;
+  loadAccount(flow: Flow): Promise<AccountWithOrganization>;
+  mfa: MfaStore;
+  marks: FactorMarksStore;
+};
+
+/** An extension of the login flow (server/app.ts wires federation in); every hook is optional. */
+export type InteractionExtension = {
+  /** Registers extra routes under /interaction. */
+  routes?(kit: InteractionKit): void;
+  /** Renders a step this file does not know; false when it is not the extension's either. */
+  renderStep?(ctx: Context, interaction: Interaction, flow: Flow, kit: InteractionKit): Promise<boolean>;
+  /** Extra view model for the sign-in page, or null when the extension answered the request itself (a redirect). */
+  signInPage?(ctx: Context, interaction: Interaction, flow: Flow, kit: InteractionKit): Promise<Record<string, unknown> | null>;
+  /** Runs before a login completes (e.g. links the profile just proven); throws a DomainError to stop it. */
+  beforeComplete?(ctx: Context, interaction: Interaction, flow: Flow): Promise<void>;
+};
+
 export function createInteractionRoutes(deps: {
   provider: Provider;
   methods: MethodRegistry;
@@ -46,6 +74,8 @@ export function createInteractionRoutes(deps: {
   signInLinks?: SignInLink[];
   /** The "Verify your email" prompt after MFA (self-service); absent → no prompt. */
   emailVerification?: Pick<EmailVerification, 'needsVerification' | 'send' | 'confirm' | 'pending'>;
+  /** Federation's steps and routes (server/app.ts); absent → password sign-in only. */
+  extension?: InteractionExtension;
   clock?: () => number;
 }) {
   const { provider, methods, audit, accounts, mfa } = deps;
@@ -114,6 +144,8 @@ export function createInteractionRoutes(deps: {
     const common = { messages: flow.messages satisfies ViewMessage[], ...actions(interaction.uid) };
     switch (flow.step) {
       case 'credentials': {
+        const extra = deps.extension?.signInPage ? await deps.extension.signInPage(ctx, interaction, flow, kit) : {};
+        if (extra === null) return; // the extension answered (e.g. an RP's domain hint went straight to the IdP)
         const messages = flow.reauth && flow.messages.length === 0
           ? [{ code: 'session.reauthenticate', text: 'For your security, sign in again to continue.', level: 'info' }]
           : flow.messages;
@@ -124,7 +156,9 @@ export function createInteractionRoutes(deps: {
           clientName: await clientName(interaction),
           action: `/interaction/${interaction.uid}/credentials`,
           username: flow.form.username ?? '',
-          links: deps.signInLinks ?? [],
+          // A link may name this sign-in (":uid"), e.g. "Use custom domain".
+          links: (deps.signInLinks ?? []).map((l) => ({ ...l, href: l.href.replace(':uid', interaction.uid) })),
+          ...extra,
         });
         return;
       }
@@ -195,6 +229,7 @@ export function createInteractionRoutes(deps: {
         return;
       }
       default:
+        if (deps.extension?.renderStep && (await deps.extension.renderStep(ctx, interaction, flow, kit))) return;
         ctx.status = 303;
         ctx.redirect(`/interaction/${interaction.uid}`);
     }
@@ -223,6 +258,7 @@ export function createInteractionRoutes(deps: {
 
   /** Every factor is done: finish `login` (known pitfall: only now, never after the password alone). */
   async function complete(ctx: Context, interaction: Interaction, flow: Flow) {
+    await deps.extension?.beforeComplete?.(ctx, interaction, flow);
     const account = await loadAccount(flow);
     await audit.record({
       actor: account.id,
@@ -240,7 +276,7 @@ export function createInteractionRoutes(deps: {
         acr: acrFor(flow.amr),
         remember: true,
         // Read back at resume (server/app.ts) and kept per session for re-authentication windows.
-        factors: { passwordAt: flow.passwordAt ?? null, mfaAt: flow.mfaAt ?? null },
+        factors: { passwordAt: flow.passwordAt ?? null, mfaAt: flow.mfaAt ?? null, identityId: flow.identityId ?? null },
       },
     });
   }
@@ -255,6 +291,8 @@ export function createInteractionRoutes(deps: {
     await saveFlow(interaction, flow);
     return showStep(ctx, interaction);
   }
+
+  const kit: InteractionKit = { router, load, saveFlow, renderStep, showStep, proceed, finish, requestInfo, nowSeconds, loadAccount, mfa, marks: deps.marks };
 
   // ---------- routes ----------
 
@@ -287,6 +325,12 @@ export function createInteractionRoutes(deps: {
       const outcome = await method.submit(flow, input, requestInfo(ctx));
       if (outcome.kind === 'not-mine') continue;
       if (outcome.kind === 'failed') return failStep(ctx, interaction, flow, method.id, outcome.message);
+      if (outcome.kind === 'redirect') {
+        // The factor happens elsewhere (an upstream IdP): keep the flow's private state, then go there.
+        await saveFlow(interaction, flow);
+        ctx.status = 303;
+        return ctx.redirect(outcome.url);
+      }
       if (flow.reauth && interaction.session?.accountId !== outcome.accountId) flow.reauth = false; // a different person: a fresh login
       flow.accountId = outcome.accountId;
       flow.amr = [...new Set([...flow.amr, ...outcome.amr])];
@@ -478,6 +522,7 @@ export function createInteractionRoutes(deps: {
     return finish(ctx, { error: 'access_denied', error_description: 'the user cancelled the request' });
   });
 
+  deps.extension?.routes?.(kit);
   return router;
 }
 

@@ -81,6 +81,8 @@ export function createProvider(options: ProviderOptions): Provider {
     },
     // Admin API permissions are scopes too, so a connected app gets only those it is registered with.
     scopes: [...SCOPES, ...APP_PERMISSIONS],
+    // Scope claims go into the ID token too, so email_verified there follows "Verify Email" (OIDC Core §5.4).
+    conformIdTokenClaims: false,
     acrValues: ACR_VALUES,
     extraClientMetadata: { properties: ['first_party', 'organization_id'] },
 

@@ -24,7 +24,8 @@ import { createKnexEmailCodeStore } from '../adapters/email-code-store.ts';
 import { createKnexPasswordStore } from '../adapters/password-store.ts';
 import { createKnexProfileStore } from '../adapters/profile-store.ts';
 import { createKnexResetTokenStore } from '../adapters/reset-token-store.ts';
-import type { AccountSession } from '../interactions/account-session.ts';
+import type { Context } from 'koa';
+import type { AccountSession, SignedInSession } from '../interactions/account-session.ts';
 import type { Csrf } from '../interactions/csrf.ts';
 import type { SignInLink } from '../interactions/interaction-routes.ts';
 import { createAccountRoutes } from '../interactions/self-service/account-routes.ts';
@@ -91,7 +92,16 @@ export type SelfServiceServices = ReturnType<typeof createSelfServiceServices>;
 
 export function createSelfServiceRoutes(
   services: SelfServiceServices,
-  deps: { session: AccountSession; csrf: Csrf; accounts: AccountStore; mailer: Mailer; issuer: string; logger: Logger },
+  deps: {
+    session: AccountSession;
+    csrf: Csrf;
+    accounts: AccountStore;
+    mailer: Mailer;
+    issuer: string;
+    logger: Logger;
+    /** Federation's "Logged In Via" section of the permissions page. */
+    linkedProfiles?: (ctx: Context, s: SignedInSession) => Promise<Record<string, unknown>>;
+  },
 ) {
   return [
     createSignUpRoutes({ signUp: services.signUp, captcha: services.captcha, issuer: deps.issuer }),
@@ -105,6 +115,7 @@ export function createSelfServiceRoutes(
       emailChange: services.emailChange,
       passwordChange: services.passwordChange,
       logger: deps.logger,
+      linkedProfiles: deps.linkedProfiles,
     }),
   ];
 }

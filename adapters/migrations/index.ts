@@ -20,6 +20,11 @@ import * as createEmailCodes from './20261123160000_create_email_codes.ts';
 import * as createPasswordResetTokens from './20261123160100_create_password_reset_tokens.ts';
 import * as createAccountProviderState from './20261123160200_create_account_provider_state.ts';
 import * as createCaptchaSpent from './20261123160300_create_captcha_spent.ts';
+import * as createIdentityProviders from './20261123190000_create_identity_providers.ts';
+import * as createOrganizationDomains from './20261123190100_create_organization_domains.ts';
+import * as createFederationSettings from './20261123190200_create_federation_settings.ts';
+import * as createFederatedIdentities from './20261123190300_create_federated_identities.ts';
+import * as addOneIdentityPerIdpPerAccount from './20261123190400_add_one_identity_per_idp_per_account.ts';
 
 export const migrations = [
   createOrganizations,
@@ -43,4 +48,9 @@ export const migrations = [
   createPasswordResetTokens,
   createAccountProviderState,
   createCaptchaSpent,
+  createIdentityProviders,
+  createOrganizationDomains,
+  createFederationSettings,
+  createFederatedIdentities,
+  addOneIdentityPerIdpPerAccount,
 ];

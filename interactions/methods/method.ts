@@ -12,12 +12,14 @@ export type MethodOutcome =
   | { kind: 'verified'; accountId: string; amr: string[] }
   /** The factor failed: re-render the same step with this message. */
   | { kind: 'failed'; message: FlowMessage };
+/** Or, for a first factor that happens elsewhere (an upstream IdP): send the browser there; the flow is saved first. */
+export type FirstFactorOutcome = MethodOutcome | { kind: 'redirect'; url: string };
 
 export type SignInMethod = {
   id: string;
   /** The flow step whose form this method serves. */
   step: FlowStep;
-  submit(flow: Flow, input: Record<string, string>, request: RequestInfo): Promise<MethodOutcome>;
+  submit(flow: Flow, input: Record<string, string>, request: RequestInfo): Promise<FirstFactorOutcome>;
 };
 
 export type MfaContext = {

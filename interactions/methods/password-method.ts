@@ -10,7 +10,12 @@ export const INVALID_CREDENTIALS = {
   level: 'error' as const,
 };
 
-export function createPasswordMethod(deps: { accounts: AccountStore; hasher: PasswordHasher }): SignInMethod {
+export function createPasswordMethod(deps: {
+  accounts: AccountStore;
+  hasher: PasswordHasher;
+  /** Organizations that require SSO refuse their members' valid passwords (federation/sso-policy.ts). */
+  ssoPolicy?: { localSignInRefusal(accountId: string): Promise<{ code: string; text: string; level: 'error' } | undefined> };
+}): SignInMethod {
   return {
     id: 'password',
     step: 'credentials',
@@ -29,6 +34,8 @@ export function createPasswordMethod(deps: { accounts: AccountStore; hasher: Pas
         : undefined;
       const ok = await deps.hasher.verify(credential?.hash, password.slice(0, 256));
       if (!credential || !ok) return { kind: 'failed', message: INVALID_CREDENTIALS };
+      const refusal = await deps.ssoPolicy?.localSignInRefusal(credential.accountId);
+      if (refusal) return { kind: 'failed', message: refusal };
       if (deps.hasher.needsRehash(credential.hash)) {
         await deps.accounts.rehashPassword(credential.credentialId, await deps.hasher.hash(password));
       }

@@ -13,6 +13,10 @@ import { createPushMethod } from './push-method.ts';
 import type { PushStore } from '../../adapters/push-store.ts';
 import { createWebAuthnMethod } from './webauthn-method.ts';
 import type { AuditLog } from '../../accounts/audit.ts';
+import { createUpstreamMethod } from './upstream-method.ts';
+import type { FederatedSignIn } from '../../federation/federated-sign-in.ts';
+import type { Linking } from '../../federation/linking.ts';
+import type { SsoPolicy } from '../../federation/sso-policy.ts';
 
 export type MethodDependencies = {
   accounts: AccountStore;
@@ -27,11 +31,15 @@ export type MethodDependencies = {
   clock?: () => number;
   /** Push approval's state and device index (without it, push is not offered). */
   pushStore?: PushStore;
+  /** External IdPs (federation/); without it only local passwords sign in. */
+  federation?: { signIn: FederatedSignIn; linking: Linking; ssoPolicy: SsoPolicy };
 };
 
 export function createMethodRegistry(deps: MethodDependencies) {
+  const upstream = deps.federation ? createUpstreamMethod({ federation: deps.federation.signIn, linking: deps.federation.linking }) : undefined;
   const firstFactors: SignInMethod[] = [
-    createPasswordMethod(deps),
+    ...(upstream ? [upstream] : []),
+    createPasswordMethod({ ...deps, ssoPolicy: deps.federation?.ssoPolicy }),
   ];
   // Order matters: it is the order of "Try another method" and of the enrolment chooser.
   const secondFactors: MfaStrategy[] = [
@@ -44,6 +52,8 @@ export function createMethodRegistry(deps: MethodDependencies) {
   return {
     firstFactors,
     secondFactors,
+    /** The upstream IdP method, for the federation routes (callback, linking); undefined without federation. */
+    upstream,
     forStep: (step: FlowStep) => firstFactors.filter((m) => m.step === step),
     mfa: (kind: string | undefined) => secondFactors.find((m) => m.kind === kind),
     enrollable: () => secondFactors.filter((m) => m.enrolment),

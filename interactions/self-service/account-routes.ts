@@ -50,6 +50,8 @@ export function createAccountRoutes(deps: {
   emailChange: EmailChange;
   passwordChange: PasswordChange;
   logger?: ErrorLogger;
+  /** Federation's "Logged In Via" section (linked profiles, unlink, link a profile); absent → how this session signed in only. */
+  linkedProfiles?: (ctx: Context, s: SignedInSession) => Promise<Record<string, unknown>>;
 }) {
   const router = new Router({ prefix: '/account' });
   const { session, csrf, profiles } = deps;
@@ -269,7 +271,8 @@ export function createAccountRoutes(deps: {
     const organization = account.organization
       ? { id: account.organization.id, name: account.organization.name, domain: (account.organization as { domain?: string | null }).domain ?? null }
       : null;
-    page(ctx, 'account-permissions', { title: 'Permissions', organization, roles, loggedInVia: loggedInVia(s.amr) });
+    const linked = deps.linkedProfiles ? await deps.linkedProfiles(ctx, s) : {};
+    page(ctx, 'account-permissions', { title: 'Permissions', organization, roles, loggedInVia: loggedInVia(s.amr), ...linked });
   });
 
   return router;

@@ -74,6 +74,8 @@ for (const store of storeMatrix()) {
       assert.equal(claims.sub, user.id);
       assert.deepEqual(claims.amr, ['pwd', 'mfa', 'otp']);
       assert.equal(claims.acr, 'urn:gatehouse:loa:2');
+      assert.equal(claims.email_verified, true, 'scope claims are in the ID token too');
+      assert.equal(claims.preferred_username, user.username);
       assert.ok(tokens.refresh_token, 'refresh token issued');
       assert.equal(tokens.expires_in, 600);
 

@@ -1,0 +1,31 @@
+// "SSO required": an organization that enforces single sign-on refuses local passwords of its members
+// (service accounts excepted), with the reference product's advice: sign in through your identity
+// provider, or enter your organization's domain name first. Checked after the password was found valid,
+// as the reference describes ("rejects your valid credentials").
+import type { FederationStore } from './federation-store.ts';
+
+export const SSO_REQUIRED_MESSAGE = {
+  code: 'session.sso_required',
+  text: 'Your organization signs in with single sign-on, so your Gatehouse password can’t be used here. Sign in through your identity provider, or choose “Use custom domain” and enter your organization’s domain name.',
+  level: 'error' as const,
+};
+
+export function createSsoPolicy(deps: { store: FederationStore }) {
+  return {
+    /** The refusal for a local sign-in of this account, or undefined when its password may be used. */
+    async localSignInRefusal(accountId: string): Promise<typeof SSO_REQUIRED_MESSAGE | undefined> {
+      const account = await deps.store.accountFacts(accountId);
+      if (!account?.organizationId || account.serviceAccount) return undefined;
+      const settings = await deps.store.settings(account.organizationId);
+      return settings.ssoRequired ? SSO_REQUIRED_MESSAGE : undefined;
+    },
+
+    /** SSO accounts have no Gatehouse password: their IdP handles MFA, and they never get Gatehouse's. */
+    async isSsoAccount(accountId: string): Promise<boolean> {
+      const account = await deps.store.accountFacts(accountId);
+      return Boolean(account && !account.hasPassword);
+    },
+  };
+}
+
+export type SsoPolicy = ReturnType<typeof createSsoPolicy>;

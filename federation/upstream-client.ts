@@ -1,0 +1,212 @@
+// The upstream leg, with openid-client v6: discovery (cached), the authorization request (code flow,
+// PKCE S256, state, nonce) and the callback (RFC 9207 `iss` checked when present or advertised, code
+// exchanged, ID token validated: signature against the IdP's JWKS, iss, aud, exp/iat, nonce). Every
+// HTTP call to the IdP has a timeout. Errors become UpstreamError with a stable code.
+import * as oidc from 'openid-client';
+import {
+  UPSTREAM_CLOCK_TOLERANCE_SECONDS,
+  UPSTREAM_DISCOVERY_CACHE_SECONDS,
+  UPSTREAM_HTTP_TIMEOUT_SECONDS,
+} from '../accounts/security-constants.ts';
+import type { StoredIdentityProvider } from './identity-provider.ts';
+
+/** Seals and opens secrets at rest (adapters/secret-box.ts). */
+export type Sealer = { seal(plaintext: string): string; open(sealed: string): string };
+
+/** What the flow keeps between the redirect and the callback (deleted when the callback arrives). */
+export type PendingUpstream = {
+  idpId: string;
+  issuer: string;
+  state: string;
+  nonce: string;
+  codeVerifier: string;
+};
+
+/** The person as the IdP asserted them, after every check, mapped with the IdP's claim mapping. */
+export type UpstreamClaims = {
+  idpId: string;
+  issuer: string;
+  subject: string;
+  email: string | null;
+  /** Only an explicit `true` from the IdP counts: false or absent means unverified. */
+  emailVerified: boolean;
+  name: string | null;
+  /** The IdP's own amr (RFC 8176), when it sent one. */
+  amr: string[];
+};
+
+export class UpstreamError extends Error {
+  readonly code: string;
+  /** Technical reason for the audit log (never shown, never a token). */
+  readonly reason: string;
+  constructor(code: string, message: string, reason: string) {
+    super(message);
+    this.code = code;
+    this.reason = reason;
+  }
+}
+
+export type UpstreamClient = ReturnType<typeof createUpstreamClient>;
+
+export function createUpstreamClient(deps: {
+  box: Sealer;
+  /** The one redirect URI registered at every IdP: `${ISSUER}/federation/callback`. */
+  redirectUri: string;
+  allowHttpIssuers: boolean;
+  timeoutSeconds?: number;
+}) {
+  const timeout = deps.timeoutSeconds ?? UPSTREAM_HTTP_TIMEOUT_SECONDS;
+  const cache = new Map<string, { config: oidc.Configuration; version: string; expires: number }>();
+
+  /** The openid-client configuration of an IdP: discovered once per cache period, rebuilt when the IdP changes. */
+  async function configurationOf(idp: StoredIdentityProvider): Promise<oidc.Configuration> {
+    const version = `${idp.updatedAt.getTime()}|${idp.issuer}|${idp.clientId}|${idp.clientSecretSealed ?? ''}`;
+    const cached = cache.get(idp.id);
+    if (cached && cached.version === version && cached.expires > Date.now()) return cached.config;
+    const secret = idp.clientSecretSealed ? deps.box.open(idp.clientSecretSealed) : undefined;
+    let discovered: oidc.Configuration;
+    try {
+      discovered = await oidc.discovery(new URL(idp.issuer), idp.clientId, undefined, oidc.None(), {
+        timeout,
+        execute: deps.allowHttpIssuers ? [oidc.allowInsecureRequests] : [],
+      });
+    } catch (err) {
+      throw new UpstreamError('federation.idp_unavailable', `${idp.name} could not be reached. Try again in a moment, or sign in another way.`, reasonOf(err));
+    }
+    const server = discovered.serverMetadata();
+    // The ID token must be signed with an algorithm the IdP announced, RS256 when it offers it (never `none`).
+    const algs = server.id_token_signing_alg_values_supported;
+    const alg = !algs || algs.includes('RS256') ? 'RS256' : (algs.find((a) => a !== 'none') ?? 'RS256');
+    const config = new oidc.Configuration(
+      server,
+      idp.clientId,
+      { ...(secret ? { client_secret: secret } : {}), id_token_signed_response_alg: alg, [oidc.clockTolerance]: UPSTREAM_CLOCK_TOLERANCE_SECONDS },
+      // OIDC Registration §2: client_secret_basic is the default token endpoint authentication.
+      secret ? oidc.ClientSecretBasic(secret) : oidc.None(),
+    );
+    config.timeout = timeout;
+    if (deps.allowHttpIssuers) oidc.allowInsecureRequests(config);
+    cache.set(idp.id, { config, version, expires: Date.now() + UPSTREAM_DISCOVERY_CACHE_SECONDS * 1000 });
+    return config;
+  }
+
+  return {
+    configurationOf,
+
+    /** Forgets a cached discovery (after an IdP is changed or removed). */
+    forget(idpId: string) {
+      cache.delete(idpId);
+    },
+
+    /**
+     * The authorization request. `statePrefix` routes the callback back to its flow; the rest of the
+     * state is 128 random bits, checked against the flow's copy (RFC 6749 §10.12).
+     */
+    async start(idp: StoredIdentityProvider, options: { statePrefix: string; prompt?: string; loginHint?: string }) {
+      const config = await configurationOf(idp);
+      const codeVerifier = oidc.randomPKCECodeVerifier();
+      const pending: PendingUpstream = {
+        idpId: idp.id,
+        issuer: config.serverMetadata().issuer,
+        state: `${options.statePrefix}.${oidc.randomState()}`,
+        nonce: oidc.randomNonce(),
+        codeVerifier,
+      };
+      const url = oidc.buildAuthorizationUrl(config, {
+        response_type: 'code',
+        redirect_uri: deps.redirectUri,
+        scope: idp.scopes.join(' '),
+        state: pending.state,
+        nonce: pending.nonce,
+        // RFC 9700 §2.1.1: PKCE with S256 on every authorization request.
+        code_challenge: await oidc.calculatePKCECodeChallenge(codeVerifier),
+        code_challenge_method: 'S256',
+        ...(options.prompt ? { prompt: options.prompt } : {}),
+        ...(options.loginHint ? { login_hint: options.loginHint } : {}),
+      });
+      return { url: url.href, pending };
+    },
+
+    /**
+     * The callback: `query` is what arrived at the redirect URI. Checks state, `iss` (RFC 9207), the
+     * code with the PKCE verifier, and the ID token (openid-client); then maps the claims. The subject
+     * comes from the validated ID token only; userinfo may only fill in email and name.
+     */
+    async finish(idp: StoredIdentityProvider, query: URLSearchParams, pending: PendingUpstream): Promise<UpstreamClaims> {
+      if (pending.idpId !== idp.id) throw new UpstreamError('federation.state_mismatch', 'This sign-in response does not belong to this sign-in. Start again.', 'idp_mismatch');
+      const config = await configurationOf(idp);
+      if (config.serverMetadata().issuer !== pending.issuer) {
+        throw new UpstreamError('federation.invalid_response', `${idp.name}’s answer could not be verified. Start again.`, 'issuer_changed');
+      }
+      const currentUrl = new URL(deps.redirectUri);
+      currentUrl.search = query.toString();
+      let tokens: Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>;
+      try {
+        tokens = await oidc.authorizationCodeGrant(config, currentUrl, {
+          pkceCodeVerifier: pending.codeVerifier,
+          expectedState: pending.state,
+          expectedNonce: pending.nonce,
+          idTokenExpected: true,
+        });
+      } catch (err) {
+        throw upstreamErrorOf(err, idp.name);
+      }
+      const idToken = tokens.claims();
+      if (!idToken) throw new UpstreamError('federation.invalid_response', `${idp.name} did not send an ID token. Only OpenID Connect is supported.`, 'no_id_token');
+      const mapping = idp.claimMapping;
+      const claims: Record<string, unknown> = { ...idToken };
+      const missing = [mapping.email, mapping.emailVerified, mapping.name].some((c) => claims[c] === undefined);
+      if (missing && tokens.access_token && config.serverMetadata().userinfo_endpoint) {
+        try {
+          const info = await oidc.fetchUserInfo(config, tokens.access_token, idToken.sub);
+          for (const [k, v] of Object.entries(info)) if (claims[k] === undefined) claims[k] = v;
+        } catch (err) {
+          throw upstreamErrorOf(err, idp.name);
+        }
+      }
+      const subject = idToken[mapping.subject];
+      if (typeof subject !== 'string' || subject.length === 0 || subject.length > 255) {
+        throw new UpstreamError('federation.invalid_response', `${idp.name} did not say who you are (no ${mapping.subject} claim).`, 'no_subject');
+      }
+      const email = typeof claims[mapping.email] === 'string' && /^[^\s@]+@[^\s@]+$/.test(claims[mapping.email] as string) && (claims[mapping.email] as string).length <= 254
+        ? (claims[mapping.email] as string).trim().toLowerCase()
+        : null;
+      const verified = claims[mapping.emailVerified];
+      const name = typeof claims[mapping.name] === 'string' ? (claims[mapping.name] as string).replace(/[\x00-\x1f\x7f]/g, '').slice(0, 200) || null : null;
+      return {
+        idpId: idp.id,
+        issuer: pending.issuer,
+        subject,
+        email,
+        emailVerified: email !== null && (verified === true || verified === 'true'),
+        name,
+        amr: Array.isArray(idToken.amr) ? idToken.amr.filter((v): v is string => typeof v === 'string') : [],
+      };
+    },
+  };
+}
+
+function reasonOf(err: unknown): string {
+  const e = err as { code?: string; name?: string; message?: string; error?: string; cause?: { code?: string } };
+  return [e.name, e.code ?? e.error, e.cause?.code, e.message?.slice(0, 200)].filter(Boolean).join(': ');
+}
+
+/** openid-client's errors as a message a person can act on; the technical reason goes to the audit log. */
+function upstreamErrorOf(err: unknown, idpName: string): UpstreamError {
+  const e = err as { name?: string; code?: string; error?: string; message?: string };
+  const reason = reasonOf(err);
+  if (e.name === 'AuthorizationResponseError') {
+    if (e.error === 'access_denied') return new UpstreamError('federation.access_denied', `Sign-in was cancelled or refused at ${idpName}.`, reason);
+    if (e.error === 'login_required' || e.error === 'interaction_required') {
+      return new UpstreamError('federation.idp_error', `${idpName} needs you to sign in again. Start again.`, reason);
+    }
+    return new UpstreamError('federation.idp_error', `${idpName} could not sign you in. Start again, or ask your administrator.`, reason);
+  }
+  if (e.name === 'TimeoutError' || e.name === 'AbortError' || e.code === 'OAUTH_TIMEOUT' || /fetch failed|ECONNREFUSED|timeout|aborted/i.test(e.message ?? '')) {
+    return new UpstreamError('federation.idp_unavailable', `${idpName} did not answer in time. Try again in a moment, or sign in another way.`, reason);
+  }
+  if (e.code === 'OAUTH_INVALID_RESPONSE' && /state/i.test(e.message ?? '')) {
+    return new UpstreamError('federation.state_mismatch', 'This sign-in response does not belong to this sign-in. Start again.', reason);
+  }
+  return new UpstreamError('federation.invalid_response', `${idpName}’s answer could not be verified, so you were not signed in. Start again.`, reason);
+}

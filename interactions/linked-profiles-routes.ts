@@ -1,0 +1,197 @@
+// The profile's "Logged In Via" section: every profile linked to this account (the local Gatehouse
+// profile and each external IdP profile), with when it was last used; unlink; and "Link a profile":
+// a round trip through another IdP of the organization that adds its profile to this account.
+//   POST /account/linked-profiles/link         idp → the IdP (state, nonce, PKCE kept server-side, bound to this session)
+//   GET  /account/linked-profiles/callback     the IdP's answer (routed from /federation/callback)
+//   POST /account/linked-profiles/:id/unlink   never the profile this session signed in with, never the last one
+// Changes need a recent authentication, as other sign-in changes do.
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { z } from 'zod';
+import { normalizeEmail } from '../accounts/account-rules.ts';
+import { DomainError } from '../accounts/errors.ts';
+import { MAX_LINKED_PROFILES, PROFILE_LINK_TTL_SECONDS } from '../accounts/security-constants.ts';
+import type { FederatedSignIn } from '../federation/federated-sign-in.ts';
+import type { FederationStore } from '../federation/federation-store.ts';
+import { LOCAL_IDP_NAME, linkRefusals, type Linking } from '../federation/linking.ts';
+import { UpstreamError } from '../federation/upstream-client.ts';
+import type { AccountSession, SignedInSession } from './account-session.ts';
+import type { Csrf } from './csrf.ts';
+import { PROFILE_STATE_PREFIX } from './federation-routes.ts';
+
+type StateAdapter = {
+  upsert(id: string, payload: Record<string, unknown>, expiresIn: number): Promise<void>;
+  find(id: string): Promise<Record<string, unknown> | undefined>;
+  destroy(id: string): Promise<void>;
+};
+
+const pendingSchema = z.object({
+  sessionUid: z.string(),
+  accountId: z.string(),
+  pending: z.object({ idpId: z.string(), issuer: z.string(), state: z.string(), nonce: z.string(), codeVerifier: z.string() }),
+});
+
+/** Outcome notices after a redirect: the query carries a code, never user data. */
+const NOTICES: Record<string, { text: string; level: 'info' | 'error' }> = {
+  linked: { text: 'The profile was linked. You can now sign in with it.', level: 'info' },
+  unlinked: { text: 'The profile was unlinked. It no longer signs in to this account.', level: 'info' },
+  'link.same_idp': { text: 'This account already has a profile from that identity provider. Profiles that use the same identity provider cannot be linked.', level: 'error' },
+  'link.limit_reached': { text: `This account already has ${MAX_LINKED_PROFILES} linked profiles, the most one set can hold.`, level: 'error' },
+  'link.identity_taken': { text: 'That profile already signs in to another Gatehouse account.', level: 'error' },
+  'link.email_unverified': { text: 'Your identity provider has not verified your email address, so it cannot be used to link profiles.', level: 'error' },
+  'link.email_mismatch': { text: 'That profile’s email address is not the same as your account’s, so it cannot be linked.', level: 'error' },
+  'link.not_enabled': { text: 'Profile linking is not enabled for your organization.', level: 'error' },
+  'link.other_organization': { text: 'Only profiles of your organization can be linked.', level: 'error' },
+  'link.unlink_current': { text: 'You are signed in with this profile, so it stays linked. Sign in with another profile to unlink it.', level: 'error' },
+  'link.unlink_last': { text: 'This is the only way to sign in to this account, so it stays linked.', level: 'error' },
+  'link.expired': { text: 'That linking attempt expired or belongs to another session. Start again.', level: 'error' },
+  'federation.access_denied': { text: 'Sign-in was cancelled or refused at the identity provider. Nothing was linked.', level: 'error' },
+  'federation.idp_unavailable': { text: 'The identity provider could not be reached. Try again in a moment.', level: 'error' },
+  'federation.email_domain_foreign': { text: 'That identity provider returned an email address in a domain that belongs to another organization.', level: 'error' },
+  failed: { text: 'The identity provider’s answer could not be verified, so nothing was linked. Start again.', level: 'error' },
+};
+
+const when = (d: Date | null | undefined) => (d ? `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC` : '—');
+
+export function createLinkedProfilesRoutes(deps: {
+  session: AccountSession;
+  csrf: Csrf;
+  signIn: FederatedSignIn;
+  linking: Linking;
+  store: FederationStore;
+  pendingState: (model: string) => StateAdapter;
+  /** When the account last signed in with its Gatehouse password (from the audit log). */
+  lastLocalSignIn?: (accountId: string) => Promise<Date | null>;
+}) {
+  const router = new Router({ prefix: '/account/linked-profiles' });
+  const pendingLinks = deps.pendingState('ProfileLink');
+  const requestInfo = (ctx: Context) => ({ ip: ctx.ip, userAgent: ctx.get('user-agent') || undefined });
+  const back = (ctx: Context, code: string) => {
+    ctx.status = 303;
+    ctx.redirect(`/account/permissions?linked=${encodeURIComponent(code)}#logged-in-via`);
+  };
+  const codeOf = (err: unknown) => {
+    if (err instanceof DomainError || err instanceof UpstreamError) return Object.hasOwn(NOTICES, err.code) ? err.code : 'failed';
+    throw err;
+  };
+
+  async function guard(ctx: Context): Promise<SignedInSession | null> {
+    const s = await deps.session.requireRecentAuthentication(ctx);
+    if (!s) return null;
+    if (ctx.method === 'POST') {
+      const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+      deps.csrf.check(s.sessionUid, body.csrf);
+    }
+    return s;
+  }
+
+  /** The "Logged In Via" view model for the permissions page (account-routes.ts renders it). */
+  async function section(ctx: Context, s: SignedInSession): Promise<Record<string, unknown>> {
+    const set = await deps.linking.linkSetOf(s.accountId);
+    if (!set) return {};
+    const organizationId = set.account.organizationId;
+    const idps = organizationId ? await deps.store.listIdentityProviders(organizationId) : [];
+    const names = new Map(idps.map((i) => [i.id, i.name]));
+    const settings = organizationId ? await deps.store.settings(organizationId) : undefined;
+    const localCurrent = s.identityId === null && s.amr.includes('pwd');
+    const profiles = [
+      ...(set.account.hasPassword
+        ? [{ id: 'local', idpName: LOCAL_IDP_NAME, detail: set.account.username, lastUsed: when(localCurrent ? new Date(s.authTime * 1000) : await deps.lastLocalSignIn?.(s.accountId)), current: localCurrent, canUnlink: false }]
+        : []),
+      ...set.identities.map((i) => ({
+        id: i.id,
+        idpName: names.get(i.idpId) ?? 'Identity provider',
+        detail: i.email ?? '',
+        lastUsed: when(i.lastUsedAt),
+        current: i.id === s.identityId,
+        canUnlink: i.id !== s.identityId && set.size > 1,
+      })),
+    ];
+    const used = new Set(set.identities.map((i) => i.idpId));
+    const linkable = settings?.allowProfileLinking && set.size < MAX_LINKED_PROFILES
+      ? idps.filter((i) => i.enabled && !used.has(i.id)).map((i) => ({ id: i.id, name: i.name }))
+      : [];
+    const code = typeof ctx.query.linked === 'string' ? ctx.query.linked : '';
+    const notice = Object.hasOwn(NOTICES, code) ? [{ code: code.includes('.') ? code : `link.${code}`, ...NOTICES[code] }] : [];
+    return {
+      linkedProfiles: profiles,
+      linkableIdps: linkable,
+      linkingEnabled: Boolean(settings?.allowProfileLinking),
+      linkCsrf: deps.csrf.tokenFor(s.sessionUid),
+      organizationDomains: settings?.domains ?? [],
+      linkMessages: notice,
+    };
+  }
+
+  router.post('/link', async (ctx) => {
+    const s = await guard(ctx);
+    if (!s) return;
+    const idpId = String(((ctx.request.body ?? {}) as Record<string, unknown>).idp ?? '').slice(0, 64);
+    const set = await deps.linking.linkSetOf(s.accountId);
+    const settings = set?.account.organizationId ? await deps.store.settings(set.account.organizationId) : undefined;
+    try {
+      if (!settings?.allowProfileLinking) throw linkRefusals.disabled();
+      const idp = await deps.signIn.enabledIdp(idpId);
+      if (idp.organizationId !== set!.account.organizationId) throw linkRefusals.otherOrganization();
+      const refusal = deps.linking.refusalFor(set!, idp, idp.name);
+      if (refusal) {
+        await deps.linking.recordRefusal(refusal, { actor: s.accountId, target: s.accountId, idp, request: requestInfo(ctx), details: { via: 'profile' } });
+        throw refusal;
+      }
+      // prompt=login: the person proves the other profile now, whatever session they have at the IdP.
+      const { url, pending } = await deps.signIn.start(idp.id, { statePrefix: PROFILE_STATE_PREFIX, prompt: 'login' });
+      await pendingLinks.upsert(pending.state, { sessionUid: s.sessionUid, accountId: s.accountId, pending }, PROFILE_LINK_TTL_SECONDS);
+      ctx.status = 303;
+      ctx.redirect(url);
+    } catch (err) {
+      back(ctx, codeOf(err));
+    }
+  });
+
+  router.get('/callback', async (ctx) => {
+    const s = await deps.session.requireSignIn(ctx);
+    if (!s) return;
+    const query = new URLSearchParams(ctx.querystring);
+    const state = query.get('state') ?? '';
+    const stored = pendingSchema.safeParse(await pendingLinks.find(state));
+    await pendingLinks.destroy(state); // single use
+    // Bound to the session that started it: a response can't be planted into someone else's profile.
+    if (!stored.success || stored.data.sessionUid !== s.sessionUid || stored.data.accountId !== s.accountId || stored.data.pending.state !== state) {
+      return back(ctx, 'link.expired');
+    }
+    const request = requestInfo(ctx);
+    try {
+      const { idp, claims } = await deps.signIn.finish(stored.data.pending, query);
+      if (await deps.signIn.foreignEmailDomain(idp, claims.email)) {
+        throw new DomainError('federation.email_domain_foreign', 'foreign email domain', { status: 403 });
+      }
+      const account = (await deps.linking.linkSetOf(s.accountId))!.account;
+      // Never on email alone, and only profiles that share the account's address (as the reference finds them).
+      const refusal = !claims.email || !claims.emailVerified
+        ? linkRefusals.unverified()
+        : normalizeEmail(claims.email) !== normalizeEmail(account.email) || !account.emailVerified ? linkRefusals.emailMismatch() : undefined;
+      if (refusal) {
+        await deps.linking.recordRefusal(refusal, { actor: s.accountId, target: s.accountId, idp, request, details: { via: 'profile' } });
+        throw refusal;
+      }
+      await deps.linking.link({ targetAccountId: s.accountId, idp, claims, actor: s.accountId, via: 'profile', request });
+      back(ctx, 'linked');
+    } catch (err) {
+      back(ctx, codeOf(err));
+    }
+  });
+
+  router.post('/:id/unlink', async (ctx) => {
+    const s = await guard(ctx);
+    if (!s) return;
+    try {
+      await deps.linking.unlink({ accountId: s.accountId, identityId: ctx.params.id, currentIdentityId: s.identityId, request: requestInfo(ctx) });
+      back(ctx, 'unlinked');
+    } catch (err) {
+      if (err instanceof DomainError && err.status === 404) throw err;
+      back(ctx, codeOf(err));
+    }
+  });
+
+  return { router, section };
+}
