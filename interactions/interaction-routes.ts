@@ -11,6 +11,7 @@ import { generateRecoveryCodes } from '../accounts/recovery-codes.ts';
 import type { FactorMarksStore } from '../accounts/reauthentication.ts';
 import { DomainError } from '../accounts/errors.ts';
 import type { EmailVerification } from '../accounts/email-verification.ts';
+import type { MfaManagement } from '../accounts/mfa-management.ts';
 import { render, type ViewMessage } from '../views/render.ts';
 import { ACR_MULTI_FACTOR, acrFor } from './assurance.ts';
 import { ACCOUNT_CLIENT_ID } from './account-session.ts';
@@ -72,6 +73,8 @@ export function createInteractionRoutes(deps: {
   recoveryDigest: (code: string) => string;
   audit: AuditLog;
   signInLinks?: SignInLink[];
+  /** Records (audit + email notice) a method registered during sign-in. */
+  mfaChanges: Pick<MfaManagement, 'added'>;
   /** The "Verify your email" prompt after MFA (self-service); absent → no prompt. */
   emailVerification?: Pick<EmailVerification, 'needsVerification' | 'send' | 'confirm' | 'pending'>;
   /** Federation's steps and routes (server/app.ts); absent → password sign-in only. */
@@ -424,15 +427,8 @@ export function createInteractionRoutes(deps: {
       outcome = { kind: 'failed' as const, message: { code: err.code, text: err.message, level: 'error' as const } };
     }
     if (outcome.kind === 'failed') return failStep(ctx, interaction, flow, strategy.kind, outcome.message);
-    await audit.record({
-      actor: c.account.id,
-      action: 'mfa.method_added',
-      outcome: 'success',
-      target: c.account.id,
-      organizationId: c.account.organization?.id ?? null,
-      details: { kind: strategy.kind, method_id: outcome.method.id },
-      ...requestInfo(ctx),
-    });
+    // Audited and emailed like any change to the person's methods.
+    await deps.mfaChanges.added(outcome.method, { actor: c.account.id, ...requestInfo(ctx) });
     // Registering a method proves possession of it, as a challenge would.
     flow.amr = [...new Set([...flow.amr, 'mfa', ...MFA_KIND_AMR[outcome.method.kind]])];
     flow.mfaAt = nowSeconds();

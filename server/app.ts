@@ -166,7 +166,18 @@ export async function createGatehouse(
     logger,
     clock: options.clock,
   });
-  const interactions = createInteractionRoutes({ provider, methods, accounts, mfa, marks, recoveryDigest, audit, clock: options.clock, signInLinks: SIGN_IN_LINKS, emailVerification: selfService.emailVerification });
+  const mfaManagement = createMfaManagement({
+    mfa,
+    accounts,
+    audit,
+    mailer,
+    messages: emailMessages,
+    recoveryDigest,
+    accountUrl: `${config.issuer}/account/mfa`,
+    sessions: sessionRevoker,
+    logger,
+  });
+  const interactions = createInteractionRoutes({ provider, methods, accounts, mfa, marks, recoveryDigest, audit, clock: options.clock, signInLinks: SIGN_IN_LINKS, emailVerification: selfService.emailVerification, mfaChanges: mfaManagement });
   const push = createPushRoutes({ provider, store: pushStore, audit, serverUrl: config.issuer, clock: options.clock });
   const accountSession = createAccountSession({
     provider,
@@ -182,17 +193,6 @@ export async function createGatehouse(
   const accountCallback = new Router();
   accountCallback.get(ACCOUNT_CALLBACK_PATH, (ctx) => accountSession.handleCallback(ctx));
   const csrf = createCsrf(Buffer.from(hkdfSync('sha256', secrets.kek, '', 'gatehouse csrf', 32)));
-  const mfaManagement = createMfaManagement({
-    mfa,
-    accounts,
-    audit,
-    mailer,
-    messages: emailMessages,
-    recoveryDigest,
-    accountUrl: `${config.issuer}/account/mfa`,
-    sessions: sessionRevoker,
-    logger,
-  });
   const selfServiceRoutes = createSelfServiceRoutes(selfService, { session: accountSession, csrf, accounts, mailer, issuer: config.issuer, logger });
   const accountMfa = createAccountMfaRoutes({ session: accountSession, csrf, methods, mfa, management: mfaManagement, accounts, setupState: stateAdapter as never });
   // Organizations, invitations, the admin API (/api/v1) and pages (/admin): issue 3.

@@ -18,7 +18,8 @@ import { createMfaExemptionStore } from '../adapters/mfa-exemption-store.ts';
 import type { AccountSession } from '../interactions/account-session.ts';
 import type { Csrf } from '../interactions/csrf.ts';
 import { createAdminApi } from './admin-api/admin-api.ts';
-import { createAdminPages } from './admin-pages/admin-pages.ts';
+import type { Route } from './admin-api/route.ts';
+import { createAdminPages, type AdminPageKit } from './admin-pages/admin-pages.ts';
 import { createInvitationRoutes } from '../interactions/invitation-routes.ts';
 import { createAccountActivityRoutes } from '../interactions/account-activity-routes.ts';
 import type { Logger } from './logger.ts';
@@ -38,6 +39,8 @@ export function createOrganizationFeatures(deps: {
   sendPasswordReset?: PasswordResetSender;
   /** Supplied by the MFA feature. */
   resetMfa?: MfaResetter;
+  /** Supplied by the federation feature: its admin API routes and its Identity Providers pages. */
+  federation?: { apiRoutes: Route[]; pages: (kit: AdminPageKit) => void };
   clock?: () => number;
 }) {
   const orgs = createKnexOrganizationStore(deps.knex);
@@ -58,8 +61,8 @@ export function createOrganizationFeatures(deps: {
   const exemptions = createMfaExemptions({ orgs, store: createMfaExemptionStore(deps.knex), audit: deps.audit });
   const services = { organizations, users, invitations, apps, exemptions, auditReader: deps.auditReader };
 
-  const api = createAdminApi({ ...services, provider: deps.provider, orgs, audit: deps.audit, logger: deps.logger, issuer: deps.issuer });
-  const pages = createAdminPages({ ...services, orgs, session: deps.session, csrf: deps.csrf });
+  const api = createAdminApi({ ...services, provider: deps.provider, orgs, audit: deps.audit, logger: deps.logger, issuer: deps.issuer, extraRoutes: deps.federation?.apiRoutes });
+  const pages = createAdminPages({ ...services, orgs, session: deps.session, csrf: deps.csrf, identityProviderPages: deps.federation?.pages });
   const invitationPages = createInvitationRoutes({ invitations, session: deps.session, csrf: deps.csrf });
   const activity = createAccountActivityRoutes({ session: deps.session, auditReader: deps.auditReader });
   return { orgs, services, routers: [api, pages, invitationPages, activity] };

@@ -41,8 +41,16 @@ function parse<T extends z.ZodType>(schema: T | undefined, value: unknown, where
   return result.data;
 }
 
-export function createAdminApi(deps: AdminServices & { provider: Provider; orgs: OrganizationStore; audit: AuditLog; logger: Logger; issuer: string }) {
-  const routes = adminRoutes(deps);
+export function createAdminApi(deps: AdminServices & {
+  provider: Provider;
+  orgs: OrganizationStore;
+  audit: AuditLog;
+  logger: Logger;
+  issuer: string;
+  /** Routes of other features (federation's identity providers), validated and documented the same way. */
+  extraRoutes?: Route[];
+}) {
+  const routes = [...adminRoutes(deps), ...(deps.extraRoutes ?? [])];
   const authenticate = createBearerAuth({ provider: deps.provider, orgs: deps.orgs });
   const router = new Router({ prefix: API_PREFIX });
   let document: unknown;

@@ -59,6 +59,16 @@ const formOf = (ctx: Context): Record<string, string> => {
 };
 const when = (d: Date | null | undefined) => (d ? `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC` : '');
 
+/** What another feature's admin pages (federation's identity providers) use to look and behave like these. */
+export type AdminPageKit = {
+  router: Router;
+  guard(ctx: Context): Promise<{ s: SignedInSession; p: Principal } | null>;
+  show(ctx: Context, a: { s: SignedInSession; p: Principal }, section: 'idps', template: string, model: Record<string, unknown>, messages?: ViewMessage[], status?: number): void;
+  messagesOf(err: unknown): ViewMessage[];
+  statusOf(err: unknown): number;
+  formOf(ctx: Context): Record<string, string>;
+};
+
 export function createAdminPages(deps: {
   orgs: OrganizationStore;
   organizations: OrganizationService;
@@ -69,6 +79,8 @@ export function createAdminPages(deps: {
   auditReader: AuditReader;
   session: AccountSession;
   csrf: Csrf;
+  /** Fills the Identity Providers section (server/admin-pages/identity-provider-pages.ts); absent → a placeholder. */
+  identityProviderPages?: (kit: AdminPageKit) => void;
 }) {
   const { organizations, users, invitations, apps, auditReader, csrf } = deps;
   const router = new Router({ prefix: '/admin' });
@@ -387,7 +399,8 @@ export function createAdminPages(deps: {
   });
 
   // --- Identity providers: the federation feature fills this page. ---
-  router.get('/identity-providers', async (ctx) => {
+  if (deps.identityProviderPages) deps.identityProviderPages({ router, guard, show, messagesOf, statusOf, formOf });
+  else router.get('/identity-providers', async (ctx) => {
     const a = await guard(ctx);
     if (!a) return;
     if (!can(a.p, 'idps:manage')) throw new DomainError('access.denied', 'This needs the idps:manage permission.', { status: 403 });
