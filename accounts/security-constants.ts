@@ -116,8 +116,16 @@ export const UPSTREAM_HTTP_TIMEOUT_SECONDS = 10;
 export const UPSTREAM_DISCOVERY_CACHE_SECONDS = 5 * 60;
 /** ID tokens may be off by 60 s of clock skew between the IdP and us, no more (OIDC Core §3.1.3.7 leaves the window to the client). */
 export const UPSTREAM_CLOCK_TOLERANCE_SECONDS = 60;
-/** An organization registers at most 20 IdPs and 50 domains: bounds the sign-in page, the chooser and every lookup. */
-export const MAX_IDENTITY_PROVIDERS_PER_ORGANIZATION = 20;
+/** An organization registers at most 50 IdPs (room for a full 25-profile link set) and 50 domains: bounds the chooser and every lookup. */
+export const MAX_IDENTITY_PROVIDERS_PER_ORGANIZATION = 50;
 export const MAX_DOMAINS_PER_ORGANIZATION = 50;
 /** Profile-initiated linking (an IdP round trip from /account) must come back within 10 minutes. */
 export const PROFILE_LINK_TTL_SECONDS = 10 * 60;
+
+// --- Caches ---
+/**
+ * Client registrations are cached per process (one database read per token request otherwise).
+ * Changes made through a server (admin API) are broadcast over Redis and seen at once; a change made
+ * straight in the database (the CLI) is seen within this time.
+ */
+export const CLIENT_CACHE_TTL_SECONDS = 30;

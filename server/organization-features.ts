@@ -4,7 +4,7 @@
 import type { Knex } from 'knex';
 import type Provider from 'oidc-provider';
 import type { AuditLog, AuditReader } from '../accounts/audit.ts';
-import { createConnectedApps } from '../accounts/connected-apps.ts';
+import { createConnectedApps, type ConnectedAppStore } from '../accounts/connected-apps.ts';
 import { createInvitationService } from '../accounts/invitations.ts';
 import type { Mailer } from '../accounts/mailer.ts';
 import { createOrganizationService } from '../accounts/organizations.ts';
@@ -39,13 +39,15 @@ export function createOrganizationFeatures(deps: {
   sendPasswordReset?: PasswordResetSender;
   /** Supplied by the MFA feature. */
   resetMfa?: MfaResetter;
+  /** Evicts a changed client from every process's client cache. */
+  onClientChanged?: (clientId: string) => void;
   /** Supplied by the federation feature: its admin API routes and its Identity Providers pages. */
   federation?: { apiRoutes: Route[]; pages: (kit: AdminPageKit) => void };
   clock?: () => number;
 }) {
   const orgs = createKnexOrganizationStore(deps.knex);
   const invitationStore = createKnexInvitationStore(deps.knex);
-  const appStore = createKnexConnectedAppStore(deps.knex);
+  const appStore = announcingChanges(createKnexConnectedAppStore(deps.knex), deps.onClientChanged);
   const organizations = createOrganizationService({ orgs, audit: deps.audit });
   const users = createUserAdmin({ orgs, audit: deps.audit, sendPasswordReset: deps.sendPasswordReset, resetMfa: deps.resetMfa });
   const invitations = createInvitationService({
@@ -66,4 +68,20 @@ export function createOrganizationFeatures(deps: {
   const invitationPages = createInvitationRoutes({ invitations, session: deps.session, csrf: deps.csrf });
   const activity = createAccountActivityRoutes({ session: deps.session, auditReader: deps.auditReader });
   return { orgs, services, routers: [api, pages, invitationPages, activity] };
+}
+
+/** A rotated secret or a deleted app must stop working in every process at once, not when caches expire. */
+function announcingChanges(store: ConnectedAppStore, announce?: (clientId: string) => void): ConnectedAppStore {
+  if (!announce) return store;
+  return {
+    ...store,
+    async setSecret(clientId, secret) {
+      await store.setSecret(clientId, secret);
+      announce(clientId);
+    },
+    async remove(clientId) {
+      await store.remove(clientId);
+      announce(clientId);
+    },
+  };
 }

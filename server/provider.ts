@@ -14,7 +14,8 @@ export type ProviderOptions = {
   issuer: string;
   /** Stores provider state (sessions, grants, codes, tokens): SQL or Redis. */
   stateAdapter: AdapterFactory;
-  clients: ClientStore;
+  /** Where the provider finds registered clients (the cached oidc_clients table). */
+  clients: Pick<ClientStore, 'find'>;
   accounts: AccountStore;
   /** Private signing JWKs, active keys first. */
   jwks: Record<string, unknown>[];
@@ -85,6 +86,8 @@ export function createProvider(options: ProviderOptions): Provider {
     conformIdTokenClaims: false,
     acrValues: ACR_VALUES,
     extraClientMetadata: { properties: ['first_party', 'organization_id'] },
+    // An RP may name the person's organization to go straight to its IdP (federation; login_hint with a domain works too).
+    extraParams: ['domain_hint'],
 
     // RFC 9700 §2.1.1: code flow only, PKCE S256 for every client (oidc-provider 9 knows no other method).
     responseTypes: ['code'],

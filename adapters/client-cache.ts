@@ -1,0 +1,51 @@
+// A per-process cache of client registrations in front of the oidc_clients table. Entries expire
+// after CLIENT_CACHE_TTL_SECONDS; a change made by any Gatehouse process evicts the entry in every
+// process at once through Redis pub/sub (when Redis is configured; without it there is one process).
+import type { Redis } from 'ioredis';
+import type { ClientMetadata } from './client-store.ts';
+
+/** Bounds memory even if many distinct client ids are looked up. */
+const MAX_ENTRIES = 10_000;
+const CHANNEL = 'gatehouse:clients:changed';
+
+export function createClientCache(load: (clientId: string) => Promise<ClientMetadata | undefined>, ttlSeconds: number) {
+  const entries = new Map<string, { metadata: ClientMetadata; expires: number }>();
+  return {
+    async find(clientId: string): Promise<ClientMetadata | undefined> {
+      const hit = entries.get(clientId);
+      if (hit && hit.expires > Date.now()) return hit.metadata;
+      const metadata = await load(clientId);
+      // Unknown ids are not cached: a client registered a moment later must work at once.
+      if (metadata) {
+        if (entries.size >= MAX_ENTRIES) entries.delete(entries.keys().next().value!);
+        entries.set(clientId, { metadata, expires: Date.now() + ttlSeconds * 1000 });
+      } else {
+        entries.delete(clientId);
+      }
+      return metadata;
+    },
+    invalidate(clientId: string) {
+      entries.delete(clientId);
+    },
+  };
+}
+
+export type ClientCache = ReturnType<typeof createClientCache>;
+
+/** Every process evicts a changed client; returns `announce(clientId)` for writers and a `stop()`. */
+export async function shareClientInvalidations(redis: Redis | undefined, cache: ClientCache) {
+  if (!redis) return { announce: (clientId: string) => cache.invalidate(clientId), stop: async () => {} };
+  const subscriber = redis.duplicate({ enableOfflineQueue: true });
+  subscriber.on('error', () => {}); // the main connection reports Redis outages
+  subscriber.on('message', (_channel, clientId: string) => cache.invalidate(clientId));
+  await subscriber.subscribe(CHANNEL).catch(() => {});
+  return {
+    announce(clientId: string) {
+      cache.invalidate(clientId);
+      void redis.publish(CHANNEL, clientId).catch(() => {});
+    },
+    stop: async () => {
+      await subscriber.quit().catch(() => subscriber.disconnect());
+    },
+  };
+}
