@@ -50,8 +50,12 @@ export function createProvider(options: ProviderOptions): Provider {
     },
     enableHttpPostMethods: options.allowPostAuthorization,
 
-    async findAccount(_ctx, sub) {
-      const account = await accounts.findById(sub);
+    async findAccount(ctx, sub) {
+      // The provider asks several times per request (session check, claims, ID token): one query each request.
+      const state = ctx?.state as { accounts?: Map<string, ReturnType<AccountStore['findById']>> } | undefined;
+      const memo = state ? (state.accounts ??= new Map()) : new Map<string, ReturnType<AccountStore['findById']>>();
+      if (!memo.has(sub)) memo.set(sub, accounts.findById(sub));
+      const account = await memo.get(sub)!;
       if (!account) return undefined;
       return {
         accountId: account.id,
