@@ -269,7 +269,7 @@ export function createInteractionRoutes(deps: {
       outcome: 'success',
       target: account.id,
       organizationId: account.organization?.id ?? null,
-      details: { amr: flow.amr, client_id: interaction.params.client_id, reauthentication: flow.reauth },
+      details: { amr: flow.amr, mfa_method: flow.step === 'complete' && flow.amr.includes('mfa') ? (flow.enrolKind ?? flow.mfaKind) : undefined, client_id: interaction.params.client_id, reauthentication: flow.reauth },
       ...requestInfo(ctx),
     });
     return finish(ctx, {
@@ -381,7 +381,7 @@ export function createInteractionRoutes(deps: {
     flow.amr = [...new Set([...flow.amr, ...outcome.amr])];
     flow.mfaAt = nowSeconds();
     flow.step = 'complete';
-    await audit.record({ actor: c.account.id, action: 'session.mfa', outcome: 'success', target: c.account.id, details: { method: strategy.kind }, ...requestInfo(ctx) });
+    // The success is audited once, with the whole login (complete()): its amr and this method.
     return proceed(ctx, interaction, flow);
   });
 
