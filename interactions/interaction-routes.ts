@@ -168,8 +168,9 @@ export function createInteractionRoutes(deps: {
       case 'mfa_challenge': {
         const c = { ...(await mfaContext(ctx, flow)), clientName: await clientName(interaction) };
         const strategy = methods.mfa(flow.mfaKind) ?? methods.secondFactors[0];
+        const before = JSON.stringify(flow.private);
         const view = await strategy.prepareChallenge(c);
-        await saveFlow(interaction, flow); // a challenge may have been stored in flow.private
+        if (JSON.stringify(flow.private) !== before) await saveFlow(interaction, flow); // a new challenge was stored
         const others = [];
         for (const s of methods.secondFactors) if (s.kind !== strategy.kind && (await s.available(c))) others.push({ kind: s.kind, label: s.label });
         ctx.body = render('mfa-challenge', {
@@ -194,8 +195,9 @@ export function createInteractionRoutes(deps: {
           });
           return;
         }
+        const before = JSON.stringify(flow.private);
         const view = await strategy.enrolment.prepare(await mfaContext(ctx, flow));
-        await saveFlow(interaction, flow);
+        if (JSON.stringify(flow.private) !== before) await saveFlow(interaction, flow); // a new secret or challenge was stored
         ctx.body = render('mfa-enrol', {
           ...common,
           ...view,
