@@ -86,6 +86,9 @@ export function createUpstreamClient(deps: {
     );
     config.timeout = timeout;
     if (deps.allowHttpIssuers) oidc.allowInsecureRequests(config);
+    // Verify the ID token's signature against the IdP's JWKS too: openid-client (like OIDC Core §3.1.3.7
+    // step 6) would otherwise accept a token-endpoint ID token on the strength of TLS alone.
+    oidc.enableNonRepudiationChecks(config);
     cache.set(idp.id, { config, version, expires: Date.now() + UPSTREAM_DISCOVERY_CACHE_SECONDS * 1000 });
     return config;
   }
@@ -100,7 +103,7 @@ export function createUpstreamClient(deps: {
 
     /**
      * The authorization request. `statePrefix` routes the callback back to its flow; the rest of the
-     * state is 128 random bits, checked against the flow's copy (RFC 6749 §10.12).
+     * state is 256 random bits, checked against the flow's copy (RFC 6749 §10.12).
      */
     async start(idp: StoredIdentityProvider, options: { statePrefix: string; prompt?: string; loginHint?: string }) {
       const config = await configurationOf(idp);
@@ -186,9 +189,17 @@ export function createUpstreamClient(deps: {
   };
 }
 
+/** The technical reason, for the audit log: codes and messages down the cause chain (never claims or tokens). */
 function reasonOf(err: unknown): string {
-  const e = err as { code?: string; name?: string; message?: string; error?: string; cause?: { code?: string } };
-  return [e.name, e.code ?? e.error, e.cause?.code, e.message?.slice(0, 200)].filter(Boolean).join(': ');
+  const parts: string[] = [];
+  let e = err as { code?: string; name?: string; message?: string; error?: string; claim?: string; cause?: unknown } | undefined;
+  for (let depth = 0; e && typeof e === 'object' && depth < 4; depth++) {
+    if (e instanceof Error) parts.push([e.name, (e as { code?: string }).code ?? (e as { error?: string }).error, e.message?.slice(0, 160)].filter(Boolean).join(': '));
+    else if (typeof e.claim === 'string') parts.push(`claim ${e.claim}`);
+    else if (typeof e.code === 'string') parts.push(e.code);
+    e = e.cause as typeof e;
+  }
+  return parts.join(' <- ');
 }
 
 /** openid-client's errors as a message a person can act on; the technical reason goes to the audit log. */

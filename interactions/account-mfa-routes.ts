@@ -37,6 +37,8 @@ export function createAccountMfaRoutes(deps: {
   management: MfaManagement;
   accounts: AccountStore;
   setupState: (model: string) => StateAdapter;
+  /** SSO accounts (federation) have no Gatehouse MFA: their identity provider handles it. */
+  isSsoAccount?: (accountId: string) => Promise<boolean>;
 }) {
   const router = new Router({ prefix: '/account/mfa' });
   const setups = deps.setupState('MfaSetup');
@@ -52,6 +54,9 @@ export function createAccountMfaRoutes(deps: {
     const s = await deps.session.requireRecentAuthentication(ctx);
     if (!s) return null;
     if (ctx.method === 'POST') deps.csrf.check(s.sessionUid, body(ctx).csrf);
+    if (await deps.isSsoAccount?.(s.accountId)) {
+      throw new DomainError('mfa.managed_by_idp', 'You sign in through your organization’s identity provider, which handles multi-factor authentication for your account.', { status: 403 });
+    }
     return s;
   }
 

@@ -15,7 +15,7 @@ export type SignedInSession = {
   sessionUid: string;
   amr: string[];
   authTime: number;
-  /** When the password was last entered in this session (epoch seconds), null if never (SSO). */
+  /** When the first factor was last proven in this session (epoch seconds): the password, or for an SSO login the IdP's sign-in. */
   passwordAt: number | null;
   /** When MFA was last completed in this session, null if never. */
   mfaAt: number | null;

@@ -232,7 +232,7 @@ export function createFederationInteractions(deps: {
               action: 'session.sign_in',
               outcome: 'failure',
               target: flow.accountId ?? null,
-              details: { method: 'upstream', reason: outcome.message.code },
+              details: { method: 'upstream', reason: outcome.message.code, ...(outcome.reason ? { upstream: outcome.reason.slice(0, 300) } : {}) },
               ...request,
             });
             return backToSignIn(ctx, kit, interaction, flow, outcome.message);
@@ -268,7 +268,7 @@ export function createFederationInteractions(deps: {
           ? { code: 'link.not_a_candidate', text: 'Select the profile you want to link.' }
           : chosen.refusal;
         if (refusal) {
-          if (chosen) await deps.linking.recordRefusal(new DomainError(refusal.code, refusal.text), { actor: null, target: chosen.accountId, idp, request, details: { via: 'sign_in' } });
+          await deps.linking.recordRefusal(new DomainError(refusal.code, refusal.text), { actor: null, target: chosen?.accountId ?? null, idp, request, details: { via: 'sign_in' } });
           flow.messages = [{ code: refusal.code, text: refusal.text, level: 'error' }];
           await kit.saveFlow(interaction, flow);
           return kit.renderStep(ctx, interaction, flow, 409);

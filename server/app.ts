@@ -11,6 +11,7 @@ import { createPasswordHasher, type PasswordHasher } from '../accounts/password-
 import { createKnexAccountStore } from '../adapters/account-store.ts';
 import { createKnexAuditLog } from '../adapters/audit-store.ts';
 import { createClientStore } from '../adapters/client-store.ts';
+import { createClientCache, shareClientInvalidations } from '../adapters/client-cache.ts';
 import { migrate, openDatabase, type Database } from '../adapters/database.ts';
 import { createRedisAdapterFactory } from '../adapters/oidc-redis-adapter.ts';
 import { createSqlAdapterFactory, purgeExpired } from '../adapters/oidc-sql-adapter.ts';
@@ -18,7 +19,7 @@ import { createSecretBox } from '../adapters/secret-box.ts';
 import { createKnexMfaStore } from '../adapters/mfa-store.ts';
 import { createFactorMarksStore } from '../adapters/factor-marks-store.ts';
 import { recoveryCodeDigester } from '../accounts/recovery-codes.ts';
-import { SESSION_ABSOLUTE_TTL } from '../accounts/security-constants.ts';
+import { CLIENT_CACHE_TTL_SECONDS, SESSION_ABSOLUTE_TTL } from '../accounts/security-constants.ts';
 import { ACCOUNT_CALLBACK_PATH, accountClientMetadata, createAccountSession } from '../interactions/account-session.ts';
 import { createCsrf } from '../interactions/csrf.ts';
 import { createAccountMfaRoutes } from '../interactions/account-mfa-routes.ts';
@@ -46,6 +47,7 @@ import { createAccountStateIndex, createSessionRevoker, indexAccountState, type 
 import { createSelfServiceRoutes, createSelfServiceServices, SIGN_IN_LINKS } from './self-service.ts';
 import { createOrganizationFeatures } from './organization-features.ts';
 import { DomainError } from '../accounts/errors.ts';
+import { createFederationFeatures, CUSTOM_DOMAIN_LINK } from './federation-features.ts';
 
 /** Paths served by our own routers, whose bodies we parse (everything else belongs to oidc-provider). */
 const OWN_BODY_PATHS = ['/interaction/', '/signup', '/forgot', '/reset', '/account', '/admin', '/api/', '/invitations', '/authenticator/'];
@@ -97,6 +99,8 @@ export async function createGatehouse(
   const metrics = createMetrics();
   const accounts = createKnexAccountStore(db.knex);
   const clients = createClientStore(db.knex);
+  const clientCache = createClientCache((id) => clients.find(id), CLIENT_CACHE_TTL_SECONDS);
+  const clientChanges = await shareClientInvalidations(redis, clientCache);
   const auditStore = createKnexAuditLog(db.knex);
   // Audit is also where sign-in outcomes are counted, so no feature has to remember metrics.
   const audit: AuditLog = {
@@ -113,7 +117,7 @@ export async function createGatehouse(
   const provider = createProvider({
     issuer: config.issuer,
     stateAdapter,
-    clients,
+    clients: clientCache,
     accounts,
     jwks,
     cookieKeys: secrets.cookieKeys,
@@ -151,7 +155,10 @@ export async function createGatehouse(
   const recoveryDigest = recoveryCodeDigester(Buffer.from(hkdfSync('sha256', secrets.kek, '', 'gatehouse recovery codes', 32)));
   const marks = createFactorMarksStore(stateAdapter as never, SESSION_ABSOLUTE_TTL);
   const pushStore = createPushStore({ stateAdapter: stateAdapter as never, knex: db.knex, mfa });
-  const methods = createMethodRegistry({ accounts, hasher, mfa, box, recoveryDigest, issuerName: new URL(config.issuer).host, issuer: config.issuer, audit, clock: options.clock, pushStore });
+  // External IdPs, custom-domain sign-in, SSO required, profile linking: issue 6.
+  const federation = createFederationFeatures({ knex: db.knex, box, audit, auditReader: auditStore, issuer: config.issuer, allowHttpIssuers: config.federationAllowHttpIssuers });
+  const methods = createMethodRegistry({ accounts, hasher, mfa, box, recoveryDigest, issuerName: new URL(config.issuer).host, issuer: config.issuer, audit, clock: options.clock, pushStore, federation: federation.methods });
+  const federationInteractions = federation.interactions({ upstream: methods.upstream!, accounts, hasher });
   const sessionRevoker = createSessionRevoker({ index: accountStateIndex, stateAdapter });
   const selfService = createSelfServiceServices({
     knex: db.knex,
@@ -177,7 +184,7 @@ export async function createGatehouse(
     sessions: sessionRevoker,
     logger,
   });
-  const interactions = createInteractionRoutes({ provider, methods, accounts, mfa, marks, recoveryDigest, audit, clock: options.clock, signInLinks: SIGN_IN_LINKS, emailVerification: selfService.emailVerification, mfaChanges: mfaManagement });
+  const interactions = createInteractionRoutes({ provider, methods, accounts, mfa, marks, recoveryDigest, audit, clock: options.clock, signInLinks: [...SIGN_IN_LINKS, CUSTOM_DOMAIN_LINK], emailVerification: selfService.emailVerification, mfaChanges: mfaManagement, extension: federationInteractions.extension });
   const push = createPushRoutes({ provider, store: pushStore, audit, serverUrl: config.issuer, clock: options.clock });
   const accountSession = createAccountSession({
     provider,
@@ -186,15 +193,17 @@ export async function createGatehouse(
     marks,
     usesMfa: async (accountId) => {
       const account = await accounts.findById(accountId);
-      return account ? usesMfa(account) : true;
+      // SSO accounts (no Gatehouse password) rely on their IdP's MFA.
+      return account ? usesMfa(account) && !(await federation.ssoPolicy.isSsoAccount(accountId)) : true;
     },
   });
   await clients.create(accountClientMetadata(config.issuer));
   const accountCallback = new Router();
   accountCallback.get(ACCOUNT_CALLBACK_PATH, (ctx) => accountSession.handleCallback(ctx));
   const csrf = createCsrf(Buffer.from(hkdfSync('sha256', secrets.kek, '', 'gatehouse csrf', 32)));
-  const selfServiceRoutes = createSelfServiceRoutes(selfService, { session: accountSession, csrf, accounts, mailer, issuer: config.issuer, logger });
-  const accountMfa = createAccountMfaRoutes({ session: accountSession, csrf, methods, mfa, management: mfaManagement, accounts, setupState: stateAdapter as never });
+  const linkedProfiles = federation.profile({ session: accountSession, csrf, pendingState: stateAdapter as never });
+  const selfServiceRoutes = createSelfServiceRoutes(selfService, { session: accountSession, csrf, accounts, mailer, issuer: config.issuer, logger, linkedProfiles: linkedProfiles.section });
+  const accountMfa = createAccountMfaRoutes({ session: accountSession, csrf, methods, mfa, management: mfaManagement, accounts, setupState: stateAdapter as never, isSsoAccount: (id) => federation.ssoPolicy.isSsoAccount(id) });
   // Organizations, invitations, the admin API (/api/v1) and pages (/admin): issue 3.
   const organizations = createOrganizationFeatures({
     knex: db.knex,
@@ -207,18 +216,20 @@ export async function createGatehouse(
     session: accountSession,
     csrf,
     logger,
+    onClientChanged: clientChanges.announce,
     resetMfa: (accountId, request) => mfaManagement.reset(accountId, { actor: request.initiatedBy, ip: request.ip, userAgent: request.userAgent }),
     sendPasswordReset: async (accountId, request) => {
       const sent = await selfService.passwordReset.issueLink(accountId, { requestedBy: request.initiatedBy, context: { ip: request.ip, userAgent: request.userAgent } });
       if (!sent) throw new DomainError('password_reset.not_sent', 'No link was sent: the account has no Gatehouse password, or got too many links recently.', { status: 409 });
     },
+    federation: federation.admin,
     clock: options.clock,
   });
 
   // At resume the provider session exists: remember when each factor was proven in it.
   provider.use(async (ctx, next) => {
     await next();
-    const login = ctx.oidc?.route === 'resume' ? (ctx.oidc.result?.login as { accountId?: string; factors?: { passwordAt: number | null; mfaAt: number | null } } | undefined) : undefined;
+    const login = ctx.oidc?.route === 'resume' ? (ctx.oidc.result?.login as { accountId?: string; factors?: { passwordAt: number | null; mfaAt: number | null; identityId?: string | null } } | undefined) : undefined;
     if (login?.accountId && login.factors && ctx.oidc.session?.uid && ctx.oidc.session.accountId === login.accountId) {
       await marks.put(ctx.oidc.session.uid, { accountId: login.accountId, ...login.factors });
     }
@@ -286,7 +297,7 @@ export async function createGatehouse(
   const parseBody = bodyParser();
   app.use((ctx, next) => (OWN_BODY_PATHS.some((p) => ctx.path.startsWith(p)) ? parseBody(ctx, next) : next()));
   // Feature routers, one line each (self-service, account, admin API and pages mount here).
-  for (const router of [interactions, push, accountCallback, accountMfa, ...organizations.routers, ...selfServiceRoutes]) app.use(router.routes());
+  for (const router of [interactions, push, accountCallback, accountMfa, ...organizations.routers, ...selfServiceRoutes, federationInteractions.callbackRouter, linkedProfiles.router]) app.use(router.routes());
   // Fail closed: when the session store is down, say "try again" (503), never fall back to something else.
   app.use(async (ctx, next) => {
     await next();
@@ -300,10 +311,11 @@ export async function createGatehouse(
 
   async function close() {
     await selfService.jobs.settled();
+    await clientChanges.stop();
     if (purgeTimer) clearInterval(purgeTimer);
     await redis?.quit().catch(() => redis.disconnect());
     await db.close();
   }
 
-  return { app, provider, db, redis, accounts, clients, audit, hasher, keyStore, mailer, mfa, box, marks, accountSession, csrf, mfaManagement, recoveryDigest, pushStore, organizations, auditStore, selfService, logger, close };
+  return { app, provider, db, redis, federation, accounts, clients, audit, hasher, keyStore, mailer, mfa, box, marks, accountSession, csrf, mfaManagement, recoveryDigest, pushStore, organizations, auditStore, selfService, logger, close };
 }

@@ -49,6 +49,7 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SMTP_URL: url(['smtp:', 'smtps:']).optional(),
   MAIL_FROM: z.string().email().optional(),
+  FEDERATION_ALLOW_HTTP_ISSUERS: bool.default(false),
 });
 
 export type Config = {
@@ -67,6 +68,8 @@ export type Config = {
   logLevel: string;
   smtpUrl?: string;
   mailFrom: string;
+  /** Accept http:// issuer URLs for external IdPs (development and tests only; production IdPs use https). */
+  federationAllowHttpIssuers: boolean;
 };
 
 export class ConfigError extends Error {}
@@ -93,6 +96,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM ?? `no-reply@${new URL(issuer).hostname}`,
+    federationAllowHttpIssuers: e.FEDERATION_ALLOW_HTTP_ISSUERS,
   };
 }
 

@@ -41,7 +41,7 @@ const linkSchema = z.object({
 export type PendingLink = z.infer<typeof linkSchema>;
 
 export type UpstreamCallbackOutcome =
-  | { kind: 'failed'; message: FlowMessage }
+  | { kind: 'failed'; message: FlowMessage; /** The technical reason, for the audit log only. */ reason?: string }
   | { kind: 'signed_in'; accountId: string; identityId: string; amr: string[] }
   | { kind: 'choose_link' }
   | { kind: 'link_proved'; accountId: string; amr: string[] };
@@ -104,7 +104,7 @@ export function createUpstreamMethod(deps: { federation: FederatedSignIn; linkin
       try {
         ({ idp, claims } = await federation.finish(pending, query));
       } catch (err) {
-        return { kind: 'failed', message: messageOf(err) };
+        return { kind: 'failed', message: messageOf(err), reason: err instanceof UpstreamError ? err.reason : undefined };
       }
 
       if (pending.purpose === 'link_proof') {

@@ -1,0 +1,95 @@
+// Composition of the federation feature (issue 6): external OIDC identity providers per organization,
+// custom-domain sign-in, "SSO required", profile linking. app.ts builds this once, before the method
+// registry (the upstream method and the SSO-required rule of the password method come from here), then
+// asks it for the login-flow extension, the profile's "Logged In Via" routes and the admin pages/API.
+import type { Knex } from 'knex';
+import type { AccountStore } from '../accounts/account.ts';
+import type { AuditLog, AuditReader } from '../accounts/audit.ts';
+import type { PasswordHasher } from '../accounts/password-hasher.ts';
+import { createKnexFederationStore } from '../adapters/federation-store.ts';
+import { createFederatedSignIn } from '../federation/federated-sign-in.ts';
+import { createIdentityProviderAdmin } from '../federation/identity-provider-admin.ts';
+import { createLinking } from '../federation/linking.ts';
+import { createSignInSettings } from '../federation/sign-in-settings.ts';
+import { createSsoPolicy } from '../federation/sso-policy.ts';
+import { createUpstreamClient, type Sealer } from '../federation/upstream-client.ts';
+import type { AccountSession } from '../interactions/account-session.ts';
+import type { Csrf } from '../interactions/csrf.ts';
+import { createFederationInteractions } from '../interactions/federation-routes.ts';
+import type { SignInLink } from '../interactions/interaction-routes.ts';
+import { createLinkedProfilesRoutes } from '../interactions/linked-profiles-routes.ts';
+import type { UpstreamMethod } from '../interactions/methods/upstream-method.ts';
+import { federationRoutes } from './admin-api/federation-routes.ts';
+import { identityProviderPages } from './admin-pages/identity-provider-pages.ts';
+
+/** Reference: "Click Use custom domain" under the sign-in form (":uid" names the sign-in). */
+export const CUSTOM_DOMAIN_LINK: SignInLink = { id: 'custom-domain', text: 'Use custom domain', href: '/interaction/:uid/domain' };
+
+type StateAdapter = {
+  upsert(id: string, payload: Record<string, unknown>, expiresIn: number): Promise<void>;
+  find(id: string): Promise<Record<string, unknown> | undefined>;
+  destroy(id: string): Promise<void>;
+};
+
+export function createFederationFeatures(deps: {
+  knex: Knex;
+  box: Sealer;
+  audit: AuditLog;
+  auditReader: AuditReader;
+  issuer: string;
+  allowHttpIssuers: boolean;
+}) {
+  const store = createKnexFederationStore(deps.knex);
+  const redirectUri = `${deps.issuer}/federation/callback`;
+  const upstream = createUpstreamClient({ box: deps.box, redirectUri, allowHttpIssuers: deps.allowHttpIssuers });
+  const linking = createLinking({ store, audit: deps.audit });
+  const signIn = createFederatedSignIn({ store, upstream, linking, audit: deps.audit });
+  const ssoPolicy = createSsoPolicy({ store });
+  const idps = createIdentityProviderAdmin({
+    store,
+    box: deps.box,
+    audit: deps.audit,
+    allowHttpIssuers: deps.allowHttpIssuers,
+    redirectUri,
+    onChange: (id) => upstream.forget(id),
+  });
+  const settings = createSignInSettings({ store, audit: deps.audit });
+
+  return {
+    store,
+    signIn,
+    linking,
+    ssoPolicy,
+    idps,
+    settings,
+    redirectUri,
+    /** For the method registry: the upstream method and the password method's SSO-required rule. */
+    methods: { signIn, linking, ssoPolicy },
+    /** For the organizations feature: admin API routes and the Identity Providers pages. */
+    admin: { apiRoutes: federationRoutes({ idps, settings, redirectUri }), pages: identityProviderPages({ idps, settings, redirectUri }) },
+
+    /** The login flow's federation steps and the /federation/callback router. */
+    interactions(input: { upstream: UpstreamMethod; accounts: AccountStore; hasher: PasswordHasher }) {
+      return createFederationInteractions({ upstream: input.upstream, signIn, linking, store, accounts: input.accounts, hasher: input.hasher, audit: deps.audit });
+    },
+
+    /** The profile's "Logged In Via" section and its link/unlink routes. */
+    profile(input: { session: AccountSession; csrf: Csrf; pendingState: (model: string) => StateAdapter }) {
+      return createLinkedProfilesRoutes({
+        session: input.session,
+        csrf: input.csrf,
+        signIn,
+        linking,
+        store,
+        pendingState: input.pendingState,
+        async lastLocalSignIn(accountId) {
+          const events = await deps.auditReader.signInsOf(accountId, 50);
+          const local = events.find((e) => e.outcome === 'success' && Array.isArray(e.details?.amr) && (e.details.amr as string[]).includes('pwd'));
+          return local?.occurredAt ?? null;
+        },
+      });
+    },
+  };
+}
+
+export type FederationFeatures = ReturnType<typeof createFederationFeatures>;
