@@ -51,11 +51,22 @@ type Child = {
 };
 const children = new Set<Child>();
 
+/** The V8 flags `npm start` gives the server (package.json), so the children run as production does; BENCH_NODE_FLAGS overrides. */
+const SERVER_NODE_FLAGS = (
+  process.env.BENCH_NODE_FLAGS ??
+  (JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')).scripts.start as string)
+    .split(' ')
+    .filter((t) => t.startsWith('--'))
+    .join(' ')
+)
+  .split(' ')
+  .filter(Boolean);
+
 async function startChild(name: string, file: string, childEnv: Record<string, string>): Promise<Child> {
   const proc: ChildProcess = fork(fileURLToPath(new URL(file, import.meta.url)), [], {
     env: { ...process.env, ...childEnv },
     // --expose-gc only lets the 'memory' command collect garbage before it reports the live heap.
-    execArgv: ['--expose-gc'],
+    execArgv: ['--expose-gc', ...SERVER_NODE_FLAGS],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   let stderr = '';
