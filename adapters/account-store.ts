@@ -1,11 +1,11 @@
 // knex implementation of the AccountStore contract. SQL lives here and only here.
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import type { Account, AccountStore, AccountWithOrganization, Organization, Role } from '../accounts/account.ts';
+import type { Account, AccountStore, AccountWithOrganization, NewAccount, Organization, Role } from '../accounts/account.ts';
 import { DomainError } from '../accounts/errors.ts';
 import { normalizeEmail, normalizeUsername } from '../accounts/account-rules.ts';
 
-type AccountRow = {
+export type AccountRow = {
   id: string;
   username: string;
   email: string;
@@ -17,7 +17,7 @@ type AccountRow = {
   created_at: Date | string;
 };
 
-const toAccount = (r: AccountRow): Account => ({
+export const toAccount = (r: AccountRow): Account => ({
   id: r.id,
   username: r.username,
   email: r.email,
@@ -29,7 +29,33 @@ const toAccount = (r: AccountRow): Account => ({
   createdAt: new Date(r.created_at),
 });
 
-const UNIQUE_VIOLATION = '23505';
+export const UNIQUE_VIOLATION = '23505';
+
+/**
+ * Inserts an account with a password credential and its username identifier (inside the caller's
+ * transaction). A taken username surfaces as the database's unique violation.
+ */
+export async function insertLocalAccount(trx: Knex.Transaction, account: NewAccount, passwordHash: string): Promise<AccountRow> {
+  const [row] = await trx('accounts')
+    .insert({
+      id: randomUUID(),
+      username: account.username.trim(),
+      email: normalizeEmail(account.email),
+      name: account.name ?? null,
+      phone_number: account.phoneNumber ?? null,
+      service_account: account.serviceAccount ?? false,
+    })
+    .returning('*');
+  const credentialId = randomUUID();
+  await trx('credentials').insert({
+    id: credentialId,
+    account_id: row.id,
+    type: 'password',
+    config: JSON.stringify({ hash: passwordHash, history: [] }),
+  });
+  await trx('credential_identifiers').insert({ type: 'password', identifier: normalizeUsername(account.username), credential_id: credentialId });
+  return row;
+}
 
 export function createKnexAccountStore(knex: Knex): AccountStore {
   return {
@@ -72,28 +98,7 @@ export function createKnexAccountStore(knex: Knex): AccountStore {
         return await knex.transaction(async (trx) => {
           const organization: Organization = { id: randomUUID(), name: organizationName.trim(), parentId: null };
           await trx('organizations').insert({ id: organization.id, name: organization.name, parent_id: null });
-          const [row] = await trx('accounts')
-            .insert({
-              id: randomUUID(),
-              username: account.username.trim(),
-              email: normalizeEmail(account.email),
-              name: account.name ?? null,
-              phone_number: account.phoneNumber ?? null,
-              service_account: account.serviceAccount ?? false,
-            })
-            .returning('*');
-          const credentialId = randomUUID();
-          await trx('credentials').insert({
-            id: credentialId,
-            account_id: row.id,
-            type: 'password',
-            config: JSON.stringify({ hash: passwordHash, history: [] }),
-          });
-          await trx('credential_identifiers').insert({
-            type: 'password',
-            identifier: normalizeUsername(account.username),
-            credential_id: credentialId,
-          });
+          const row = await insertLocalAccount(trx, account, passwordHash);
           await trx('memberships').insert([
             { account_id: row.id, organization_id: organization.id, role: 'owner' },
             { account_id: row.id, organization_id: organization.id, role: 'admin' },

@@ -2,25 +2,13 @@
 // memberships, and the account reads and writes administrators need. SQL lives here and only here.
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import type { Account, Role } from '../accounts/account.ts';
+import type { Role } from '../accounts/account.ts';
 import { normalizeEmail, normalizeUsername } from '../accounts/account-rules.ts';
 import { DomainError } from '../accounts/errors.ts';
 import type { Member, Membership, OrganizationStore, OrgNode } from '../accounts/organization.ts';
-import { isUuid } from './account-store.ts';
+import { insertLocalAccount, isUuid, toAccount, UNIQUE_VIOLATION, type AccountRow } from './account-store.ts';
 
 type NodeRow = { id: string; name: string; parent_id: string | null; root_id: string | null; created_at: Date | string };
-type AccountRow = {
-  id: string;
-  username: string;
-  email: string;
-  email_verified: boolean;
-  name: string | null;
-  phone_number: string | null;
-  service_account: boolean;
-  mfa_exempt?: boolean;
-  created_at: Date | string;
-};
-
 const toNode = (r: NodeRow): OrgNode => ({
   id: r.id,
   name: r.name,
@@ -29,19 +17,6 @@ const toNode = (r: NodeRow): OrgNode => ({
   createdAt: new Date(r.created_at),
 });
 
-const toAccount = (r: AccountRow): Account => ({
-  id: r.id,
-  username: r.username,
-  email: r.email,
-  emailVerified: r.email_verified,
-  name: r.name,
-  phoneNumber: r.phone_number,
-  serviceAccount: r.service_account,
-  mfaExempt: r.service_account && r.mfa_exempt === true,
-  createdAt: new Date(r.created_at),
-});
-
-const UNIQUE_VIOLATION = '23505';
 const usernameTaken = () => new DomainError('username.taken', 'This username is taken.', { status: 409, field: 'username' });
 
 export function createKnexOrganizationStore(db: Knex | Knex.Transaction): OrganizationStore {
@@ -163,24 +138,7 @@ export function createKnexOrganizationStore(db: Knex | Knex.Transaction): Organi
       try {
         // A savepoint, so a taken username does not abort the caller's transaction.
         return await (db as Knex).transaction(async (trx) => {
-          const [row] = await trx('accounts')
-            .insert({
-              id: randomUUID(),
-              username: account.username.trim(),
-              email: normalizeEmail(account.email),
-              name: account.name ?? null,
-              phone_number: account.phoneNumber ?? null,
-              service_account: account.serviceAccount ?? false,
-            })
-            .returning('*');
-          const credentialId = randomUUID();
-          await trx('credentials').insert({
-            id: credentialId,
-            account_id: row.id,
-            type: 'password',
-            config: JSON.stringify({ hash: passwordHash, history: [] }),
-          });
-          await trx('credential_identifiers').insert({ type: 'password', identifier: normalizeUsername(account.username), credential_id: credentialId });
+          const row = await insertLocalAccount(trx, account, passwordHash);
           return toAccount(row);
         });
       } catch (err) {
