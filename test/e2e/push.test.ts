@@ -3,31 +3,15 @@
 // without reloading, and continues by itself once the device approves. Without JavaScript the
 // "I approved" button does the same.
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Browser, BrowserContext } from 'playwright-core';
+import { startRelyingParty } from '../helpers/relying-party-server.ts';
 import { startGatehouse, type TestServer } from '../helpers/gatehouse-server.ts';
 import { describeBrowser, launchBrowser } from '../helpers/browser.ts';
 import { SignInPage } from './pages/sign-in-page.ts';
 import { CHALLENGE_HEADING, ENROL_HEADING, MfaPage, RECOVERY_CODES_HEADING } from './pages/mfa-page.ts';
 import { createDevice, enrolDevice, type AuthenticatorDevice } from '../../server/authenticator-device.ts';
 
-async function startRelyingParty() {
-  const server = http.createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
-    res.end('callback received');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    redirectUri: `http://127.0.0.1:${port}/callback`,
-    close: () => {
-      server.closeAllConnections();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
 
 describeBrowser('e2e: push approval (Gatehouse Authenticator)', () => {
   let server: TestServer;

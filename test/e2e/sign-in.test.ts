@@ -3,10 +3,9 @@
 // relying party's redirect URI with a code. A TOTP code works once per user per 30-second step,
 // so every journey that proves an authenticator app uses a fresh user.
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Browser, BrowserContext } from 'playwright-core';
+import { startRelyingParty } from '../helpers/relying-party-server.ts';
 import { startGatehouse, type TestServer } from '../helpers/gatehouse-server.ts';
 import { describeBrowser, launchBrowser } from '../helpers/browser.ts';
 import { SignInPage } from './pages/sign-in-page.ts';
@@ -15,25 +14,6 @@ import { totpCode } from '../../accounts/totp.ts';
 
 const SCREENSHOT = '/tmp/sign-in.png';
 
-/** A relying party's redirect URI: answers 200 "callback received" and remembers what it got. */
-async function startRelyingParty() {
-  const received: URL[] = [];
-  const server = http.createServer((req, res) => {
-    received.push(new URL(req.url ?? '/', 'http://127.0.0.1'));
-    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
-    res.end('callback received');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    redirectUri: `http://127.0.0.1:${port}/callback`,
-    received,
-    close: () => {
-      server.closeAllConnections();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
 
 function decodeJwtPayload(jwt: string): Record<string, unknown> {
   const parts = jwt.split('.');

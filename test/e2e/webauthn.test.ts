@@ -4,10 +4,9 @@
 // relying party. WebAuthn refuses IP addresses as RP IDs, so this server's ISSUER is
 // http://localhost:<port> (still listening on 127.0.0.1).
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
+import { startRelyingParty } from '../helpers/relying-party-server.ts';
 import { startGatehouse, type TestServer, type TestUser } from '../helpers/gatehouse-server.ts';
 import { describeBrowser, launchBrowser } from '../helpers/browser.ts';
 import { SignInPage } from './pages/sign-in-page.ts';
@@ -25,21 +24,6 @@ type VirtualCredential = {
   signCount: number;
 };
 
-async function startRelyingParty() {
-  const server = http.createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
-    res.end('callback received');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    redirectUri: `http://127.0.0.1:${port}/callback`,
-    close: () => {
-      server.closeAllConnections();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
 
 const KINDS = [
   { kind: 'platform', label: 'Built-in authenticator', transport: 'internal', button: 'Use built-in authenticator', amr: ['swk', 'user'] },

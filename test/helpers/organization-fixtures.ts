@@ -1,10 +1,10 @@
 // Fixtures for the organization features: members placed in an organization through the real
 // store, access tokens obtained the way clients get them (sign-in + code exchange, or client
 // credentials), and a small admin API caller.
-import { createHash, randomBytes } from 'node:crypto';
 import type { Role } from '../../accounts/account.ts';
 import { newTotpSecret } from '../../accounts/totp.ts';
 import { signIn } from './browserless-user.ts';
+import { authorizationRequest, redeemCode } from './authorization.ts';
 import { uniqueName, type TestServer, type TestUser } from './gatehouse-server.ts';
 
 export const PASSWORD = 'Correct-Horse-9';
@@ -47,29 +47,10 @@ export async function addUnattached(server: TestServer, input: { email?: string;
 /** A person's access token from a first-party client: authorization code + PKCE, password and TOTP. */
 export async function userAccessToken(server: TestServer, user: TestUser, client?: { client_id: string; client_secret?: string; redirect_uris: string[] }) {
   const c = client ?? (await server.createClient({ first_party: true }));
-  const verifier = randomBytes(32).toString('base64url');
-  const url = new URL('/auth', server.url);
-  url.search = new URLSearchParams({
-    client_id: c.client_id,
-    response_type: 'code',
-    scope: 'openid',
-    redirect_uri: c.redirect_uris[0],
-    state: 'x',
-    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-    code_challenge_method: 'S256',
-  }).toString();
-  const { step } = await signIn(url.href, user);
+  const { url, verifier } = authorizationRequest(server.url, c, { state: 'x' });
+  const { step } = await signIn(url, user);
   if (!step.location?.startsWith(c.redirect_uris[0])) throw new Error(`sign-in did not reach the client: ${step.status} ${step.location ?? step.body.slice(0, 300)}`);
-  const code = new URL(step.location).searchParams.get('code')!;
-  const response = await fetch(`${server.url}/token`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      authorization: `Basic ${Buffer.from(`${c.client_id}:${c.client_secret ?? ''}`).toString('base64')}`,
-    },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: c.redirect_uris[0], code_verifier: verifier }),
-  });
-  const body = (await response.json()) as { access_token?: string };
+  const { body } = await redeemCode(server.url, c, step.location, verifier);
   if (!body.access_token) throw new Error(`no access token: ${JSON.stringify(body)}`);
   return body.access_token;
 }

@@ -1,9 +1,9 @@
 // Shared by the push suites: a browserless person who signs in and enrols a Gatehouse
 // Authenticator device through the real pages, with the reference device module (real protocol, real HTTP).
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
 import type { TestServer } from '../../../helpers/gatehouse-server.ts';
-import { CookieJar, follow, formAction, postForm, type Step } from '../../../helpers/browserless-user.ts';
+import { idTokenClaims as claimsOf, startPasswordLogin } from '../../../helpers/authorization.ts';
+import { CookieJar, formAction, postForm, type Step } from '../../../helpers/browserless-user.ts';
 import { createDevice, enrolDevice, type AuthenticatorDevice, type DeviceKeys } from '../../../../server/authenticator-device.ts';
 
 export const testids = (html: string) => [...html.matchAll(/data-testid="message\/([^"]+)"/g)].map((m) => m[1]);
@@ -12,24 +12,11 @@ export const shownNumber = (html: string) => Number(html.match(/data-testid="pus
 
 export function pushHelpers(get: () => { server: TestServer; client: { client_id: string; client_secret?: string; redirect_uris: string[] } }) {
   /** Opens an authorization request and submits the password; returns the page MFA leads to. */
+  /** Opens an authorization request and submits the password; returns the page MFA leads to. */
   async function startLogin(user: { username: string; password: string }) {
     const { server, client } = get();
-    const jar = new CookieJar();
-    const verifier = randomBytes(32).toString('base64url');
-    const url = new URL('/auth', server.url);
-    url.search = new URLSearchParams({
-      client_id: client.client_id,
-      response_type: 'code',
-      scope: 'openid',
-      redirect_uri: client.redirect_uris[0],
-      state: 's',
-      nonce: 'n',
-      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-      code_challenge_method: 'S256',
-    }).toString();
-    const page = await follow(jar, url.href, server.url);
-    const step = await postForm(jar, formAction(page.body, page.url), server.url, { username: user.username, password: user.password });
-    return { jar, step, verifier, uid: new URL(step.url).pathname.split('/')[2] };
+    const login = await startPasswordLogin(server.url, client, user);
+    return { ...login, uid: new URL(login.step.url).pathname.split('/')[2] };
   }
 
   /** Submits the page's first form (or the form whose action matches). */
@@ -39,20 +26,11 @@ export function pushHelpers(get: () => { server: TestServer; client: { client_id
     return postForm(jar, action, server.url, fields);
   };
 
-  async function idTokenClaims(step: Step, verifier: string) {
+  function idTokenClaims(step: Step, verifier: string) {
     const { server, client } = get();
-    const code = new URL(step.location!).searchParams.get('code')!;
-    const response = await fetch(`${server.url}/token`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`,
-      },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: client.redirect_uris[0], code_verifier: verifier }),
-    });
-    const body = await response.json();
-    return JSON.parse(Buffer.from(body.id_token.split('.')[1], 'base64url').toString());
+    return claimsOf(server.url, client, step.location!, verifier);
   }
+
 
   /** From the enrolment chooser to the push setup page; returns it and its one-time code. */
   async function openPushSetup(user: { username: string; password: string }) {

@@ -3,10 +3,11 @@
 // real — single-use and expiring challenges, origin and RP ID, signatures, the signature counter.
 // (The browser journeys with Chromium's virtual authenticator are in test/e2e/webauthn.test.ts.)
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import { startGatehouse, type TestServer, type TestUser } from '../../../helpers/gatehouse-server.ts';
-import { CookieJar, follow, formAction, postForm, type Step } from '../../../helpers/browserless-user.ts';
+import { idTokenClaims as claimsOf, startPasswordLogin } from '../../../helpers/authorization.ts';
+import { CookieJar, formAction, postForm, type Step } from '../../../helpers/browserless-user.ts';
 import { newFlow } from '../../../../interactions/flow.ts';
 import type { MfaContext } from '../../../../interactions/methods/method.ts';
 import { createWebAuthnMethod, isWebAuthnRpId, WEBAUTHN_CHALLENGE_TTL_MS } from '../../../../interactions/methods/webauthn-method.ts';
@@ -49,23 +50,7 @@ describe('MFA: WebAuthn built-in authenticator and security key', () => {
     offsetMs = 0;
   });
 
-  async function startLogin(user: TestUser) {
-    const jar = new CookieJar();
-    const verifier = randomBytes(32).toString('base64url');
-    const url = new URL('/auth', server.url);
-    url.search = new URLSearchParams({
-      client_id: client.client_id,
-      response_type: 'code',
-      scope: 'openid',
-      redirect_uri: client.redirect_uris[0],
-      state: 's',
-      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-      code_challenge_method: 'S256',
-    }).toString();
-    const page = await follow(jar, url.href, server.url);
-    const step = await postForm(jar, formAction(page.body, page.url), server.url, { username: user.username, password: user.password });
-    return { jar, step, verifier };
-  }
+  const startLogin = (user: { username: string; password: string }) => startPasswordLogin(server.url, client, user);
 
   const submit = (jar: CookieJar, page: Step, fields: Record<string, string>, actionPattern?: RegExp) => {
     const action = actionPattern ? new URL(page.body.match(actionPattern)![1], server.url).href : formAction(page.body, page.url);
@@ -74,19 +59,8 @@ describe('MFA: WebAuthn built-in authenticator and security key', () => {
   const choose = (jar: CookieJar, page: Step, kind: string) => submit(jar, page, { kind }, /action="(\/interaction\/[^"]+\/enrol\/choose)"/);
   const landed = (step: Step) => Boolean(step.location?.startsWith(client.redirect_uris[0]));
 
-  async function idTokenClaims(step: Step, verifier: string) {
-    const code = new URL(step.location!).searchParams.get('code')!;
-    const response = await fetch(`${server.url}/token`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`,
-      },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: client.redirect_uris[0], code_verifier: verifier }),
-    });
-    const body = (await response.json()) as { id_token: string };
-    return JSON.parse(Buffer.from(body.id_token.split('.')[1], 'base64url').toString()) as { amr: string[]; acr: string };
-  }
+  const idTokenClaims = (step: Step, verifier: string) =>
+    claimsOf(server.url, client, step.location!, verifier) as Promise<{ amr: string[]; acr: string }>;
 
   /** A user without a method registers `authenticator` as `kind` and saves the recovery codes. */
   async function enrol(kind: 'platform' | 'security_key', authenticator: SoftAuthenticator, name = 'My key') {
