@@ -7,19 +7,10 @@ import type { Knex } from 'knex';
 import type { SessionRevoker } from '../accounts/session-revocation.ts';
 import { SESSION_ABSOLUTE_TTL, GRANT_TTL } from '../accounts/security-constants.ts';
 import { isUuid } from './account-store.ts';
+import type { StateAdapterFactory } from './state-adapter.ts';
 
-type Payload = Record<string, unknown> & { accountId?: unknown; uid?: unknown };
+export type { StateAdapter } from './state-adapter.ts';
 
-/** The adapter methods the provider calls (see oidc-sql-adapter.ts / oidc-redis-adapter.ts). */
-export type StateAdapter = {
-  upsert(id: string, payload: Payload, expiresIn?: number): Promise<void>;
-  find(id: string): Promise<Payload | undefined>;
-  findByUid(uid: string): Promise<Payload | undefined>;
-  findByUserCode(userCode: string): Promise<Payload | undefined>;
-  consume(id: string): Promise<void>;
-  destroy(id: string): Promise<void>;
-  revokeByGrantId(grantId: string): Promise<void>;
-};
 
 const INDEXED = new Set(['Session', 'Grant']);
 /** Models holding tokens of a grant (oidc-provider's revoke helper revokes the same set). */
@@ -66,11 +57,11 @@ export function createAccountStateIndex(knex: Knex) {
 export type AccountStateIndex = ReturnType<typeof createAccountStateIndex>;
 
 /** Wraps the provider's adapter factory so Session and Grant saves are indexed by account. */
-export function indexAccountState<A extends StateAdapter>(factory: (model: string) => A, index: AccountStateIndex): (model: string) => A {
+export function indexAccountState(factory: StateAdapterFactory, index: AccountStateIndex): StateAdapterFactory {
   return (model) => {
     const inner = factory(model);
     if (!INDEXED.has(model)) return inner;
-    const wrapped: StateAdapter & { tryConsume?: unknown } = {
+    return {
       async upsert(id, payload, expiresIn) {
         await inner.upsert(id, payload, expiresIn);
         if (typeof payload.accountId === 'string') {
@@ -81,15 +72,15 @@ export function indexAccountState<A extends StateAdapter>(factory: (model: strin
       findByUid: (uid) => inner.findByUid(uid),
       findByUserCode: (code) => inner.findByUserCode(code),
       consume: (id) => inner.consume(id),
+      tryConsume: (id) => inner.tryConsume(id),
       destroy: (id) => inner.destroy(id),
       revokeByGrantId: (grantId) => inner.revokeByGrantId(grantId),
     };
-    return wrapped as A;
   };
 }
 
 /** Ends an account's sessions and revokes its grants through the provider's state adapter. */
-export function createSessionRevoker(deps: { index: AccountStateIndex; stateAdapter: (model: string) => StateAdapter }): SessionRevoker {
+export function createSessionRevoker(deps: { index: AccountStateIndex; stateAdapter: StateAdapterFactory }): SessionRevoker {
   const adapter = (model: string) => deps.stateAdapter(model);
   return {
     async revokeAccount(accountId, options = {}) {

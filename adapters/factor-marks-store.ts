@@ -1,11 +1,9 @@
 // Factor marks (when password / MFA were last proven) per provider session, kept in the same
 // store as the provider's sessions (Redis or SQL) with the session's absolute lifetime.
 import type { FactorMarks, FactorMarksStore } from '../accounts/reauthentication.ts';
+import type { StateAdapter as SharedStateAdapter } from './state-adapter.ts';
 
-type StateAdapter = {
-  upsert(id: string, payload: Record<string, unknown>, expiresIn: number): Promise<void>;
-  find(id: string): Promise<Record<string, unknown> | undefined>;
-};
+type StateAdapter = Pick<SharedStateAdapter, 'upsert' | 'find'>;
 
 export function createFactorMarksStore(stateAdapter: (model: string) => StateAdapter, ttlSeconds: number): FactorMarksStore {
   const adapter = stateAdapter('FactorMarks');

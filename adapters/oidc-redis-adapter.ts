@@ -9,6 +9,7 @@
 // scripts assume one node, not Redis Cluster. Redis errors propagate: the adapter fails closed.
 import type { ChainableCommander, Redis } from 'ioredis';
 import { errors, type AdapterPayload } from 'oidc-provider';
+import type { StateAdapter } from './state-adapter.ts';
 
 // Models indexed under their grant, as in oidc-provider's memory adapter (an Interaction also
 // carries a grantId, but revoking a grant must not delete an in-flight interaction).
@@ -53,16 +54,7 @@ export type RedisAdapterOptions = {
  * cannot resolve a boolean, since the provider's Adapter type wants Promise<void>, and the
  * provider ignores the value anyway (see `consume` below).
  */
-export type RedisAdapter = {
-  upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void>;
-  find(id: string): Promise<AdapterPayload | undefined>;
-  findByUid(uid: string): Promise<AdapterPayload | undefined>;
-  findByUserCode(userCode: string): Promise<AdapterPayload | undefined>;
-  consume(id: string): Promise<void>;
-  tryConsume(id: string): Promise<boolean>;
-  destroy(id: string): Promise<void>;
-  revokeByGrantId(grantId: string): Promise<void>;
-};
+export type RedisAdapter = StateAdapter<AdapterPayload>;
 
 export function createRedisAdapterFactory(
   redis: Redis,

@@ -2,6 +2,7 @@
 // Times come from the database clock (now()), so several server processes agree on expiry.
 import type { Knex } from 'knex';
 import { errors, type AdapterPayload } from 'oidc-provider';
+import type { StateAdapter } from './state-adapter.ts';
 
 const TABLE = 'oidc_payloads';
 
@@ -23,16 +24,7 @@ const GRANTABLE = new Set([
  * cannot resolve a boolean, since the provider's Adapter type wants Promise<void>, and the
  * provider ignores the value anyway (see `consume` below).
  */
-export type SqlAdapter = {
-  upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void>;
-  find(id: string): Promise<AdapterPayload | undefined>;
-  findByUid(uid: string): Promise<AdapterPayload | undefined>;
-  findByUserCode(userCode: string): Promise<AdapterPayload | undefined>;
-  consume(id: string): Promise<void>;
-  tryConsume(id: string): Promise<boolean>;
-  destroy(id: string): Promise<void>;
-  revokeByGrantId(grantId: string): Promise<void>;
-};
+export type SqlAdapter = StateAdapter<AdapterPayload>;
 
 type Row = { payload: AdapterPayload | string; consumed_at: Date | string | null };
 

@@ -9,13 +9,9 @@ import type { Knex } from 'knex';
 import type { MfaMethod, MfaStore } from '../accounts/mfa.ts';
 import type { PushApproval } from '../accounts/push-protocol.ts';
 import { PUSH_APPROVAL_TTL_SECONDS, PUSH_ENROLMENT_TTL_SECONDS, PUSH_SIGNATURE_WINDOW_SECONDS } from '../accounts/security-constants.ts';
+import type { StateAdapter as SharedStateAdapter } from './state-adapter.ts';
 
-type StateAdapter = {
-  upsert(id: string, payload: Record<string, unknown>, expiresIn: number): Promise<void>;
-  find(id: string): Promise<Record<string, unknown> | undefined>;
-  tryConsume(id: string): Promise<boolean>;
-  destroy(id: string): Promise<void>;
-};
+type StateAdapter = Pick<SharedStateAdapter, 'upsert' | 'find' | 'tryConsume' | 'destroy'>;
 
 /** An enrolment code waiting for a device; stored under the code's digest. */
 export type PushEnrolment = { accountId: string; flowId: string; expiresAt: number };

@@ -12,15 +12,12 @@ import type { AccountSession, SignedInSession } from './account-session.ts';
 import type { Csrf } from './csrf.ts';
 import { flowSchema, newFlow, type Flow } from './flow.ts';
 import type { MethodRegistry } from './methods/registry.ts';
+import type { StateAdapter as SharedStateAdapter } from '../adapters/state-adapter.ts';
+
+type StateAdapter = Pick<SharedStateAdapter, 'upsert' | 'find' | 'destroy'>;
 
 /** A method being added from the profile keeps its scratch state (seed, challenge) this long. */
 const SETUP_TTL_SECONDS = 10 * 60;
-
-type StateAdapter = {
-  upsert(id: string, payload: Record<string, unknown>, expiresIn: number): Promise<void>;
-  find(id: string): Promise<Record<string, unknown> | undefined>;
-  destroy(id: string): Promise<void>;
-};
 
 /** Outcome notices shown after a redirect; the query carries only the code, never user data. */
 const NOTICES: Record<string, string> = {

@@ -18,12 +18,9 @@ import { UpstreamError } from '../federation/upstream-client.ts';
 import type { AccountSession, SignedInSession } from './account-session.ts';
 import type { Csrf } from './csrf.ts';
 import { PROFILE_STATE_PREFIX } from './federation-routes.ts';
+import type { StateAdapter as SharedStateAdapter } from '../adapters/state-adapter.ts';
 
-type StateAdapter = {
-  upsert(id: string, payload: Record<string, unknown>, expiresIn: number): Promise<void>;
-  find(id: string): Promise<Record<string, unknown> | undefined>;
-  destroy(id: string): Promise<void>;
-};
+type StateAdapter = Pick<SharedStateAdapter, 'upsert' | 'find' | 'destroy'>;
 
 const pendingSchema = z.object({
   sessionUid: z.string(),

@@ -43,7 +43,8 @@ import { createMetrics } from './metrics.ts';
 import { createProvider } from './provider.ts';
 import { securityHeaders } from './security-headers.ts';
 import { loadSigningKeys } from './signing-keys.ts';
-import { createAccountStateIndex, createSessionRevoker, indexAccountState, type StateAdapter as AccountStateAdapter } from '../adapters/account-state-index.ts';
+import { createAccountStateIndex, createSessionRevoker, indexAccountState } from '../adapters/account-state-index.ts';
+import type { StateAdapterFactory } from '../adapters/state-adapter.ts';
 import { createSelfServiceRoutes, createSelfServiceServices, SIGN_IN_LINKS } from './self-service.ts';
 import { createOrganizationFeatures } from './organization-features.ts';
 import { DomainError } from '../accounts/errors.ts';
@@ -91,7 +92,7 @@ export async function createGatehouse(
   // Sessions and grants are also indexed by account, so a password reset can revoke all of them.
   const accountStateIndex = createAccountStateIndex(db.knex);
   const stateAdapter = indexAccountState(
-    (redis ? createRedisAdapterFactory(redis, { prefix: options.redisPrefix }) : createSqlAdapterFactory(db.knex)) as unknown as (model: string) => AccountStateAdapter,
+    (redis ? createRedisAdapterFactory(redis, { prefix: options.redisPrefix }) : createSqlAdapterFactory(db.knex)) as unknown as StateAdapterFactory, // oidc-provider's payload type, seen as plain JSON objects
     accountStateIndex,
   );
   const purgeTimer = redis ? undefined : setInterval(() => purgeExpired(db.knex).catch(() => {}), SQL_PURGE_INTERVAL_MS).unref();
@@ -153,8 +154,8 @@ export async function createGatehouse(
   const mfa = createKnexMfaStore(db.knex);
   // Recovery-code digests use a key derived from the KEK, so the database alone can't be brute-forced.
   const recoveryDigest = recoveryCodeDigester(Buffer.from(hkdfSync('sha256', secrets.kek, '', 'gatehouse recovery codes', 32)));
-  const marks = createFactorMarksStore(stateAdapter as never, SESSION_ABSOLUTE_TTL);
-  const pushStore = createPushStore({ stateAdapter: stateAdapter as never, knex: db.knex, mfa });
+  const marks = createFactorMarksStore(stateAdapter, SESSION_ABSOLUTE_TTL);
+  const pushStore = createPushStore({ stateAdapter: stateAdapter, knex: db.knex, mfa });
   // External IdPs, custom-domain sign-in, SSO required, profile linking: issue 6.
   const federation = createFederationFeatures({ knex: db.knex, box, audit, auditReader: auditStore, issuer: config.issuer, allowHttpIssuers: config.federationAllowHttpIssuers });
   const methods = createMethodRegistry({ accounts, hasher, mfa, box, recoveryDigest, issuerName: new URL(config.issuer).host, issuer: config.issuer, audit, clock: options.clock, pushStore, federation: federation.methods });
@@ -201,9 +202,9 @@ export async function createGatehouse(
   const accountCallback = new Router();
   accountCallback.get(ACCOUNT_CALLBACK_PATH, (ctx) => accountSession.handleCallback(ctx));
   const csrf = createCsrf(Buffer.from(hkdfSync('sha256', secrets.kek, '', 'gatehouse csrf', 32)));
-  const linkedProfiles = federation.profile({ session: accountSession, csrf, pendingState: stateAdapter as never });
+  const linkedProfiles = federation.profile({ session: accountSession, csrf, pendingState: stateAdapter });
   const selfServiceRoutes = createSelfServiceRoutes(selfService, { session: accountSession, csrf, accounts, mailer, issuer: config.issuer, logger, linkedProfiles: linkedProfiles.section });
-  const accountMfa = createAccountMfaRoutes({ session: accountSession, csrf, methods, mfa, management: mfaManagement, accounts, setupState: stateAdapter as never, isSsoAccount: (id) => federation.ssoPolicy.isSsoAccount(id) });
+  const accountMfa = createAccountMfaRoutes({ session: accountSession, csrf, methods, mfa, management: mfaManagement, accounts, setupState: stateAdapter, isSsoAccount: (id) => federation.ssoPolicy.isSsoAccount(id) });
   // Organizations, invitations, the admin API (/api/v1) and pages (/admin): issue 3.
   const organizations = createOrganizationFeatures({
     knex: db.knex,

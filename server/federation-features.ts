@@ -21,15 +21,12 @@ import { createLinkedProfilesRoutes } from '../interactions/linked-profiles-rout
 import type { UpstreamMethod } from '../interactions/methods/upstream-method.ts';
 import { federationRoutes } from './admin-api/federation-routes.ts';
 import { identityProviderPages } from './admin-pages/identity-provider-pages.ts';
+import type { StateAdapter as SharedStateAdapter } from '../adapters/state-adapter.ts';
+
+type StateAdapter = Pick<SharedStateAdapter, 'upsert' | 'find' | 'destroy'>;
 
 /** Reference: "Click Use custom domain" under the sign-in form (":uid" names the sign-in). */
 export const CUSTOM_DOMAIN_LINK: SignInLink = { id: 'custom-domain', text: 'Use custom domain', href: '/interaction/:uid/domain' };
-
-type StateAdapter = {
-  upsert(id: string, payload: Record<string, unknown>, expiresIn: number): Promise<void>;
-  find(id: string): Promise<Record<string, unknown> | undefined>;
-  destroy(id: string): Promise<void>;
-};
 
 export function createFederationFeatures(deps: {
   knex: Knex;
