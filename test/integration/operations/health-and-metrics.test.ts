@@ -5,6 +5,19 @@ import { describeFor, storeMatrix } from '../../helpers/stores.ts';
 
 const remote = storeMatrix()[1];
 
+/** A connected app asks for a token, as a script would. */
+async function clientCredentialsToken(server: TestServer) {
+  const app = await server.createClient({ grant_types: ['client_credentials'], response_types: [], redirect_uris: [], scope: 'org' });
+  return fetch(`${server.url}/token`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`${app.client_id}:${app.client_secret}`).toString('base64')}`,
+    },
+    body: 'grant_type=client_credentials',
+  });
+}
+
 describe('operations: health, readiness, metrics', () => {
   let server: TestServer;
   before(async () => {
@@ -21,15 +34,7 @@ describe('operations: health, readiness, metrics', () => {
   });
 
   it('counts tokens by grant and requests by route template in Prometheus format', async () => {
-    const app = await server.createClient({ grant_types: ['client_credentials'], response_types: [], redirect_uris: [], scope: 'org' });
-    const token = await fetch(`${server.url}/token`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        authorization: `Basic ${Buffer.from(`${app.client_id}:${app.client_secret}`).toString('base64')}`,
-      },
-      body: 'grant_type=client_credentials',
-    });
+    const token = await clientCredentialsToken(server);
     assert.equal(token.status, 200);
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     assert.match(metrics, /gatehouse_tokens_issued_total\{grant_type="client_credentials"\} 1/);
@@ -51,15 +56,7 @@ describeFor(remote, 'operations: Redis unreachable', () => {
     const ready = await fetch(`${server.url}/readyz`);
     assert.equal(ready.status, 503);
     assert.deepEqual((await ready.json()).checks, { database: 'ok', redis: 'unreachable' });
-    const app = await server.createClient({ grant_types: ['client_credentials'], response_types: [], redirect_uris: [], scope: 'org' });
-    const token = await fetch(`${server.url}/token`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        authorization: `Basic ${Buffer.from(`${app.client_id}:${app.client_secret}`).toString('base64')}`,
-      },
-      body: 'grant_type=client_credentials',
-    });
+    const token = await clientCredentialsToken(server);
     assert.equal(token.status, 503);
     assert.equal((await token.json()).error, 'temporarily_unavailable');
   });
