@@ -3,9 +3,10 @@
 // without reloading, and continues by itself once the device approves. Without JavaScript the
 // "I approved" button does the same.
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { startRelyingParty } from '../helpers/relying-party-server.ts';
+import { authorizationRequest } from '../helpers/authorization.ts';
 import { startGatehouse, type TestServer } from '../helpers/gatehouse-server.ts';
 import { describeBrowser, launchBrowser } from '../helpers/browser.ts';
 import { SignInPage } from './pages/sign-in-page.ts';
@@ -42,18 +43,9 @@ describeBrowser('e2e: push approval (Gatehouse Authenticator)', () => {
     const context = await browser.newContext(options);
     contexts.push(context);
     const page = await context.newPage();
-    const url = new URL('/auth', server.url);
-    url.search = new URLSearchParams({
-      response_type: 'code',
-      client_id: client.client_id,
-      redirect_uri: rp.redirectUri,
-      scope: 'openid',
-      state: randomBytes(8).toString('base64url'),
-      code_challenge: createHash('sha256').update(randomBytes(32).toString('base64url')).digest('base64url'),
-      code_challenge_method: 'S256',
-    }).toString();
+    const { url } = authorizationRequest(server.url, client, { state: randomBytes(8).toString('base64url') });
     const signIn = new SignInPage(page);
-    await signIn.open(url.href);
+    await signIn.open(url);
     await signIn.signIn(user.username, user.password);
     return { page, mfa: new MfaPage(page), errors: collectErrors(page) };
   }

@@ -3,9 +3,10 @@
 // relying party's redirect URI with a code. A TOTP code works once per user per 30-second step,
 // so every journey that proves an authenticator app uses a fresh user.
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { startRelyingParty } from '../helpers/relying-party-server.ts';
+import { authorizationRequest as relyingPartyRequest } from '../helpers/authorization.ts';
 import { startGatehouse, type TestServer } from '../helpers/gatehouse-server.ts';
 import { describeBrowser, launchBrowser } from '../helpers/browser.ts';
 import { SignInPage } from './pages/sign-in-page.ts';
@@ -53,19 +54,8 @@ describeBrowser('e2e: sign-in journey', () => {
 
   /** What a relying party does before sending a person to Gatehouse. */
   function authorizationRequest() {
-    const verifier = randomBytes(32).toString('base64url');
     const state = randomBytes(16).toString('base64url');
-    const url = new URL('/auth', server.url);
-    url.search = new URLSearchParams({
-      response_type: 'code',
-      client_id: client.client_id,
-      redirect_uri: rp.redirectUri,
-      scope: 'openid profile',
-      state,
-      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-      code_challenge_method: 'S256',
-    }).toString();
-    return { url: url.href, verifier, state };
+    return { ...relyingPartyRequest(server.url, client, { scope: 'openid profile', state }), state };
   }
 
   const atRedirectUri = (url: URL) => url.href.startsWith(`${rp.redirectUri}?`);

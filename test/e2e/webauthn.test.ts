@@ -4,9 +4,10 @@
 // relying party. WebAuthn refuses IP addresses as RP IDs, so this server's ISSUER is
 // http://localhost:<port> (still listening on 127.0.0.1).
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
 import { startRelyingParty } from '../helpers/relying-party-server.ts';
+import { authorizationRequest as relyingPartyRequest } from '../helpers/authorization.ts';
 import { startGatehouse, type TestServer, type TestUser } from '../helpers/gatehouse-server.ts';
 import { describeBrowser, launchBrowser } from '../helpers/browser.ts';
 import { SignInPage } from './pages/sign-in-page.ts';
@@ -66,20 +67,7 @@ describeBrowser('e2e: WebAuthn built-in authenticator and security key', () => {
     return { context, page, cdp, authenticatorId, credentials };
   }
 
-  function authorizationRequest() {
-    const verifier = randomBytes(32).toString('base64url');
-    const url = new URL('/auth', server.url);
-    url.search = new URLSearchParams({
-      response_type: 'code',
-      client_id: client.client_id,
-      redirect_uri: rp.redirectUri,
-      scope: 'openid',
-      state: randomBytes(8).toString('base64url'),
-      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-      code_challenge_method: 'S256',
-    }).toString();
-    return { url: url.href, verifier };
-  }
+  const authorizationRequest = () => relyingPartyRequest(server.url, client, { state: randomBytes(8).toString('base64url') });
 
   const atRedirectUri = (url: URL) => url.href.startsWith(`${rp.redirectUri}?`);
 
