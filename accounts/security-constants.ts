@@ -60,7 +60,7 @@ export const TOTP_SECRET_BYTES = 20;
 export const RECOVERY_CODE_COUNT = 10;
 /** 12 base32 characters = 60 bits each; stored as HMACs under a server key, so a database leak alone is not enough. */
 export const RECOVERY_CODE_LENGTH = 12;
-/** Wrong codes before the sign-in flow ends and the person starts again. */
+/** Failed submissions (password or code) before a sign-in flow ends and the person starts again. */
 export const MAX_MFA_FAILURES = 5;
 /** Push approvals wait this long for the device before the sign-in fails cleanly. */
 export const PUSH_APPROVAL_TTL_SECONDS = 120;

@@ -20,8 +20,6 @@ import { stepAfterPassword, usesMfa } from './login-steps.ts';
 import type { MethodRegistry } from './methods/registry.ts';
 import type { MfaContext, RequestInfo } from './methods/method.ts';
 
-/** After this many failed submissions the flow ends and the person starts again. */
-export const MAX_FLOW_FAILURES = MAX_MFA_FAILURES;
 
 export type SignInLink = { id: string; text: string; href: string };
 
@@ -253,7 +251,7 @@ export function createInteractionRoutes(deps: {
       details: { method, reason: message.code, ...(flow.step === 'credentials' ? { username: flow.form.username } : {}) },
       ...requestInfo(ctx),
     });
-    if (flow.failures >= MAX_FLOW_FAILURES) {
+    if (flow.failures >= MAX_MFA_FAILURES) { // the flow ends; the person starts again
       return finish(ctx, { error: 'access_denied', error_description: 'too many failed sign-in attempts; start again' });
     }
     flow.messages = [message];

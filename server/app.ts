@@ -112,7 +112,9 @@ export async function createGatehouse(
   };
   const hasher = options.hasher ?? createPasswordHasher();
   const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, outboxDir: path.join(config.dataDir, 'outbox') });
-  const keyStore = createSigningKeyStore(db.knex, createSecretBox(secrets.kek));
+  // One key-encryption box for every secret at rest (signing keys, TOTP seeds, IdP client secrets).
+  const box = createSecretBox(secrets.kek);
+  const keyStore = createSigningKeyStore(db.knex, box);
   const jwks = await loadSigningKeys(keyStore);
 
   const provider = createProvider({
@@ -150,7 +152,6 @@ export async function createGatehouse(
     }
   });
 
-  const box = createSecretBox(secrets.kek);
   const mfa = createKnexMfaStore(db.knex);
   // Recovery-code digests use a key derived from the KEK, so the database alone can't be brute-forced.
   const recoveryDigest = recoveryCodeDigester(Buffer.from(hkdfSync('sha256', secrets.kek, '', 'gatehouse recovery codes', 32)));
