@@ -42,6 +42,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
 import { createProvider } from './provider.ts';
 import { securityHeaders } from './security-headers.ts';
+import { issuerOrigin } from './issuer-origin.ts';
 import { loadSigningKeys } from './signing-keys.ts';
 import { createAccountStateIndex, createSessionRevoker, indexAccountState } from '../adapters/account-state-index.ts';
 import type { StateAdapterFactory } from '../adapters/state-adapter.ts';
@@ -284,6 +285,7 @@ export async function createGatehouse(
   // Known pitfall: the parent app must sign cookies with the provider's keys.
   app.keys = secrets.cookieKeys;
   app.proxy = config.trustProxy;
+  app.use(issuerOrigin(config.issuer));
   app.use(async (ctx, next) => {
     const requestId = randomUUID();
     ctx.set('X-Request-Id', requestId);
