@@ -38,7 +38,21 @@ redis.call('DEL', KEYS[1])
 return #members
 `;
 
+// An entry without indexes (client-credentials and other standalone tokens) in one command
+// instead of a five-command MULTI: same effect, atomic, and a fifth of the round-trip work.
+const UPSERT_LUA = `
+redis.call('DEL', KEYS[1])
+if ARGV[2] ~= '' then
+  redis.call('HSET', KEYS[1], 'payload', ARGV[1], 'consumed', ARGV[2])
+else
+  redis.call('HSET', KEYS[1], 'payload', ARGV[1])
+end
+if ARGV[3] ~= '' then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
+return 1
+`;
+
 type ScriptedRedis = Redis & {
+  gatehouseOidcUpsert(key: string, payload: string, consumed: string, ttl: string): Promise<number>;
   gatehouseOidcConsume(key: string, consumedAt: number): Promise<number>;
   gatehouseOidcRevoke(grantKey: string): Promise<number>;
 };
@@ -62,6 +76,7 @@ export function createRedisAdapterFactory(
 ): (model: string) => RedisAdapter {
   const prefix = options.prefix ?? 'oidc:';
   // defineCommand sends EVALSHA and falls back to EVAL once per script cache miss.
+  redis.defineCommand('gatehouseOidcUpsert', { numberOfKeys: 1, lua: UPSERT_LUA });
   redis.defineCommand('gatehouseOidcConsume', { numberOfKeys: 1, lua: CONSUME_LUA });
   redis.defineCommand('gatehouseOidcRevoke', { numberOfKeys: 1, lua: REVOKE_LUA });
   return (model) => new OidcRedisAdapter(redis as ScriptedRedis, prefix, model);
@@ -87,11 +102,16 @@ class OidcRedisAdapter implements RedisAdapter {
       fields.consumed = String(typeof payload.consumed === 'number' ? payload.consumed : epochSeconds());
     }
 
+    const { grantId, uid, userCode } = payload;
+    if (!(grantId && GRANTABLE.has(this.model)) && !uid && !userCode) {
+      await this.redis.gatehouseOidcUpsert(key, fields.payload, fields.consumed ?? '', ttl ? String(ttl) : '');
+      return;
+    }
+
     // One MULTI: a single round trip, and readers never see the entry without its TTL.
     const multi = this.redis.multi().del(key).hset(key, fields);
     if (ttl) multi.expire(key, ttl);
 
-    const { grantId, uid, userCode } = payload;
     if (grantId && GRANTABLE.has(this.model)) {
       const grantKey = this.grantKey(grantId);
       multi.sadd(grantKey, key);

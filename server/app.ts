@@ -41,6 +41,7 @@ import { resolveSecrets } from './local-secrets.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
 import { createProvider } from './provider.ts';
+import { isProviderPath } from './provider-routes.ts';
 import { securityHeaders } from './security-headers.ts';
 import { issuerOrigin } from './issuer-origin.ts';
 import { loadSigningKeys } from './signing-keys.ts';
@@ -296,12 +297,17 @@ export async function createGatehouse(
   app.use(metrics.middleware);
   app.use(securityHeaders());
   app.use(errorHandler(logger));
-  app.use(ops.routes());
   // Our routes parse their own bodies; oidc-provider's endpoints must get the raw stream.
   const parseBody = bodyParser();
-  app.use((ctx, next) => (OWN_BODY_PATHS.some((p) => ctx.path.startsWith(p)) ? parseBody(ctx, next) : next()));
-  // Feature routers, one line each (self-service, account, admin API and pages mount here).
-  for (const router of [interactions, push, accountCallback, accountMfa, ...organizations.routers, ...selfServiceRoutes, federationInteractions.callbackRouter, linkedProfiles.router]) app.use(router.routes());
+  const routesOf = (router: Router) => router.routes() as unknown as Koa.Middleware;
+  const ownRoutes = compose([
+    routesOf(ops),
+    (ctx, next) => (OWN_BODY_PATHS.some((p) => ctx.path.startsWith(p)) ? parseBody(ctx, next) : next()),
+    // Feature routers, one line each (self-service, account, admin API and pages mount here).
+    ...[interactions, push, accountCallback, accountMfa, ...organizations.routers, ...selfServiceRoutes, federationInteractions.callbackRouter, linkedProfiles.router].map(routesOf),
+  ] satisfies Koa.Middleware[]);
+  // The provider's endpoints skip our routers altogether (the token endpoint's hot path).
+  app.use((ctx, next) => (isProviderPath(ctx.path) ? next() : ownRoutes(ctx, next)));
   // Fail closed: when the session store is down, say "try again" (503), never fall back to something else.
   app.use(async (ctx, next) => {
     await next();

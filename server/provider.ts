@@ -7,6 +7,7 @@ import { APP_PERMISSIONS } from '../accounts/permissions.ts';
 import { hashClientSecret, type ClientStore } from '../adapters/client-store.ts';
 import { ACR_MULTI_FACTOR, ACR_VALUES } from '../interactions/assurance.ts';
 import { render } from '../views/render.ts';
+import { PROVIDER_ROUTES } from './provider-routes.ts';
 
 export type AdapterFactory = (model: string) => unknown;
 
@@ -41,6 +42,7 @@ export function createProvider(options: ProviderOptions): Provider {
 
   const configuration: Configuration = {
     adapter: adapter as unknown as Configuration['adapter'],
+    routes: PROVIDER_ROUTES,
     jwks: { keys: options.jwks as never },
     cookies: {
       keys: options.cookieKeys,
