@@ -40,63 +40,138 @@ const toEvent = (r: EventRow): StoredAuditEvent => ({
 export type AuditVerification = { chains: number; events: number; breaks: ChainBreak[] };
 
 const VERIFY_PAGE = 1000;
+/** Events linked per chain per transaction: one UPDATE of this many rows. */
+const LINK_BATCH = 500;
+/** A written event is linked this soon (writes in between are linked together). */
+const LINK_DELAY_MS = 100;
+/** Unlinked events left by another process (a CLI, a process that died) are picked up this often. */
+const LINK_SWEEP_MS = 5000;
+/** pg advisory-lock class of the audit linker (the object id is the chain's hashtext). */
+const LINK_LOCK_CLASS = 0x6175_6474; // 'audt'
 
-export function createKnexAuditLog(knex: Knex): AuditLog & AuditReader & { verify(): Promise<AuditVerification> } {
+export type KnexAuditLog = AuditLog & AuditReader & {
+  verify(): Promise<AuditVerification>;
+  /** Links every event written so far into its chain; resolves when done. */
+  flush(): Promise<void>;
+  /** Stops the background linker after linking what is pending. */
+  close(): Promise<void>;
+};
+
+/**
+ * Writes are one INSERT with no lock, so no organization's sign-ins queue behind each other. Linking
+ * (prev_hash, hash, seq) happens shortly after, in batches, by whichever process holds the chain's
+ * advisory lock. Between writing and linking (~LINK_DELAY_MS) an event is only as safe as the table;
+ * once linked, changing, removing or reordering it breaks the chain. verify() links first.
+ */
+export function createKnexAuditLog(knex: Knex, options: { background?: boolean } = {}): KnexAuditLog {
   /** Events about an account belong to the account's organization when the caller did not say (sign-ins). */
-  async function organizationOfAccount(trx: Knex.Transaction, event: AuditEvent): Promise<string | null> {
+  async function organizationOfAccount(event: AuditEvent): Promise<string | null> {
     for (const candidate of [event.target, event.actor]) {
       if (!candidate || !isUuid(candidate)) continue;
-      const row = await trx('memberships as m')
+      const row = await knex('memberships as m')
         .join('organizations as o', 'o.id', 'm.organization_id')
         .where('m.account_id', candidate)
-        .first(trx.raw('coalesce(o.root_id, o.id) as root'));
+        .first(knex.raw('coalesce(o.root_id, o.id) as root'));
       if (row) return row.root;
     }
     return null;
   }
 
+  /** Links up to LINK_BATCH unlinked events of one chain; 0 when another process holds it (and `wait` is false). */
+  async function linkChain(chain: string, wait: boolean): Promise<number> {
+    return knex.transaction(async (trx) => {
+      if (wait) await trx.raw('select pg_advisory_xact_lock(?, hashtext(?))', [LINK_LOCK_CLASS, chain]);
+      else {
+        const { rows } = await trx.raw('select pg_try_advisory_xact_lock(?, hashtext(?)) as ok', [LINK_LOCK_CLASS, chain]);
+        if (!rows[0].ok) return 0;
+      }
+      const pending: EventRow[] = await trx('audit_events').where({ chain }).whereNull('seq').orderBy('id').limit(LINK_BATCH).select('*');
+      if (!pending.length) return 0;
+      await trx('audit_chain_heads').insert({ chain, length: 0 }).onConflict('chain').ignore();
+      const head = await trx('audit_chain_heads').where({ chain }).first('last_hash', 'length');
+      let prevHash: string | null = head?.last_hash ?? null;
+      let seq = Number(head?.length ?? 0);
+      const links = pending.map((row) => {
+        const hash = hashEvent(toEvent(row), chain, prevHash);
+        const link = { id: String(row.id), seq: ++seq, prevHash, hash };
+        prevHash = hash;
+        return link;
+      });
+      await trx.raw(
+        `update audit_events e set seq = v.seq::bigint, prev_hash = v.prev_hash, hash = v.hash
+         from (values ${links.map(() => '(?, ?, ?, ?)').join(', ')}) as v(id, seq, prev_hash, hash)
+         where e.id = v.id::bigint`,
+        links.flatMap((l) => [l.id, l.seq, l.prevHash, l.hash]),
+      );
+      const last = links[links.length - 1];
+      await trx('audit_chain_heads').where({ chain }).update({ last_id: last.id, last_hash: last.hash, length: seq });
+      return links.length;
+    });
+  }
+
+  /** Links every unlinked event of every chain (wait: also chains another process is linking). */
+  async function linkPending(wait: boolean): Promise<void> {
+    for (;;) {
+      const chains: { chain: string }[] = await knex('audit_events').whereNull('seq').whereNotNull('chain').distinct('chain');
+      if (!chains.length) return;
+      let linked = 0;
+      for (const { chain } of chains) linked += await linkChain(chain, wait);
+      if (!linked) return; // the rest belongs to another process's linker right now
+    }
+  }
+
+  // One link run at a time per process; writes during a run are linked by the next one.
+  let running: Promise<void> | undefined;
+  let scheduled: NodeJS.Timeout | undefined;
+  let closed = false;
+  const run = (wait: boolean): Promise<void> => {
+    const previous = running ?? Promise.resolve();
+    const next = previous.then(() => linkPending(wait)).catch(() => {
+      // A failed run (database briefly away) leaves events unlinked; the sweep retries.
+    });
+    running = next.finally(() => {
+      if (running === next) running = undefined;
+    });
+    return next;
+  };
+  const schedule = () => {
+    if (closed || scheduled || options.background === false) return;
+    scheduled = setTimeout(() => {
+      scheduled = undefined;
+      void run(false);
+    }, LINK_DELAY_MS);
+    scheduled.unref();
+  };
+  const sweep = options.background === false ? undefined : setInterval(() => void run(false), LINK_SWEEP_MS);
+  sweep?.unref();
+
   return {
     async record(event) {
-      await knex.transaction(async (trx) => {
-        const organizationId = event.organizationId !== undefined ? event.organizationId : await organizationOfAccount(trx, event);
-        const chain = chainOf(organizationId);
-        // One writer per chain at a time: the head row is the lock, created on first use.
-        await trx('audit_chain_heads').insert({ chain, length: 0 }).onConflict('chain').ignore();
-        const head = await trx('audit_chain_heads').where({ chain }).forUpdate().first('last_hash', 'length');
-        const fields = {
-          occurredAt: new Date(),
-          actor: event.actor ?? null,
-          action: event.action,
-          target: event.target ?? null,
-          organizationId: organizationId ?? null,
-          ip: event.ip?.slice(0, 64) ?? null,
-          userAgent: event.userAgent?.slice(0, 400) ?? null,
-          outcome: event.outcome,
-          // Stored as JSON and read back: hash exactly what the database will return.
-          details: event.details ? (JSON.parse(JSON.stringify(event.details)) as Record<string, unknown>) : null,
-        };
-        const prevHash: string | null = head?.last_hash ?? null;
-        const hash = hashEvent(fields, chain, prevHash);
-        const [row] = await trx('audit_events')
-          .insert({
-            occurred_at: fields.occurredAt,
-            actor: fields.actor,
-            action: fields.action,
-            target: fields.target,
-            organization_id: fields.organizationId,
-            ip: fields.ip,
-            user_agent: fields.userAgent,
-            outcome: fields.outcome,
-            details: fields.details ? JSON.stringify(fields.details) : null,
-            chain,
-            prev_hash: prevHash,
-            hash,
-          })
-          .returning('id');
-        await trx('audit_chain_heads')
-          .where({ chain })
-          .update({ last_id: row.id, last_hash: hash, length: Number(head?.length ?? 0) + 1 });
+      const organizationId = event.organizationId !== undefined ? event.organizationId : await organizationOfAccount(event);
+      await knex('audit_events').insert({
+        occurred_at: new Date(),
+        actor: event.actor ?? null,
+        action: event.action,
+        target: event.target ?? null,
+        organization_id: organizationId ?? null,
+        ip: event.ip?.slice(0, 64) ?? null,
+        user_agent: event.userAgent?.slice(0, 400) ?? null,
+        outcome: event.outcome,
+        details: event.details ? JSON.stringify(event.details) : null,
+        chain: chainOf(organizationId),
       });
+      schedule();
+    },
+
+    async flush() {
+      await run(true);
+    },
+
+    async close() {
+      closed = true;
+      if (scheduled) clearTimeout(scheduled);
+      if (sweep) clearInterval(sweep);
+      await run(false);
     },
 
     async query(filter: AuditFilter) {
@@ -125,6 +200,7 @@ export function createKnexAuditLog(knex: Knex): AuditLog & AuditReader & { verif
     },
 
     async verify() {
+      await run(true);
       const heads: { chain: string; last_hash: string | null; length: string | number }[] = await knex('audit_chain_heads').select('*');
       const chainRows: { chain: string | null }[] = await knex('audit_events').distinct('chain');
       const chains = [...new Set([...heads.map((h) => h.chain), ...chainRows.map((r) => r.chain ?? '(none)')])].sort();
@@ -132,13 +208,14 @@ export function createKnexAuditLog(knex: Knex): AuditLog & AuditReader & { verif
       let events = 0;
       for (const chain of chains) {
         const verifier = createChainVerifier(chain);
-        let after: string | number = 0;
+        let after = 0;
         let broken: ChainBreak | undefined;
         for (;;) {
-          const q = knex('audit_events').where('id', '>', after).orderBy('id').limit(VERIFY_PAGE).select('*');
-          if (chain === '(none)') q.whereNull('chain');
-          else q.where({ chain });
-          const rows: EventRow[] = await q;
+          // In chain order (seq); an event without a chain has no order to check.
+          const q = chain === '(none)'
+            ? knex('audit_events').whereNull('chain').where('id', '>', after).orderBy('id')
+            : knex('audit_events').where({ chain }).where('seq', '>', after).orderBy('seq');
+          const rows: (EventRow & { seq: string | number | null })[] = await q.limit(VERIFY_PAGE).select('*');
           for (const row of rows) {
             events += 1;
             broken ??= chain === '(none)'
@@ -146,7 +223,13 @@ export function createKnexAuditLog(knex: Knex): AuditLog & AuditReader & { verif
               : verifier.check(toEvent(row));
           }
           if (rows.length < VERIFY_PAGE) break;
-          after = rows[rows.length - 1].id;
+          const last = rows[rows.length - 1];
+          after = Number(chain === '(none)' ? last.id : last.seq);
+        }
+        // Rows of a chain still without a position were inserted outside Gatehouse during verify, or a link run failed.
+        if (chain !== '(none)' && !broken) {
+          const stray = await knex('audit_events').where({ chain }).whereNull('seq').first('id');
+          if (stray) broken = { chain, eventId: String(stray.id), reason: 'the event is not linked into its chain' };
         }
         const head = heads.find((h) => h.chain === chain);
         broken ??= verifier.finish(head ? { lastHash: head.last_hash, length: Number(head.length) } : undefined);

@@ -321,6 +321,7 @@ export async function createGatehouse(
 
   async function close() {
     await selfService.jobs.settled();
+    await auditStore.close();
     await clientChanges.stop();
     if (purgeTimer) clearInterval(purgeTimer);
     await redis?.quit().catch(() => redis.disconnect());

@@ -109,10 +109,11 @@ const commands: Record<string, Command> = {
     },
     async run(v, db) {
       await migrate(db.knex);
+      const audit = createKnexAuditLog(db.knex, { background: false });
       const signUp = createSignUp({
         accounts: createKnexAccountStore(db.knex),
         hasher: createPasswordHasher(),
-        audit: createKnexAuditLog(db.knex),
+        audit,
       });
       const { account, organization } = await signUp({
         username: required(v, 'username'),
@@ -121,6 +122,7 @@ const commands: Record<string, Command> = {
         company: required(v, 'company'),
         name: (v.name as string | undefined) ?? null,
       });
+      await audit.flush(); // link its events into the chain before this process exits
       return { id: account.id, username: account.username, email: account.email, organization };
     },
   },
@@ -146,7 +148,7 @@ const commands: Record<string, Command> = {
     options: {},
     async run(_v, db) {
       await migrate(db.knex);
-      const result = await createKnexAuditLog(db.knex).verify();
+      const result = await createKnexAuditLog(db.knex, { background: false }).verify();
       if (result.breaks.length > 0) process.exitCode = 1;
       return { ok: result.breaks.length === 0, chains: result.chains, events: result.events, firstBroken: result.breaks[0] ?? null, breaks: result.breaks };
     },

@@ -25,6 +25,7 @@ import * as createOrganizationDomains from './20261123190100_create_organization
 import * as createFederationSettings from './20261123190200_create_federation_settings.ts';
 import * as createFederatedIdentities from './20261123190300_create_federated_identities.ts';
 import * as addOneIdentityPerIdpPerAccount from './20261123190400_add_one_identity_per_idp_per_account.ts';
+import * as addChainPositionToAuditEvents from './20261201140000_add_chain_position_to_audit_events.ts';
 
 export const migrations = [
   createOrganizations,
@@ -53,4 +54,5 @@ export const migrations = [
   createFederationSettings,
   createFederatedIdentities,
   addOneIdentityPerIdpPerAccount,
+  addChainPositionToAuditEvents,
 ];

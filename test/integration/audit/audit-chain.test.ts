@@ -44,6 +44,8 @@ for (const store of storeMatrix()) {
         await log.record({ actor: `admin-${i}`, action: 'group.create', target: `g${i}`, organizationId: i % 2 ? orgB : orgA, outcome: 'success', ip: '10.0.0.1', userAgent: 'test', details: { z: 1, a: [i, 'x'] } });
       }
       await log.record({ action: 'session.sign_in', outcome: 'failure', details: { username: 'nobody' } });
+      // Linked as the server's linker does a moment after writing; tampering below happens after that.
+      await log.flush();
     }
 
     it('passes on an intact log: one chain per organization plus the global one', async () => {
@@ -57,11 +59,34 @@ for (const store of storeMatrix()) {
       assert.equal(rows[1].prev_hash, rows[0].hash, 'each event stores the previous one’s hash');
     });
 
-    it('stays intact with concurrent writers in one organization (writes are serialized per chain)', async () => {
+    it('stays intact with concurrent writers in one organization (linked in one order afterwards)', async () => {
       await Promise.all(Array.from({ length: 30 }, (_, i) => log.record({ action: 'user.update', target: `u${i}`, organizationId: orgA, outcome: 'success' })));
       const result = await log.verify();
       assert.deepEqual(result.breaks, []);
       assert.equal(result.events, 30);
+    });
+
+    it('never makes a writer wait for the chain: events are written while another process holds the link lock', async function () {
+      if (!store.databaseUrl) this.skip(); // PGlite is one connection: a held transaction blocks every query
+      // Another process's linker, stuck mid-run on orgA's chain.
+      const holder = await openDatabase({ databaseUrl: store.databaseUrl, schema });
+      const trx = await holder.knex.transaction();
+      try {
+        await trx.raw(`select pg_advisory_xact_lock(${0x61756474}, hashtext(?))`, [orgA]);
+        await Promise.all(Array.from({ length: 20 }, (_, i) => log.record({ action: 'session.sign_in', target: `u${i}`, organizationId: orgA, outcome: 'success' })));
+        const written = await db.knex('audit_events').where({ organization_id: orgA }).count<{ count: string }[]>('* as count');
+        assert.equal(Number(written[0].count), 20, 'all 20 are stored while the chain is locked');
+        const linked = await db.knex('audit_events').where({ organization_id: orgA }).whereNotNull('seq').count<{ count: string }[]>('* as count');
+        assert.equal(Number(linked[0].count), 0, 'none is linked while another linker holds the chain');
+      } finally {
+        await trx.commit();
+        await holder.close();
+      }
+      const result = await log.verify();
+      assert.deepEqual(result.breaks, []);
+      assert.equal(result.events, 20);
+      const seqs = (await db.knex('audit_events').where({ organization_id: orgA }).orderBy('seq').select('seq')).map((r) => Number(r.seq));
+      assert.deepEqual(seqs, Array.from({ length: 20 }, (_, i) => i + 1));
     });
 
     it('pinpoints a row altered directly in the database', async () => {
