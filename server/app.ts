@@ -32,11 +32,14 @@ import { createInteractionRoutes } from '../interactions/interaction-routes.ts';
 import { createMethodRegistry } from '../interactions/methods/registry.ts';
 import { createPushStore } from '../adapters/push-store.ts';
 import { createPushRoutes } from '../interactions/push-routes.ts';
-import { STATIC_DIR } from '../views/render.ts';
+import { createViews, STATIC_DIR } from '../views/render.ts';
+import { runWithPageContext } from '../views/page-context.ts';
+import { renderHome } from './home-page.ts';
+import { wayBackFromInteraction } from './error-pages.ts';
 import { VENDOR_SCRIPTS } from '../views/vendor.ts';
 import { bodyParser } from './body-parser.ts';
 import type { Config } from './config.ts';
-import { errorHandler } from './error-handler.ts';
+import { errorHandler, notFoundPage } from './error-handler.ts';
 import { resolveSecrets } from './local-secrets.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
@@ -99,6 +102,7 @@ export async function createGatehouse(
   );
   const purgeTimer = redis ? undefined : setInterval(() => purgeExpired(db.knex).catch(() => {}), SQL_PURGE_INTERVAL_MS).unref();
 
+  const views = createViews({ themeDir: config.themeDir });
   const metrics = createMetrics();
   const accounts = createKnexAccountStore(db.knex);
   const clients = createClientStore(db.knex);
@@ -260,10 +264,18 @@ export async function createGatehouse(
     ctx.type = metrics.registry.contentType;
     ctx.body = await metrics.registry.metrics();
   });
+  // `/` says what this server is; browsers ask for /favicon.ico whatever the page links.
+  ops.get('/', (ctx) => renderHome(ctx, config.issuer));
+  ops.get('/favicon.ico', (ctx) => {
+    ctx.status = 301;
+    ctx.redirect('/static/favicon.svg');
+  });
   ops.get('/static/:file', async (ctx) => {
     const file = path.basename(ctx.params.file);
+    // The operator's theme.css comes from THEME_DIR; everything else is ours.
+    const dir = file === 'theme.css' && views.themeDir ? views.themeDir : STATIC_DIR;
     try {
-      ctx.body = await fs.readFile(path.join(STATIC_DIR, file));
+      ctx.body = await fs.readFile(path.join(dir, file));
       ctx.type = path.extname(file);
       ctx.set('Cache-Control', 'public, max-age=3600');
     } catch {
@@ -291,12 +303,20 @@ export async function createGatehouse(
     const requestId = randomUUID();
     ctx.set('X-Request-Id', requestId);
     const started = performance.now();
-    await next();
+    // Every page of this request shares the theme, the request id and the brand learned on the way.
+    await runWithPageContext({ views, requestId }, next);
     logger.debug({ requestId, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started) }, 'request');
   });
   app.use(metrics.middleware);
   app.use(securityHeaders());
-  app.use(errorHandler(logger));
+  app.use(errorHandler(logger, {
+    // A failed sign-in page offers the way back to its app while the interaction lasts.
+    wayBack: async (ctx) => {
+      const uid = /^\/interaction\/([\w-]+)/.exec(ctx.path)?.[1];
+      return uid ? wayBackFromInteraction(provider, config.issuer, uid) : undefined;
+    },
+  }));
+  app.use(notFoundPage());
   // Our routes parse their own bodies; oidc-provider's endpoints must get the raw stream.
   const parseBody = bodyParser();
   const routesOf = (router: Router) => router.routes() as unknown as Koa.Middleware;

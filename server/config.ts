@@ -1,5 +1,6 @@
 // The only reader of process.env. Parsed with zod once at start; a bad value stops the
 // process with one line naming the variable (see main.ts), never a stack trace.
+import fs from 'node:fs';
 import { z } from 'zod';
 
 const bool = z
@@ -50,6 +51,7 @@ const envSchema = z.object({
   SMTP_URL: url(['smtp:', 'smtps:']).optional(),
   MAIL_FROM: z.string().email().optional(),
   FEDERATION_ALLOW_HTTP_ISSUERS: bool.default(false),
+  THEME_DIR: z.string().refine((v) => fs.statSync(v, { throwIfNoEntry: false })?.isDirectory() === true, { message: 'must be an existing directory' }).optional(),
 });
 
 export type Config = {
@@ -70,6 +72,8 @@ export type Config = {
   mailFrom: string;
   /** Accept http:// issuer URLs for external IdPs (development and tests only; production IdPs use https). */
   federationAllowHttpIssuers: boolean;
+  /** Operator's theme: templates here override views/templates by name; theme.css is served after the base CSS. */
+  themeDir?: string;
 };
 
 export class ConfigError extends Error {}
@@ -97,6 +101,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM ?? `no-reply@${new URL(issuer).hostname}`,
     federationAllowHttpIssuers: e.FEDERATION_ALLOW_HTTP_ISSUERS,
+    themeDir: e.THEME_DIR,
   };
 }
 

@@ -1,13 +1,14 @@
-// One place decides how errors on our own routes look: a page for browsers, `{code, message}`
-// for API clients. 4xx carry their message; 5xx are logged and shown generically, never a stack.
-import type { Middleware } from 'koa';
+// One place decides how errors on our own routes look: a Gatehouse page for browsers (plain words,
+// a way back, the request id), `{code, message}` for API clients. 4xx carry their message; 5xx are
+// logged and shown generically, never a stack.
+import type { Context, Middleware } from 'koa';
 import { DomainError, ValidationError } from '../accounts/errors.ts';
-import { render } from '../views/render.ts';
+import { explainProviderError, renderErrorPage, type WayBack } from './error-pages.ts';
 import type { Logger } from './logger.ts';
 
 type HttpishError = Error & { status?: number; statusCode?: number; expose?: boolean; error?: string; error_description?: string };
 
-export function errorHandler(logger: Logger): Middleware {
+export function errorHandler(logger: Logger, options: { wayBack?: (ctx: Context) => Promise<WayBack | undefined> } = {}): Middleware {
   return async (ctx, next) => {
     try {
       await next();
@@ -21,11 +22,9 @@ export function errorHandler(logger: Logger): Middleware {
         code = e.code;
         message = e.message;
       } else if (e.error && status < 500) {
-        // oidc-provider errors (e.g. SessionNotFound when the interaction cookie is gone).
+        // oidc-provider errors (e.g. SessionNotFound when the interaction cookie is gone): our words, not its.
         code = e.error;
-        message = e.error === 'invalid_request' && /session|interaction/i.test(e.error_description ?? '')
-          ? 'Your sign-in page expired. Go back to the application and start again.'
-          : (e.error_description ?? e.message);
+        message = explainProviderError(e.error, e.error_description);
       } else if (status < 500 && e.expose !== false) {
         code = `http.${status}`;
         message = e.message;
@@ -38,9 +37,25 @@ export function errorHandler(logger: Logger): Middleware {
       if (ctx.accepts('html', 'json') === 'json' || ctx.path.startsWith('/api/')) {
         ctx.body = { code, message, ...(e instanceof ValidationError ? { details: e.violations } : {}) };
       } else {
+        const back = options.wayBack ? await options.wayBack(ctx).catch(() => undefined) : undefined;
         ctx.type = 'html';
-        ctx.body = render('error', { title: status >= 500 ? 'Something went wrong' : 'We could not do that', code, description: message });
+        ctx.body = renderErrorPage({ status, code, description: message, back });
       }
     }
+  };
+}
+
+/** Unknown paths: a styled 404 page for browsers (API clients get `{code, message}`). */
+export function notFoundPage(): Middleware {
+  return async (ctx, next) => {
+    await next();
+    if (ctx.status !== 404 || ctx.body != null || !['GET', 'HEAD'].includes(ctx.method)) return;
+    ctx.status = 404;
+    if (ctx.accepts('html', 'json') === 'json' || ctx.path.startsWith('/api/')) {
+      ctx.body = { code: 'not_found', message: 'There is nothing at this address.' };
+      return;
+    }
+    ctx.type = 'html';
+    ctx.body = renderErrorPage({ status: 404, code: 'not_found', description: 'There is nothing at this address. Check the link, or start from your profile.' });
   };
 }

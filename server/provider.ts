@@ -8,6 +8,7 @@ import { hashClientSecret, type ClientStore } from '../adapters/client-store.ts'
 import { ACR_MULTI_FACTOR, ACR_VALUES } from '../interactions/assurance.ts';
 import { render } from '../views/render.ts';
 import { PROVIDER_ROUTES } from './provider-routes.ts';
+import { clientHome, explainProviderError, renderErrorPage } from './error-pages.ts';
 
 export type AdapterFactory = (model: string) => unknown;
 
@@ -133,12 +134,15 @@ export function createProvider(options: ProviderOptions): Provider {
         },
       },
     },
+    // Reached only when the error can't go back to the client's redirect_uri (unknown client, unregistered
+    // redirect_uri...): our page, in plain words, with the client's home page as the way back when it has one.
     async renderError(ctx, out) {
       ctx.type = 'html';
-      ctx.body = render('error', {
-        title: 'Something went wrong',
+      ctx.body = renderErrorPage({
+        status: ctx.status,
         code: out.error,
-        description: out.error_description ?? 'The request could not be completed.',
+        description: explainProviderError(out.error, out.error_description),
+        back: clientHome(ctx.oidc?.client as never),
       });
     },
 

@@ -51,6 +51,9 @@ const SECTIONS: { id: Section; label: string; href: string; permission: Permissi
   { id: 'organization', label: 'Organization', href: '/admin/organization', permission: 'organization:read' },
 ];
 
+/** Form actions that delete or revoke something (or invalidate a secret): they need `confirm=yes`. */
+const DESTRUCTIVE_ACTIONS = new Set(['delete', 'remove', 'revoke', 'rotate']);
+
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 const formOf = (ctx: Context): Record<string, string> => {
   const out: Record<string, string> = {};
@@ -94,7 +97,14 @@ export function createAdminPages(deps: {
     if (!p || !SECTIONS.some((x) => x.id !== 'organization' && can(p, x.permission))) {
       throw new DomainError('access.denied', 'Access Management is for organization administrators.', { status: 403 });
     }
-    if (ctx.method === 'POST') csrf.check(s.sessionUid, formOf(ctx)._csrf);
+    if (ctx.method === 'POST') {
+      const form = formOf(ctx);
+      csrf.check(s.sessionUid, form._csrf);
+      // The forms hold a required "I'm sure" box (works without JavaScript); a POST without it did not confirm.
+      if ((DESTRUCTIVE_ACTIONS.has(form.action) || ctx.path.endsWith('/remove')) && form.confirm !== 'yes') {
+        throw new DomainError('confirm.required', 'Nothing was changed: tick “I’m sure” to confirm, then try again.', { status: 400 });
+      }
+    }
     return { s, p };
   }
 

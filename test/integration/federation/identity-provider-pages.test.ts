@@ -83,7 +83,7 @@ describe('admin pages: identity providers', () => {
 
     const list = await request(jar, `${server.url}/admin/identity-providers`);
     assert.match(list.body, /data-testid="idp\/Alpha Renamed"/);
-    const removed = await postForm(jar, created.url, server.url, { _csrf: csrfOf(saved.body), action: 'delete' });
+    const removed = await postForm(jar, created.url, server.url, { _csrf: csrfOf(saved.body), action: 'delete', confirm: 'yes' });
     assert.match(removed.body, /data-testid="message\/idp.deleted"/);
     assert.match(removed.body, /data-testid="idps\/none"/);
   });

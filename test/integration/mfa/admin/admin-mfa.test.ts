@@ -110,7 +110,7 @@ describe('MFA: administrators', () => {
     assert.match(refused.body, /data-testid="message\/mfa_exemption.human_account"/);
     const added = await postForm(jar, `${server.url}/admin/identity-providers/gatehouse/exemptions`, server.url, { _csrf: csrf, account_id: robot.id });
     assert.match(added.body, new RegExp(`data-testid="exemption/${robot.id}"`));
-    const removed = await postForm(jar, `${server.url}/admin/identity-providers/gatehouse/exemptions/${robot.id}/remove`, server.url, { _csrf: csrf });
+    const removed = await postForm(jar, `${server.url}/admin/identity-providers/gatehouse/exemptions/${robot.id}/remove`, server.url, { _csrf: csrf, confirm: 'yes' });
     assert.ok(!removed.body.includes(`data-testid="exemption/${robot.id}"`));
   });
 });
