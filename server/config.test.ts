@@ -88,6 +88,8 @@ describe('configuration', () => {
       ['TRUST_PROXY', 'maybe'],
       ['LOG_LEVEL', 'loud'],
       ['SMTP_URL', 'http://mail'],
+      ['THEME_DIR', '/no/such/theme/directory'],
+      ['THEME_DIR', ROOT + '/package.json'], // a file, not a directory
     ];
     for (const [variable, value] of invalid) {
       it(`${variable}=${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)}`, () => {
