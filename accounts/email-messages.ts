@@ -10,4 +10,5 @@ export type EmailMessages = {
   usernameList(m: { usernames: string[]; forgotUrl: string; signInUrl: string }): ComposedEmail;
   passwordChanged(m: { username: string; forgotUrl: string; reset: boolean }): ComposedEmail;
   mfaChanged(m: { username: string; change: string; accountUrl: string }): ComposedEmail;
+  accountLocked(m: { username: string; minutes: number; failures: number; forgotUrl: string }): ComposedEmail;
 };

@@ -129,3 +129,55 @@ export const PROFILE_LINK_TTL_SECONDS = 10 * 60;
  * straight in the database (the CLI) is seen within this time.
  */
 export const CLIENT_CACHE_TTL_SECONDS = 30;
+
+// --- Throttles: online guessing of every secret (issue 10; accounts/throttle.ts) ---
+// Compared with Keycloak (30 failures, waits of 1–15 min), Auth0 (10 failures per IP + account) and
+// NIST SP 800-63B-4 §3.2.2 (at most 100 consecutive failures per account): a person who mistypes a few
+// times never waits long and is never locked; a guesser gets about 40 tries a day per account.
+/** Consecutive failed factors per account (password, TOTP, recovery code, WebAuthn, push denial; any flow) answered with no wait: mistypes are free. */
+export const SIGN_IN_FREE_FAILURES = 5;
+/** Each failure after those makes the next attempt wait twice as long, from 2 s after the 6th… */
+export const SIGN_IN_BACKOFF_BASE_SECONDS = 2;
+/** …up to 15 minutes (Keycloak's maximum wait). */
+export const SIGN_IN_BACKOFF_MAX_SECONDS = 15 * 60;
+/** The 20th consecutive failure locks the account (the person is emailed; administrators can unlock): between Auth0's 10 and Keycloak's 30, well before NIST's 100. */
+export const SIGN_IN_LOCKOUT_FAILURES = 20;
+/** A lockout lasts an hour, and every failure after it locks for another hour: with the waits before it, ≈ 42 tries per day per account. */
+export const SIGN_IN_LOCKOUT_SECONDS = 60 * 60;
+/** A run of consecutive failures is forgotten 24 h after its first failure (sooner on a completed sign-in or an unlock). */
+export const SIGN_IN_FAILURE_WINDOW_SECONDS = 24 * 60 * 60;
+/** One client IP: 100 failed sign-ins an hour over any usernames (password spraying); an office behind one NAT stays far below. */
+export const SIGN_IN_IP_FAILURES = 100;
+export const SIGN_IN_IP_WINDOW_SECONDS = 60 * 60;
+/** One IP + one username: 10 failures an hour, then that pair waits out the hour (credential stuffing; Auth0's brute-force limit). */
+export const SIGN_IN_IP_USERNAME_FAILURES = 10;
+export const SIGN_IN_IP_USERNAME_WINDOW_SECONDS = 60 * 60;
+/** Refused attempts are audited in aggregate: one event when a subject's refusals in this window reach 1, 10, 100, 1000…, never one row each. */
+export const THROTTLE_REFUSAL_AUDIT_WINDOW_SECONDS = 60 * 60;
+/** /token (and introspection, revocation): failed client authentications per client id per 15 min; client secrets are 256-bit, so this bounds load, not odds. */
+export const CLIENT_AUTH_FAILURES_PER_CLIENT = 50;
+/** …and per client IP, so one source can't spray secrets over many client ids. */
+export const CLIENT_AUTH_FAILURES_PER_IP = 20;
+export const CLIENT_AUTH_WINDOW_SECONDS = 15 * 60;
+/** Wrong emailed codes per account and purpose per day, across codes (a new code brings no fresh tries): odds stay at 10 in 10^6 a day. */
+export const EMAIL_CODE_FAILURES_PER_DAY = 10;
+export const EMAIL_CODE_FAILURE_WINDOW_SECONDS = 24 * 60 * 60;
+/** Emailed codes sent per account and purpose per hour: enough for a slow inbox, not enough to flood one. */
+export const EMAIL_CODE_SENDS_PER_ACCOUNT = 5;
+/** …and per client IP per hour (many accounts, one source). */
+export const EMAIL_CODE_SENDS_PER_IP = 20;
+export const EMAIL_CODE_SEND_WINDOW_SECONDS = 60 * 60;
+/** "Forgot your credentials" requests per client IP per hour, and per typed username/address (the target's inbox). */
+export const FORGOT_PER_IP = 10;
+export const FORGOT_PER_TARGET = 5;
+export const FORGOT_WINDOW_SECONDS = 60 * 60;
+/** Sign-ups per client IP per hour (with the captcha), and per email address (someone else's inbox). */
+export const SIGN_UP_PER_IP = 10;
+export const SIGN_UP_PER_TARGET = 3;
+export const SIGN_UP_WINDOW_SECONDS = 60 * 60;
+/** Wrong or expired push-device enrolment codes per client IP per hour: a code is good for 10 minutes, a guesser gets 10 tries an hour. */
+export const PUSH_ENROLMENT_FAILURES_PER_IP = 10;
+export const PUSH_ENROLMENT_WINDOW_SECONDS = 60 * 60;
+/** Unusable invitation links (unknown, expired, used) per client IP per hour: tokens are 256-bit, this stops scanning. */
+export const INVITATION_FAILURES_PER_IP = 20;
+export const INVITATION_WINDOW_SECONDS = 60 * 60;

@@ -19,6 +19,7 @@ import { loadFlow, type Flow, type FlowMessage, type FlowStep } from './flow.ts'
 import { stepAfterPassword, usesMfa } from './login-steps.ts';
 import type { MethodRegistry } from './methods/registry.ts';
 import type { MfaContext, RequestInfo } from './methods/method.ts';
+import { ThrottledError, type ThrottlePolicy } from '../accounts/throttle.ts';
 
 
 export type SignInLink = { id: string; text: string; href: string };
@@ -77,6 +78,8 @@ export function createInteractionRoutes(deps: {
   emailVerification?: Pick<EmailVerification, 'needsVerification' | 'send' | 'confirm' | 'pending'>;
   /** Federation's steps and routes (server/app.ts); absent → password sign-in only. */
   extension?: InteractionExtension;
+  /** Guessing limits per account across flows, per IP and per IP + username (accounts/throttle.ts). */
+  throttle?: Pick<ThrottlePolicy['signIn'], 'check' | 'failed' | 'succeeded'>;
   clock?: () => number;
 }) {
   const { provider, methods, audit, accounts, mfa } = deps;
@@ -240,14 +243,37 @@ export function createInteractionRoutes(deps: {
 
   // ---------- outcomes ----------
 
+  /**
+   * Before a factor's secret is checked: null when the throttle lets it through, else the refusal.
+   * Known, unknown and locked usernames all pass here the same way (accounts/throttle.ts).
+   */
+  async function throttleRefusal(ctx: Context, username: string, account?: AccountWithOrganization): Promise<ThrottledError | null> {
+    if (!deps.throttle) return null;
+    try {
+      await deps.throttle.check({ username, account, ...requestInfo(ctx) });
+      return null;
+    } catch (err) {
+      if (err instanceof ThrottledError) return err;
+      throw err;
+    }
+  }
+
+  /** A throttled attempt: the same step with the wait, 429 + Retry-After; not a flow failure (the person may wait and retry). */
+  function refuse(ctx: Context, interaction: Interaction, flow: Flow, err: ThrottledError) {
+    flow.messages = [{ code: err.code, text: err.message, level: 'error' }];
+    ctx.set('Retry-After', String(err.retryAfterSeconds));
+    return renderStep(ctx, interaction, flow, 429);
+  }
+
   /** A failed factor: count it, audit it, end the flow after too many, else re-render the step. */
-  async function failStep(ctx: Context, interaction: Interaction, flow: Flow, method: string, message: FlowMessage) {
+  async function failStep(ctx: Context, interaction: Interaction, flow: Flow, method: string, message: FlowMessage, accountId = flow.accountId) {
     flow.failures += 1;
     await audit.record({
       action: flow.step === 'credentials' ? 'session.sign_in' : 'session.mfa',
       outcome: 'failure',
-      actor: flow.accountId ?? null,
-      target: flow.accountId ?? null,
+      // Audited in the account's organization when the username named one; unknown usernames in none.
+      actor: accountId ?? null,
+      target: accountId ?? null,
       details: { method, reason: message.code, ...(flow.step === 'credentials' ? { username: flow.form.username } : {}) },
       ...requestInfo(ctx),
     });
@@ -263,6 +289,7 @@ export function createInteractionRoutes(deps: {
   async function complete(ctx: Context, interaction: Interaction, flow: Flow) {
     await deps.extension?.beforeComplete?.(ctx, interaction, flow);
     const account = await loadAccount(flow);
+    await deps.throttle?.succeeded({ username: account.username, ...requestInfo(ctx) }); // every factor passed: the run of failures ends
     await audit.record({
       actor: account.id,
       action: 'session.sign_in',
@@ -325,9 +352,15 @@ export function createInteractionRoutes(deps: {
     flow.messages = [];
     flow.form = { username: (input.username ?? '').slice(0, 100) };
     for (const method of methods.forStep('credentials')) {
+      const subject = method.throttleSubject?.(input);
+      const refusal = subject ? await throttleRefusal(ctx, subject) : null;
+      if (refusal) return refuse(ctx, interaction, flow, refusal);
       const outcome = await method.submit(flow, input, requestInfo(ctx));
       if (outcome.kind === 'not-mine') continue;
-      if (outcome.kind === 'failed') return failStep(ctx, interaction, flow, method.id, outcome.message);
+      if (outcome.kind === 'failed') {
+        if (subject && outcome.guess) await deps.throttle?.failed({ username: subject, ...requestInfo(ctx) });
+        return failStep(ctx, interaction, flow, method.id, outcome.message, outcome.accountId);
+      }
       if (outcome.kind === 'redirect') {
         // The factor happens elsewhere (an upstream IdP): keep the flow's private state, then go there.
         await saveFlow(interaction, flow);
@@ -371,8 +404,14 @@ export function createInteractionRoutes(deps: {
     const c = await mfaContext(ctx, flow);
     if (!strategy || !(await strategy.available(c))) return showStep(ctx, interaction);
     flow.messages = [];
+    // Every second factor counts on the account's one throttle, with its password (accounts/throttle.ts).
+    const refusal = await throttleRefusal(ctx, c.account.username, c.account);
+    if (refusal) return refuse(ctx, interaction, flow, refusal);
     const outcome = await strategy.verify(c, formInput(ctx.request.body));
-    if (outcome.kind === 'failed') return failStep(ctx, interaction, flow, strategy.kind, outcome.message);
+    if (outcome.kind === 'failed') {
+      await deps.throttle?.failed({ username: c.account.username, account: c.account, ...requestInfo(ctx) });
+      return failStep(ctx, interaction, flow, strategy.kind, outcome.message);
+    }
     if (outcome.kind === 'pending') {
       flow.messages = outcome.message ? [outcome.message] : [];
       await saveFlow(interaction, flow);

@@ -54,6 +54,9 @@ import { createSelfServiceRoutes, createSelfServiceServices, SIGN_IN_LINKS } fro
 import { createOrganizationFeatures } from './organization-features.ts';
 import { DomainError } from '../accounts/errors.ts';
 import { createFederationFeatures, CUSTOM_DOMAIN_LINK } from './federation-features.ts';
+import { createRedisRateLimitStore, createSqlRateLimitStore } from '../adapters/rate-limit-store.ts';
+import { createThrottlePolicy } from '../accounts/throttle.ts';
+import { createBackgroundJobs } from '../interactions/self-service/background.ts';
 
 /** Paths served by our own routers, whose bodies we parse (everything else belongs to oidc-provider). */
 const OWN_BODY_PATHS = ['/interaction/', '/signup', '/forgot', '/reset', '/account', '/admin', '/api/', '/invitations', '/authenticator/'];
@@ -118,6 +121,23 @@ export async function createGatehouse(
   };
   const hasher = options.hasher ?? createPasswordHasher();
   const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, outboxDir: path.join(config.dataDir, 'outbox') });
+  // Throttles of every guessable secret (accounts/throttle.ts): counted in Redis, or in SQL (survives a restart).
+  const rateLimits = redis ? createRedisRateLimitStore(redis, { prefix: options.redisPrefix }) : createSqlRateLimitStore(db.knex);
+  const throttleJobs = createBackgroundJobs(logger);
+  const throttle = createThrottlePolicy({
+    store: rateLimits,
+    audit,
+    mailer,
+    messages: emailMessages,
+    forgotUrl: `${config.issuer}/forgot`,
+    later: throttleJobs.run,
+    logger,
+    clock: options.clock,
+    async findAccount(username) {
+      const credential = await accounts.findPasswordCredential(username);
+      return credential ? accounts.findById(credential.accountId) : undefined;
+    },
+  });
   // One key-encryption box for every secret at rest (signing keys, TOTP seeds, IdP client secrets).
   const box = createSecretBox(secrets.kek);
   const keyStore = createSigningKeyStore(db.knex, box);
@@ -192,7 +212,7 @@ export async function createGatehouse(
     sessions: sessionRevoker,
     logger,
   });
-  const interactions = createInteractionRoutes({ provider, methods, accounts, mfa, marks, recoveryDigest, audit, clock: options.clock, signInLinks: [...SIGN_IN_LINKS, CUSTOM_DOMAIN_LINK], emailVerification: selfService.emailVerification, mfaChanges: mfaManagement, extension: federationInteractions.extension });
+  const interactions = createInteractionRoutes({ provider, methods, accounts, mfa, marks, recoveryDigest, audit, clock: options.clock, signInLinks: [...SIGN_IN_LINKS, CUSTOM_DOMAIN_LINK], emailVerification: selfService.emailVerification, mfaChanges: mfaManagement, extension: federationInteractions.extension, throttle: throttle.signIn });
   const push = createPushRoutes({ provider, store: pushStore, audit, serverUrl: config.issuer, clock: options.clock });
   const accountSession = createAccountSession({
     provider,
@@ -341,6 +361,7 @@ export async function createGatehouse(
 
   async function close() {
     await selfService.jobs.settled();
+    await throttleJobs.settled();
     await auditStore.close();
     await clientChanges.stop();
     if (purgeTimer) clearInterval(purgeTimer);
@@ -348,5 +369,5 @@ export async function createGatehouse(
     await db.close();
   }
 
-  return { app, provider, db, redis, federation, accounts, clients, audit, hasher, keyStore, mailer, mfa, box, marks, accountSession, csrf, mfaManagement, recoveryDigest, pushStore, organizations, auditStore, selfService, logger, close };
+  return { app, provider, db, redis, federation, accounts, clients, audit, hasher, keyStore, mailer, mfa, box, marks, accountSession, csrf, mfaManagement, recoveryDigest, pushStore, organizations, auditStore, selfService, logger, throttle, throttleJobs, rateLimits, close };
 }

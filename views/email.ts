@@ -24,4 +24,5 @@ export const emailMessages: EmailMessages = {
   usernameList: (m) => compose('username-list', 'Your Gatehouse usernames', m),
   passwordChanged: (m) => compose('password-changed', 'Your Gatehouse password was changed', m),
   mfaChanged: (m) => compose('mfa-changed', 'Your Gatehouse verification methods changed', m),
+  accountLocked: (m) => compose('account-locked', 'Your Gatehouse account was locked after failed sign-ins', m),
 };

@@ -26,6 +26,7 @@ import * as createFederationSettings from './20261123190200_create_federation_se
 import * as createFederatedIdentities from './20261123190300_create_federated_identities.ts';
 import * as addOneIdentityPerIdpPerAccount from './20261123190400_add_one_identity_per_idp_per_account.ts';
 import * as addChainPositionToAuditEvents from './20261201140000_add_chain_position_to_audit_events.ts';
+import * as createRateLimits from './20261201141000_create_rate_limits.ts';
 
 export const migrations = [
   createOrganizations,
@@ -55,4 +56,5 @@ export const migrations = [
   createFederatedIdentities,
   addOneIdentityPerIdpPerAccount,
   addChainPositionToAuditEvents,
+  createRateLimits,
 ];

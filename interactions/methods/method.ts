@@ -10,8 +10,11 @@ export type MethodOutcome =
   | { kind: 'not-mine' }
   /** The factor was verified: the flow gains `amr` and, for a first factor, its account. */
   | { kind: 'verified'; accountId: string; amr: string[] }
-  /** The factor failed: re-render the same step with this message. */
-  | { kind: 'failed'; message: FlowMessage };
+  /**
+   * The factor failed: re-render the same step with this message. `guess`: a secret was checked and
+   * was wrong (the throttle counts it); `accountId`: whose it was, when known (audited in its organization).
+   */
+  | { kind: 'failed'; message: FlowMessage; guess?: boolean; accountId?: string };
 /** Or, for a first factor that happens elsewhere (an upstream IdP): send the browser there; the flow is saved first. */
 export type FirstFactorOutcome = MethodOutcome | { kind: 'redirect'; url: string };
 
@@ -19,6 +22,8 @@ export type SignInMethod = {
   id: string;
   /** The flow step whose form this method serves. */
   step: FlowStep;
+  /** The identifier whose guesses the throttle counts before submit runs (password: the username); none → not throttled. */
+  throttleSubject?(input: Record<string, string>): string | undefined;
   submit(flow: Flow, input: Record<string, string>, request: RequestInfo): Promise<FirstFactorOutcome>;
 };
 

@@ -19,6 +19,7 @@ export function createPasswordMethod(deps: {
   return {
     id: 'password',
     step: 'credentials',
+    throttleSubject: (input) => (input.username ?? '').trim().slice(0, 100) || undefined,
     async submit(_flow, input) {
       const username = (input.username ?? '').trim();
       const password = input.password ?? '';
@@ -33,7 +34,7 @@ export function createPasswordMethod(deps: {
         ? await deps.accounts.findPasswordCredential(username)
         : undefined;
       const ok = await deps.hasher.verify(credential?.hash, password.slice(0, 256));
-      if (!credential || !ok) return { kind: 'failed', message: INVALID_CREDENTIALS };
+      if (!credential || !ok) return { kind: 'failed', message: INVALID_CREDENTIALS, guess: true, accountId: credential?.accountId };
       const refusal = await deps.ssoPolicy?.localSignInRefusal(credential.accountId);
       if (refusal) return { kind: 'failed', message: refusal };
       if (deps.hasher.needsRehash(credential.hash)) {

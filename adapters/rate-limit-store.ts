@@ -1,0 +1,96 @@
+// The throttles' rate-limit store (accounts/rate-limits.ts) on rate-limiter-flexible: RateLimiterRedis
+// on ioredis in production (under the server's Redis key prefix), RateLimiterPostgres on the SQL
+// database otherwise (the `rate_limits` table; on PGlite it survives a restart with ./data).
+// Store failures are thrown as they are: a throttle that can't count fails closed (503), never open.
+import type { Knex } from 'knex';
+import type { Redis } from 'ioredis';
+import { RateLimiterPostgres, RateLimiterRedis, RateLimiterRes, type RateLimiterStoreAbstract } from 'rate-limiter-flexible';
+import type { Counter, RateLimiter, RateLimitStore } from '../accounts/rate-limits.ts';
+
+/** The counters are ours to compare with thresholds: the library's own limit is never reached. */
+const NO_LIMIT = 2 ** 31 - 1;
+
+export const RATE_LIMIT_TABLE = 'rate_limits';
+
+const toCounter = (res: RateLimiterRes): Counter => ({ count: res.consumedPoints, resetInMs: Math.max(0, res.msBeforeNext) });
+
+function wrap(limiter: RateLimiterStoreAbstract): RateLimiter {
+  return {
+    async add(key, n = 1) {
+      try {
+        return toCounter(await limiter.consume(key, n));
+      } catch (err) {
+        if (err instanceof RateLimiterRes) return toCounter(err); // over the library's limit: still a count
+        throw err;
+      }
+    },
+    async get(key) {
+      const res = await limiter.get(key);
+      return res && res.msBeforeNext !== 0 ? toCounter(res) : undefined;
+    },
+    async set(key, count, seconds) {
+      await limiter.set(key, count, seconds);
+    },
+    async delete(key) {
+      await limiter.delete(key);
+    },
+  };
+}
+
+export function createRedisRateLimitStore(redis: Redis, options: { prefix?: string } = {}): RateLimitStore {
+  return {
+    limiter(name, windowSeconds) {
+      return wrap(new RateLimiterRedis({
+        storeClient: redis,
+        keyPrefix: `${options.prefix ?? ''}throttle:${name}`,
+        points: NO_LIMIT,
+        duration: windowSeconds,
+        inMemoryBlockOnConsumed: 0, // an in-process block would survive an administrator's unlock
+        rejectIfRedisNotReady: true,
+      }));
+    },
+  };
+}
+
+/**
+ * RateLimiterPostgres speaks node-postgres (`query({ text, values })` with $n parameters); this hands
+ * its statements to knex, so it runs on PostgreSQL (in the test schema's search path) and on PGlite alike.
+ */
+function knexQueryClient(knex: Knex) {
+  return {
+    async query(q: { text: string; values?: unknown[] }) {
+      const values: unknown[] = [];
+      const text = q.text.replace(/\$(\d+)/g, (_, n: string) => {
+        values.push(q.values?.[Number(n) - 1] ?? null);
+        return '?';
+      });
+      const result = (await knex.raw(text, values as Knex.RawBinding[])) as { rows?: unknown[]; rowCount?: number; affectedRows?: number };
+      const rows = result.rows ?? [];
+      // PGlite reports affectedRows (0 for a SELECT); the library reads rowCount for both.
+      return { rows, rowCount: rows.length > 0 ? rows.length : (result.rowCount ?? result.affectedRows ?? 0) };
+    },
+  };
+}
+
+export function createSqlRateLimitStore(knex: Knex): RateLimitStore {
+  const client = knexQueryClient(knex);
+  let sweeping = false;
+  return {
+    limiter(name, windowSeconds) {
+      const limiter = new RateLimiterPostgres({
+        storeClient: client,
+        storeType: 'client',
+        tableName: RATE_LIMIT_TABLE,
+        tableCreated: true, // by the migration, like every other table
+        keyPrefix: name,
+        points: NO_LIMIT,
+        duration: windowSeconds,
+        inMemoryBlockOnConsumed: 0,
+        // One limiter sweeps expired rows (every 5 minutes) for the whole table.
+        clearExpiredByTimeout: !sweeping,
+      } as ConstructorParameters<typeof RateLimiterPostgres>[0]);
+      sweeping = true;
+      return wrap(limiter);
+    },
+  };
+}
