@@ -11,4 +11,8 @@ export type EmailMessages = {
   passwordChanged(m: { username: string; forgotUrl: string; reset: boolean }): ComposedEmail;
   mfaChanged(m: { username: string; change: string; accountUrl: string }): ComposedEmail;
   accountLocked(m: { username: string; minutes: number; failures: number; forgotUrl: string }): ComposedEmail;
+  /** Sessions were signed out from another device (the person's own, or an administrator). */
+  sessionsEnded(m: { username: string; devices: string[]; byAdministrator: boolean; sessionsUrl: string }): ComposedEmail;
+  /** A sign-in from a device (browser + system) never seen for the account. */
+  newSignIn(m: { username: string; device: string; ip: string | null; place: string | null; when: string; how: string; sessionsUrl: string }): ComposedEmail;
 };

@@ -14,7 +14,7 @@ export type { StateAdapter } from './state-adapter.ts';
 
 const INDEXED = new Set(['Session', 'Grant']);
 /** Models holding tokens of a grant (oidc-provider's revoke helper revokes the same set). */
-const GRANT_TOKEN_MODELS = ['AccessToken', 'RefreshToken', 'AuthorizationCode', 'DeviceCode', 'BackchannelAuthenticationRequest'];
+export const GRANT_TOKEN_MODELS = ['AccessToken', 'RefreshToken', 'AuthorizationCode', 'DeviceCode', 'BackchannelAuthenticationRequest'];
 /** Index rows older than any session or grant can live are swept. */
 const INDEX_RETENTION_SECONDS = Math.max(SESSION_ABSOLUTE_TTL, GRANT_TTL);
 /** Saves of a known (model, id, account) are not written again; the provider re-saves sessions on every use. */

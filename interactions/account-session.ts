@@ -120,6 +120,22 @@ export function createAccountSession(deps: {
       return null;
     },
 
+    /**
+     * The pages' "Sign out": RP-initiated logout of this client, confirmed by the person's click on a
+     * form carrying this session's CSRF token, so the provider's second "Do you want to sign out?"
+     * page is not needed. As oidc-provider does itself when a different account signs in (resume),
+     * the logout details go into the session's state with that token as their xsrf secret, and the
+     * browser re-sends its POST (307) to the end-session confirmation, which ends the session, tells
+     * the session's apps (back-channel logout), revokes their grants and returns to `returnTo`.
+     */
+    async signOut(ctx: Context, token: string, returnTo = '/account') {
+      const session = await provider.Session.get(ctx as never);
+      session.state = { secret: token, clientId: ACCOUNT_CLIENT_ID, postLogoutRedirectUri: `${issuer}${safeReturnPath(returnTo)}` };
+      await session.persist();
+      ctx.status = 307;
+      ctx.redirect('/session/end/confirm');
+    },
+
     /** GET /account/callback: checks the state we sent and returns to the page that asked. */
     async handleCallback(ctx: Context) {
       const raw = ctx.cookies.get(RETURN_COOKIE, { signed: true });

@@ -306,7 +306,7 @@ export function createInteractionRoutes(deps: {
         acr: acrFor(flow.amr),
         remember: true,
         // Read back at resume (server/app.ts) and kept per session for re-authentication windows.
-        factors: { passwordAt: flow.passwordAt ?? null, mfaAt: flow.mfaAt ?? null, identityId: flow.identityId ?? null },
+        factors: { passwordAt: flow.passwordAt ?? null, mfaAt: flow.mfaAt ?? null, identityId: flow.identityId ?? null, mfaMethod: flow.amr.includes('mfa') ? (flow.enrolKind ?? flow.mfaKind ?? null) : null },
       },
     });
   }

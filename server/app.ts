@@ -52,6 +52,9 @@ import { createAccountStateIndex, createSessionRevoker, indexAccountState } from
 import type { StateAdapterFactory } from '../adapters/state-adapter.ts';
 import { createSelfServiceRoutes, createSelfServiceServices, SIGN_IN_LINKS } from './self-service.ts';
 import { createOrganizationFeatures } from './organization-features.ts';
+import { trackSessions } from '../adapters/provider-sessions.ts';
+import { createSessionFeatures } from './session-features.ts';
+import { createLogoutNotifier } from './session-logout.ts';
 import { DomainError } from '../accounts/errors.ts';
 import { createFederationFeatures, CUSTOM_DOMAIN_LINK } from './federation-features.ts';
 import { createRedisRateLimitStore, createSqlRateLimitStore } from '../adapters/rate-limit-store.ts';
@@ -99,8 +102,12 @@ export async function createGatehouse(
   }
   // Sessions and grants are also indexed by account, so a password reset can revoke all of them.
   const accountStateIndex = createAccountStateIndex(db.knex);
+  // Ended sessions can't be saved back to life by a request still holding them (adapters/provider-sessions.ts).
   const stateAdapter = indexAccountState(
-    (redis ? createRedisAdapterFactory(redis, { prefix: options.redisPrefix }) : createSqlAdapterFactory(db.knex)) as unknown as StateAdapterFactory, // oidc-provider's payload type, seen as plain JSON objects
+    trackSessions(
+      (redis ? createRedisAdapterFactory(redis, { prefix: options.redisPrefix }) : createSqlAdapterFactory(db.knex)) as unknown as StateAdapterFactory, // oidc-provider's payload type, seen as plain JSON objects
+      SESSION_ABSOLUTE_TTL,
+    ),
     accountStateIndex,
   );
   const purgeTimer = redis ? undefined : setInterval(() => purgeExpired(db.knex).catch(() => {}), SQL_PURGE_INTERVAL_MS).unref();
@@ -212,6 +219,23 @@ export async function createGatehouse(
     sessions: sessionRevoker,
     logger,
   });
+  // The person's sessions (profile → Sessions, the Sign out control) and what a sign-in records: issue 13.
+  const sessionFeatures = createSessionFeatures({
+    knex: db.knex,
+    provider,
+    index: accountStateIndex,
+    stateAdapter,
+    accounts,
+    audit,
+    mailer,
+    messages: emailMessages,
+    federation: federation.store,
+    notifyLogout: createLogoutNotifier(provider, logger),
+    issuer: config.issuer,
+    later: selfService.jobs.run,
+    logger,
+    clock: options.clock,
+  });
   const interactions = createInteractionRoutes({ provider, methods, accounts, mfa, marks, recoveryDigest, audit, clock: options.clock, signInLinks: [...SIGN_IN_LINKS, CUSTOM_DOMAIN_LINK], emailVerification: selfService.emailVerification, mfaChanges: mfaManagement, extension: federationInteractions.extension, throttle: throttle.signIn });
   const push = createPushRoutes({ provider, store: pushStore, audit, serverUrl: config.issuer, clock: options.clock });
   const accountSession = createAccountSession({
@@ -231,6 +255,7 @@ export async function createGatehouse(
   const csrf = createCsrf(Buffer.from(hkdfSync('sha256', secrets.kek, '', 'gatehouse csrf', 32)));
   const linkedProfiles = federation.profile({ session: accountSession, csrf, pendingState: stateAdapter });
   const selfServiceRoutes = createSelfServiceRoutes(selfService, { session: accountSession, csrf, accounts, mailer, issuer: config.issuer, logger, linkedProfiles: linkedProfiles.section });
+  const accountSessionsRoutes = sessionFeatures.routes({ session: accountSession, csrf });
   const accountMfa = createAccountMfaRoutes({ session: accountSession, csrf, methods, mfa, management: mfaManagement, accounts, setupState: stateAdapter, isSsoAccount: (id) => federation.ssoPolicy.isSsoAccount(id) });
   // Organizations, invitations, the admin API (/api/v1) and pages (/admin): issue 3.
   const organizations = createOrganizationFeatures({
@@ -257,9 +282,20 @@ export async function createGatehouse(
   // At resume the provider session exists: remember when each factor was proven in it.
   provider.use(async (ctx, next) => {
     await next();
-    const login = ctx.oidc?.route === 'resume' ? (ctx.oidc.result?.login as { accountId?: string; factors?: { passwordAt: number | null; mfaAt: number | null; identityId?: string | null } } | undefined) : undefined;
+    const login = ctx.oidc?.route === 'resume' ? (ctx.oidc.result?.login as { accountId?: string; factors?: { passwordAt: number | null; mfaAt: number | null; identityId?: string | null; mfaMethod?: string | null } } | undefined) : undefined;
     if (login?.accountId && login.factors && ctx.oidc.session?.uid && ctx.oidc.session.accountId === login.accountId) {
-      await marks.put(ctx.oidc.session.uid, { accountId: login.accountId, ...login.factors });
+      const { mfaMethod, ...factors } = login.factors;
+      await marks.put(ctx.oidc.session.uid, { accountId: login.accountId, ...factors });
+      // How and from where this session signed in, and whether the device is new for the account.
+      await sessionFeatures.signIns.signedIn({
+        sessionUid: ctx.oidc.session.uid,
+        accountId: login.accountId,
+        amr: ctx.oidc.session.amr ?? [],
+        mfaMethod: mfaMethod ?? null,
+        identityId: factors.identityId ?? null,
+        ip: ctx.ip,
+        userAgent: ctx.get('user-agent') || undefined,
+      });
     }
   });
 
@@ -344,7 +380,7 @@ export async function createGatehouse(
     routesOf(ops),
     (ctx, next) => (OWN_BODY_PATHS.some((p) => ctx.path.startsWith(p)) ? parseBody(ctx, next) : next()),
     // Feature routers, one line each (self-service, account, admin API and pages mount here).
-    ...[interactions, push, accountCallback, accountMfa, ...organizations.routers, ...selfServiceRoutes, federationInteractions.callbackRouter, linkedProfiles.router].map(routesOf),
+    ...[interactions, push, accountCallback, accountMfa, ...organizations.routers, ...selfServiceRoutes, federationInteractions.callbackRouter, linkedProfiles.router, accountSessionsRoutes].map(routesOf),
   ] satisfies Koa.Middleware[]);
   // The provider's endpoints skip our routers altogether (the token endpoint's hot path).
   app.use((ctx, next) => (isProviderPath(ctx.path) ? next() : ownRoutes(ctx, next)));
@@ -369,5 +405,5 @@ export async function createGatehouse(
     await db.close();
   }
 
-  return { app, provider, db, redis, federation, accounts, clients, audit, hasher, keyStore, mailer, mfa, box, marks, accountSession, csrf, mfaManagement, recoveryDigest, pushStore, organizations, auditStore, selfService, logger, throttle, throttleJobs, rateLimits, close };
+  return { app, provider, db, redis, federation, sessionFeatures, accounts, clients, audit, hasher, keyStore, mailer, mfa, box, marks, accountSession, csrf, mfaManagement, recoveryDigest, pushStore, organizations, auditStore, selfService, logger, throttle, throttleJobs, rateLimits, close };
 }

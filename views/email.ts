@@ -25,4 +25,6 @@ export const emailMessages: EmailMessages = {
   passwordChanged: (m) => compose('password-changed', 'Your Gatehouse password was changed', m),
   mfaChanged: (m) => compose('mfa-changed', 'Your Gatehouse verification methods changed', m),
   accountLocked: (m) => compose('account-locked', 'Your Gatehouse account was locked after failed sign-ins', m),
+  sessionsEnded: (m) => compose('sessions-ended', m.devices.length === 1 ? 'A Gatehouse session was signed out' : 'Gatehouse sessions were signed out', m),
+  newSignIn: (m) => compose('new-sign-in', 'New sign-in to your account', m),
 };

@@ -27,6 +27,7 @@ import * as createFederatedIdentities from './20261123190300_create_federated_id
 import * as addOneIdentityPerIdpPerAccount from './20261123190400_add_one_identity_per_idp_per_account.ts';
 import * as addChainPositionToAuditEvents from './20261201140000_add_chain_position_to_audit_events.ts';
 import * as createRateLimits from './20261201141000_create_rate_limits.ts';
+import * as createAccountDevices from './20261201140100_create_account_devices.ts';
 
 export const migrations = [
   createOrganizations,
@@ -57,4 +58,5 @@ export const migrations = [
   addOneIdentityPerIdpPerAccount,
   addChainPositionToAuditEvents,
   createRateLimits,
+  createAccountDevices,
 ];

@@ -4,6 +4,11 @@ import { totpCode } from '../../accounts/totp.ts';
 // sign-in form, as a browser would. Used by protocol tests and the benchmark.
 export class CookieJar {
   private cookies = new Map<string, string>();
+  /** The browser this jar plays (its User-Agent header), when a test needs devices told apart. */
+  readonly userAgent?: string;
+  constructor(userAgent?: string) {
+    this.userAgent = userAgent;
+  }
   store(response: Response) {
     for (const header of response.headers.getSetCookie()) {
       const [pair] = header.split(';');
@@ -25,7 +30,7 @@ export async function request(jar: CookieJar, url: string, init: RequestInit = {
   const response = await fetch(url, {
     ...init,
     redirect: 'manual',
-    headers: { ...(init.headers as Record<string, string>), cookie: jar.header() },
+    headers: { ...(jar.userAgent ? { 'user-agent': jar.userAgent } : {}), ...(init.headers as Record<string, string>), cookie: jar.header() },
   });
   jar.store(response);
   const location = response.headers.get('location') ?? undefined;
