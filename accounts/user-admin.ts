@@ -1,6 +1,7 @@
 // What organization administrators do to users (reference: Access Management → Users): list and
 // search, view, change email and name, remove from the organization (the account becomes
-// unattached), mark as service account, send a password reset link, reset MFA.
+// unattached), mark as service account, send a password reset link, reset MFA, see and lift a
+// sign-in lockout (accounts/throttle.ts).
 // An administrator acts only on accounts ranked below them (or on themselves), so an administrator
 // cannot take over the owner's or another administrator's account by changing its email and
 // sending it a reset link.
@@ -12,11 +13,20 @@ import { DomainError, ValidationError, assertThat } from './errors.ts';
 import { assessStanding } from './membership-rules.ts';
 import type { Member, OrganizationStore } from './organization.ts';
 import { effectivePermissions } from './permissions.ts';
+import type { LockoutStatus } from './throttle.ts';
 
 /** Sends an account a password reset link; supplied by the password-reset feature. */
 export type PasswordResetSender = (accountId: string, request: { ip?: string; userAgent?: string; initiatedBy: string }) => Promise<void>;
 /** Removes an account's MFA methods so it enrols again at next sign-in; supplied by the MFA feature. */
 export type MfaResetter = (accountId: string, request: { ip?: string; userAgent?: string; initiatedBy: string }) => Promise<void>;
+
+/** The sign-in throttle's view of an account, and its unlock; supplied by accounts/throttle.ts. */
+export type Lockouts = {
+  status(username: string): Promise<LockoutStatus>;
+  unlock(username: string): Promise<LockoutStatus>;
+};
+
+const NOT_LOCKED: LockoutStatus = { locked: false, failures: 0, lockedUntil: null, waitSeconds: 0 };
 
 /** owner > administrator of the organization > administrator of a business group > member. */
 function rankOf(rootId: string, memberships: { organizationId: string; role: Role }[]): number {
@@ -33,6 +43,7 @@ export function createUserAdmin(deps: {
   audit: AuditLog;
   sendPasswordReset?: PasswordResetSender;
   resetMfa?: MfaResetter;
+  lockouts?: Lockouts;
 }) {
   const { orgs, audit } = deps;
 
@@ -157,6 +168,30 @@ export function createUserAdmin(deps: {
       }
       await deps.resetMfa(accountId, { ip: p.ip, userAgent: p.userAgent, initiatedBy: p.id });
       await record(p, 'user.mfa_reset', accountId);
+    },
+
+    /** Whether the user's sign-ins are locked (or waiting) after consecutive failures. */
+    async lockout(p: Principal, accountId: string): Promise<LockoutStatus> {
+      assertCan(p, 'users:read');
+      const target = await userOf(p, accountId);
+      return deps.lockouts ? deps.lockouts.status(target.username) : NOT_LOCKED;
+    },
+
+    /** Lockout status of users already listed for this principal (the users page's "locked" badges). */
+    async lockoutsOf(p: Principal, listed: UserView[]): Promise<Map<string, LockoutStatus>> {
+      assertCan(p, 'users:read');
+      const entries = await Promise.all(listed.map(async (u) => [u.id, deps.lockouts ? await deps.lockouts.status(u.username) : NOT_LOCKED] as const));
+      return new Map(entries);
+    },
+
+    /** Lifts a lockout (and any wait): the consecutive failures are forgotten. Audited in the organization. */
+    async unlock(p: Principal, accountId: string): Promise<LockoutStatus> {
+      const target = await userOf(p, accountId);
+      await assertMayManage(p, target);
+      if (!deps.lockouts) return NOT_LOCKED;
+      const before = await deps.lockouts.unlock(target.username);
+      await record(p, 'account.unlocked', accountId, { was_locked: before.locked, failures: before.failures });
+      return deps.lockouts.status(target.username);
     },
 
     /** Whether the password reset and MFA reset actions are wired (the pages hide what is not). */

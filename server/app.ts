@@ -276,6 +276,7 @@ export async function createGatehouse(
       if (!sent) throw new DomainError('password_reset.not_sent', 'No link was sent: the account has no Gatehouse password, or got too many links recently.', { status: 409 });
     },
     federation: federation.admin,
+    lockouts: { status: throttle.signIn.lockout, unlock: throttle.signIn.unlock },
     clock: options.clock,
   });
 

@@ -9,7 +9,7 @@ import { createInvitationService } from '../accounts/invitations.ts';
 import type { Mailer } from '../accounts/mailer.ts';
 import { createOrganizationService } from '../accounts/organizations.ts';
 import type { PasswordHasher } from '../accounts/password-hasher.ts';
-import { createUserAdmin, type MfaResetter, type PasswordResetSender } from '../accounts/user-admin.ts';
+import { createUserAdmin, type Lockouts, type MfaResetter, type PasswordResetSender } from '../accounts/user-admin.ts';
 import { createKnexConnectedAppStore } from '../adapters/connected-app-store.ts';
 import { createKnexInvitationStore } from '../adapters/invitation-store.ts';
 import { createKnexOrganizationStore } from '../adapters/organization-store.ts';
@@ -39,6 +39,8 @@ export function createOrganizationFeatures(deps: {
   sendPasswordReset?: PasswordResetSender;
   /** Supplied by the MFA feature. */
   resetMfa?: MfaResetter;
+  /** Supplied by the throttle policy: sign-in lockouts administrators see and lift. */
+  lockouts?: Lockouts;
   /** Evicts a changed client from every process's client cache. */
   onClientChanged?: (clientId: string) => void;
   /** Supplied by the federation feature: its admin API routes and its Identity Providers pages. */
@@ -49,7 +51,7 @@ export function createOrganizationFeatures(deps: {
   const invitationStore = createKnexInvitationStore(deps.knex);
   const appStore = announcingChanges(createKnexConnectedAppStore(deps.knex), deps.onClientChanged);
   const organizations = createOrganizationService({ orgs, audit: deps.audit });
-  const users = createUserAdmin({ orgs, audit: deps.audit, sendPasswordReset: deps.sendPasswordReset, resetMfa: deps.resetMfa });
+  const users = createUserAdmin({ orgs, audit: deps.audit, sendPasswordReset: deps.sendPasswordReset, resetMfa: deps.resetMfa, lockouts: deps.lockouts });
   const invitations = createInvitationService({
     orgs,
     invitations: invitationStore,

@@ -10,6 +10,7 @@ import type { OrganizationService } from '../../accounts/organizations.ts';
 import type { OrgNode } from '../../accounts/organization.ts';
 import type { UserAdmin, UserView } from '../../accounts/user-admin.ts';
 import type { MfaExemptions } from '../../accounts/mfa-exemptions.ts';
+import type { LockoutStatus } from '../../accounts/throttle.ts';
 import * as s from './schemas.ts';
 import { route, type Route } from './route.ts';
 
@@ -54,6 +55,7 @@ const invitationDto = (i: Invitation & { status: InvitationStatus }) => ({
   acceptedAt: i.acceptedAt ? iso(i.acceptedAt) : null,
   revokedAt: i.revokedAt ? iso(i.revokedAt) : null,
 });
+const lockoutDto = (l: LockoutStatus) => ({ ...l, lockedUntil: l.lockedUntil ? iso(l.lockedUntil) : null });
 const appDto = (a: ConnectedApp) => ({ ...a, createdAt: iso(a.createdAt) });
 export const auditDto = (e: StoredAuditEvent) => ({ ...e, occurredAt: iso(e.occurredAt) });
 
@@ -211,6 +213,21 @@ export function adminRoutes(services: AdminServices): Route[] {
       errors: { 501: 'mfa_reset.unavailable' },
       async handler({ principal, params }) {
         await users.resetMfa(principal, params.id);
+      },
+    }),
+
+    route({
+      method: 'get', path: '/users/:id/lockout', operationId: 'getUserLockout', tag: 'Users', permission: 'users:read',
+      summary: 'Whether the user’s sign-in is locked or waiting after consecutive failures', params: s.idParams, status: 200, response: s.lockoutSchema,
+      async handler({ principal, params }) {
+        return lockoutDto(await users.lockout(principal, params.id));
+      },
+    }),
+    route({
+      method: 'delete', path: '/users/:id/lockout', operationId: 'unlockUser', tag: 'Users', permission: 'users:manage',
+      summary: 'Unlock the user’s sign-in: consecutive failures and waits are cleared', params: s.idParams, status: 204,
+      async handler({ principal, params }) {
+        await users.unlock(principal, params.id);
       },
     }),
 

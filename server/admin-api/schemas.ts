@@ -82,6 +82,14 @@ export const userSchema = z
   })
   .meta({ id: 'User' });
 export const userPage = page(userSchema, 'UserPage');
+export const lockoutSchema = z
+  .object({
+    locked: z.boolean().meta({ description: 'Sign-in is refused, even with the right password, until lockedUntil (or an unlock)' }),
+    failures: z.number().int().meta({ description: 'Consecutive failed sign-in factors (password, MFA) counted now' }),
+    lockedUntil: timestamp.nullable(),
+    waitSeconds: z.number().int().meta({ description: 'Seconds before the next sign-in attempt is accepted (a lockout or a shorter back-off wait); 0 when none' }),
+  })
+  .meta({ id: 'Lockout' });
 export const userQuery = pageQuery.extend({
   search: z.string().max(200).optional().meta({ description: 'Part of a username, email or name' }),
 });

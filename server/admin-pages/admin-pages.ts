@@ -26,6 +26,7 @@ const NOTICES: Record<string, string> = {
   'user.removed': 'The user was removed from the organization. The account still exists, unattached.',
   'user.reset_sent': 'A password reset link was sent.',
   'user.mfa_reset': 'The user’s multi-factor authentication was reset.',
+  'user.unlocked': 'The user’s sign-in was unlocked.',
   'group.created': 'The business group was created.',
   'group.renamed': 'The business group was renamed.',
   'group.moved': 'The business group was moved.',
@@ -161,10 +162,12 @@ export function createAdminPages(deps: {
     const after = decodeCursorSafe(str(ctx.query.after));
     const list = await users.list(a.p, { search, after, limit: PAGE_SIZE + 1 });
     const next = list.length > PAGE_SIZE ? encodeCursor(list[PAGE_SIZE - 1].username.toLowerCase()) : null;
+    const shown = list.slice(0, PAGE_SIZE);
+    const lockouts = await users.lockoutsOf(a.p, shown);
     show(ctx, a, 'users', 'admin/users', {
       title: 'Users',
       q: search ?? '',
-      users: list.slice(0, PAGE_SIZE).map((u) => ({ ...u, created: when(u.createdAt), rolesText: u.roles.join(', ') })),
+      users: shown.map((u) => ({ ...u, created: when(u.createdAt), rolesText: u.roles.join(', '), locked: lockouts.get(u.id)?.locked ?? false })),
       nextHref: next ? `/admin/users?${new URLSearchParams({ ...(search ? { q: search } : {}), after: next })}` : null,
     }, messages, status);
   }
@@ -175,6 +178,7 @@ export function createAdminPages(deps: {
 
   async function userPage(ctx: Context, a: Admin, id: string, messages: ViewMessage[] = [], status = 200) {
     const user = await users.get(a.p, id);
+    const lockout = await users.lockout(a.p, id);
     const { options } = await groupOptions(a.p);
     const names = new Map(options.map((o) => [o.id, o.label.replace(/^(— )+/, '')]));
     show(ctx, a, 'users', 'admin/user', {
@@ -185,6 +189,7 @@ export function createAdminPages(deps: {
         memberships: user.memberships.map((m) => ({ role: m.role, where: names.get(m.organizationId) ?? m.organizationId })),
         permissions: user.permissions.map((perm) => ({ id: perm, label: PERMISSION_LABELS[perm as Permission] })),
       },
+      lockout: { ...lockout, until: lockout.lockedUntil ? when(lockout.lockedUntil) : null },
       canManage: can(a.p, 'users:manage'),
       capabilities: users.capabilities,
       isSelf: a.p.id === user.id,
@@ -213,6 +218,9 @@ export function createAdminPages(deps: {
         case 'password-reset':
           await users.sendPasswordReset(a.p, id);
           return done(ctx, `/admin/users/${id}`, 'user.reset_sent');
+        case 'unlock':
+          await users.unlock(a.p, id);
+          return done(ctx, `/admin/users/${id}`, 'user.unlocked');
         case 'mfa-reset':
           if (form.confirm !== 'yes') {
             // Reference: "Reset multi-factor authentication" asks first ("Confirm reset MFA").
