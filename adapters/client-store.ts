@@ -1,6 +1,7 @@
 // Registered clients (relying parties and connected apps). Secrets are stored as SHA-256
 // digests: they are 256-bit random values, so a fast hash is enough, and a database leak
 // does not leak usable secrets. The provider compares digests (see server/provider.ts).
+import { isStorableText } from './storable-text.ts';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 
@@ -17,6 +18,7 @@ export function generateClientSecret(): string {
 export function createClientStore(knex: Knex) {
   return {
     async find(clientId: string): Promise<ClientMetadata | undefined> {
+      if (!isStorableText(clientId)) return undefined;
       const row = await knex('oidc_clients').where({ client_id: clientId }).first('metadata');
       return row?.metadata;
     },

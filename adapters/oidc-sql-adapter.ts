@@ -1,5 +1,6 @@
 // oidc-provider Adapter over the oidc_payloads table (PostgreSQL or embedded PGlite).
 // Times come from the database clock (now()), so several server processes agree on expiry.
+import { isStorableText } from './storable-text.ts';
 import type { Knex } from 'knex';
 import { errors, type AdapterPayload } from 'oidc-provider';
 import type { StateAdapter } from './state-adapter.ts';
@@ -102,6 +103,7 @@ class OidcSqlAdapter implements SqlAdapter {
 
   /** Atomically marks an unexpired, unconsumed entry consumed; true when this call did it. */
   async tryConsume(id: string): Promise<boolean> {
+    if (!isStorableText(id)) return false;
     // Under READ COMMITTED a concurrent UPDATE of the same row waits and then re-checks the
     // WHERE against the committed row, so only one of them can see consumed_at IS NULL.
     const updated = await this.live()
@@ -112,6 +114,7 @@ class OidcSqlAdapter implements SqlAdapter {
   }
 
   async destroy(id: string): Promise<void> {
+    if (!isStorableText(id)) return;
     await this.knex(TABLE).where({ model: this.model, id }).del();
   }
 
@@ -129,6 +132,7 @@ class OidcSqlAdapter implements SqlAdapter {
   }
 
   private async findWhere(where: Record<string, string>): Promise<AdapterPayload | undefined> {
+    if (!Object.values(where).every(isStorableText)) return undefined;
     const row: Row | undefined = await this.live().where(where).first('payload', 'consumed_at');
     if (!row) return undefined;
     const payload: AdapterPayload = typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload;

@@ -47,6 +47,7 @@ import { createProvider } from './provider.ts';
 import { isProviderPath } from './provider-routes.ts';
 import { securityHeaders } from './security-headers.ts';
 import { issuerOrigin } from './issuer-origin.ts';
+import { inputGuard } from './input-guard.ts';
 import { loadSigningKeys } from './signing-keys.ts';
 import { createAccountStateIndex, createSessionRevoker, indexAccountState } from '../adapters/account-state-index.ts';
 import type { StateAdapterFactory } from '../adapters/state-adapter.ts';
@@ -374,14 +375,16 @@ export async function createGatehouse(
     },
   }));
   app.use(notFoundPage());
+  app.use(inputGuard());
   // Our routes parse their own bodies; oidc-provider's endpoints must get the raw stream.
   const parseBody = bodyParser();
   const routesOf = (router: Router) => router.routes() as unknown as Koa.Middleware;
+  // Feature routers, one line each (self-service, account, admin API and pages mount here).
+  const featureRouters = [interactions, push, accountCallback, accountMfa, ...organizations.routers, ...selfServiceRoutes, federationInteractions.callbackRouter, linkedProfiles.router, accountSessionsRoutes];
   const ownRoutes = compose([
     routesOf(ops),
     (ctx, next) => (OWN_BODY_PATHS.some((p) => ctx.path.startsWith(p)) ? parseBody(ctx, next) : next()),
-    // Feature routers, one line each (self-service, account, admin API and pages mount here).
-    ...[interactions, push, accountCallback, accountMfa, ...organizations.routers, ...selfServiceRoutes, federationInteractions.callbackRouter, linkedProfiles.router, accountSessionsRoutes].map(routesOf),
+    ...featureRouters.map(routesOf),
   ] satisfies Koa.Middleware[]);
   // The provider's endpoints skip our routers altogether (the token endpoint's hot path).
   app.use((ctx, next) => (isProviderPath(ctx.path) ? next() : ownRoutes(ctx, next)));
@@ -406,5 +409,7 @@ export async function createGatehouse(
     await db.close();
   }
 
-  return { app, provider, db, redis, federation, sessionFeatures, accounts, clients, audit, hasher, keyStore, mailer, mfa, box, marks, accountSession, csrf, mfaManagement, recoveryDigest, pushStore, organizations, auditStore, selfService, logger, throttle, throttleJobs, rateLimits, close };
+  // Every mounted router, so tests (the fuzz suite) enumerate the routes that exist rather than a list.
+  const routers: Router[] = [ops, ...featureRouters];
+  return { app, routers, provider, db, redis, federation, sessionFeatures, accounts, clients, audit, hasher, keyStore, mailer, mfa, box, marks, accountSession, csrf, mfaManagement, recoveryDigest, pushStore, organizations, auditStore, selfService, logger, throttle, throttleJobs, rateLimits, close };
 }

@@ -1,7 +1,9 @@
 // Parses urlencoded and JSON bodies for our own routes (oidc-provider parses its own).
 // Oversized → 413, malformed → 400, other types → 415; always a clear message, never a 500.
+// Text must be valid UTF-8 without NUL (strict-text.ts), inside JSON strings and form values too.
 import type { Middleware } from 'koa';
 import { MAX_BODY_BYTES } from '../accounts/security-constants.ts';
+import { assertCleanJson, decodeUtf8, parseFormStrict } from './strict-text.ts';
 
 declare module 'koa' {
   interface Request {
@@ -30,7 +32,7 @@ async function readBody(req: NodeJS.ReadableStream & { headers: Record<string, u
     if (size > limit) throw new BodyError(413, 'The request body is too large.');
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return decodeUtf8(Buffer.concat(chunks), 'body');
 }
 
 export function bodyParser(limit = MAX_BODY_BYTES): Middleware {
@@ -46,21 +48,17 @@ export function bodyParser(limit = MAX_BODY_BYTES): Middleware {
     const raw = await readBody(ctx.req as never, limit);
     ctx.request.rawBody = raw;
     if (type === 'json') {
+      let parsed: unknown;
       try {
-        ctx.request.body = raw === '' ? {} : JSON.parse(raw);
+        parsed = raw === '' ? {} : JSON.parse(raw);
       } catch {
         throw new BodyError(400, 'The request body is not valid JSON.');
       }
+      assertCleanJson(parsed, 'body');
+      ctx.request.body = parsed;
     } else {
-      try {
-        const params = new URLSearchParams(raw);
-        const body: Record<string, string> = {};
-        // Repeated keys keep the first value: forms here never send lists.
-        for (const [k, v] of params) if (!(k in body)) body[k] = v;
-        ctx.request.body = body;
-      } catch {
-        throw new BodyError(400, 'The form data is malformed.');
-      }
+      // Repeated keys keep the first value: forms here never send lists.
+      ctx.request.body = parseFormStrict(raw, 'form');
     }
     return next();
   };

@@ -4,6 +4,7 @@
 import type { Context, Middleware } from 'koa';
 import { DomainError, ValidationError } from '../accounts/errors.ts';
 import { explainProviderError, renderErrorPage, type WayBack } from './error-pages.ts';
+import { isRejectedValue } from '../adapters/store-errors.ts';
 import type { Logger } from './logger.ts';
 
 type HttpishError = Error & { status?: number; statusCode?: number; expose?: boolean; error?: string; error_description?: string };
@@ -12,7 +13,8 @@ export function errorHandler(logger: Logger, options: { wayBack?: (ctx: Context)
   return async (ctx, next) => {
     try {
       await next();
-    } catch (err) {
+    } catch (caught) {
+      const err = asRequestError(caught);
       const e = err as HttpishError;
       let status = e instanceof DomainError ? e.status : (e.status ?? e.statusCode ?? 500);
       if (status < 400 || status > 599) status = 500;
@@ -58,4 +60,10 @@ export function notFoundPage(): Middleware {
     ctx.type = 'html';
     ctx.body = renderErrorPage({ status: 404, code: 'not_found', description: 'There is nothing at this address. Check the link, or start from your profile.' });
   };
+}
+
+/** A value the database refused is the request's fault: a 400 that says so (see adapters/store-errors.ts). */
+export function asRequestError(err: unknown): unknown {
+  if (isRejectedValue(err)) return new DomainError('request.invalid_value', 'A value in the request is not valid here (wrong format, too long or out of range).', { status: 400 });
+  return err;
 }

@@ -10,6 +10,7 @@ import type { AuditLog } from '../../accounts/audit.ts';
 import { DomainError, ValidationError, type RuleViolation } from '../../accounts/errors.ts';
 import type { OrganizationStore } from '../../accounts/organization.ts';
 import type { Logger } from '../logger.ts';
+import { asRequestError } from '../error-handler.ts';
 import { createBearerAuth } from './bearer-auth.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import type { Route } from './route.ts';
@@ -60,8 +61,8 @@ export function createAdminApi(deps: AdminServices & {
     try {
       await next();
       if (ctx.status === 404 && ctx.body === undefined) throw new DomainError('route.not_found', 'No such API route.', { status: 404 });
-    } catch (err) {
-      const e = err as Error & { status?: number; expose?: boolean };
+    } catch (caught) {
+      const e = asRequestError(caught) as Error & { status?: number; expose?: boolean };
       let body: { code: string; message: string; details?: RuleViolation[] };
       if (e instanceof RequestInvalid || e instanceof ValidationError) {
         body = { code: e.code, message: e.message, details: e.violations };

@@ -1,0 +1,14 @@
+// Refuses text no route can use, for every route (ours and oidc-provider's), before any route runs:
+//   - the path and the query string must percent-decode to valid UTF-8 without NUL;
+//   - each path segment is checked separately, so an encoded "/" stays a literal character.
+// Bodies of our own routes are checked by body-parser.ts; oidc-provider's by its lookups (adapters).
+import type { Middleware } from 'koa';
+import { decodeComponent, parseFormStrict } from './strict-text.ts';
+
+export function inputGuard(): Middleware {
+  return async (ctx, next) => {
+    for (const segment of ctx.path.split('/')) decodeComponent(segment, 'address');
+    parseFormStrict(ctx.querystring, 'query string');
+    return next();
+  };
+}
