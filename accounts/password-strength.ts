@@ -1,20 +1,26 @@
 // The common-password rule: a maintained strength estimator (zxcvbn-ts, with its common-password
 // and English dictionaries) refuses passwords people pick most often, and ones built from the
 // person's own username, email or company. Composition rules stay in account-rules.ts.
+import { createRequire } from 'node:module';
 import { ZxcvbnFactory } from '@zxcvbn-ts/core';
-import * as common from '@zxcvbn-ts/language-common';
-import * as english from '@zxcvbn-ts/language-en';
 import type { RuleViolation } from './errors.ts';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_STRENGTH_SCORE } from './security-constants.ts';
 
 let estimator: ZxcvbnFactory | undefined;
 
+type LanguagePackage = { dictionary: Record<string, string[]>; adjacencyGraphs: Record<string, unknown>; translations: Record<string, unknown> };
+
 function zxcvbn(): ZxcvbnFactory {
-  // Built on first use: loading the dictionaries takes a few milliseconds.
-  estimator ??= new ZxcvbnFactory({
+  if (estimator) return estimator;
+  // Loaded on first use (a password being set), not at start: the dictionaries are ~12 MiB of heap
+  // that a worker which only signs people in never needs.
+  const load = createRequire(import.meta.url);
+  const common = load('@zxcvbn-ts/language-common') as LanguagePackage;
+  const english = load('@zxcvbn-ts/language-en') as LanguagePackage;
+  estimator = new ZxcvbnFactory({
     dictionary: { ...common.dictionary, ...english.dictionary },
-    graphs: common.adjacencyGraphs,
-    translations: english.translations,
+    graphs: common.adjacencyGraphs as never,
+    translations: english.translations as never,
   });
   return estimator;
 }

@@ -5,6 +5,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider from 'oidc-provider';
 import { profilerCommands } from './profiler.ts';
+import { mintRefreshTokens } from './mint-refresh-tokens.ts';
 
 const clientId = process.env.BARE_CLIENT_ID ?? 'bench-cc';
 const clientSecret = process.env.BARE_CLIENT_SECRET ?? 'bench-cc-secret-0123456789abcdef0123456789';
@@ -18,19 +19,31 @@ const provider = new Provider(url, {
     {
       client_id: clientId,
       client_secret: clientSecret,
-      grant_types: ['client_credentials'],
-      redirect_uris: [],
-      response_types: [],
+      grant_types: ['client_credentials', 'authorization_code', 'refresh_token'],
+      redirect_uris: ['http://127.0.0.1:9/callback'],
+      response_types: ['code'],
     },
   ],
-  features: { clientCredentials: { enabled: true } },
+  scopes: ['openid', 'offline_access'],
+  features: {
+    clientCredentials: { enabled: true },
+    // As Gatehouse: a client introspects its own tokens.
+    introspection: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
+  },
+  // As Gatehouse: every refresh rotates the refresh token.
+  rotateRefreshToken: () => true,
+  issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
 });
 server.on('request', provider.callback());
 
-// The orchestrator may switch profiling on and off: { id, cmd } → { id, ok, result | error }.
-process.on('message', async (message: { id: number; cmd: keyof typeof profilerCommands } & Record<string, unknown>) => {
+// The orchestrator may switch profiling on and off and mint refresh tokens: { id, cmd } → { id, ok, result | error }.
+const commands: Record<string, (args: Record<string, unknown>) => Promise<unknown>> = {
+  ...profilerCommands,
+  mintRefreshTokens: async ({ count }) => mintRefreshTokens(provider, { clientId, accountId: 'bench-user', count: Number(count) }),
+};
+process.on('message', async (message: { id: number; cmd: string } & Record<string, unknown>) => {
   try {
-    process.send?.({ id: message.id, ok: true, result: await profilerCommands[message.cmd](message) });
+    process.send?.({ id: message.id, ok: true, result: await commands[message.cmd](message) });
   } catch (err) {
     process.send?.({ id: message.id, ok: false, error: String(err) });
   }

@@ -211,3 +211,39 @@ export function tokenTask(servers: string[], connectionsPerServer: number, reque
   const close = () => pools.forEach(({ agent }) => agent.destroy());
   return { task, close };
 }
+
+/** `Authorization: Basic …` for client_secret_basic (RFC 6749 §2.3.1 form-encodes both parts). */
+export function basicAuth(clientId: string, clientSecret: string): string {
+  return `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64')}`;
+}
+
+/** Token introspection of one token by its client (RFC 7662). */
+export function introspectionRequest(clientId: string, clientSecret: string, token: string): HttpRequest {
+  return {
+    method: 'POST',
+    path: '/token/introspection',
+    headers: { authorization: basicAuth(clientId, clientSecret), 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token }).toString(),
+  };
+}
+
+/**
+ * Refresh-token grants with rotation: worker i owns refresh token i and replaces it with the one
+ * each answer rotates to, so every request redeems a live token exactly once.
+ */
+export function refreshTask(server: string, connections: number, client: { client_id: string; client_secret: string }, refreshTokens: string[]) {
+  const base = new URL(server);
+  const agent = keepAliveAgent(connections);
+  const headers = { authorization: basicAuth(client.client_id, client.client_secret), 'content-type': 'application/x-www-form-urlencoded' };
+  const task = async (index: number): Promise<true | string> => {
+    const slot = index % refreshTokens.length;
+    const body = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshTokens[slot] }).toString();
+    const response = await send(agent, base, { method: 'POST', path: '/token', headers, body }, true);
+    if (response.status !== 200) return `HTTP ${response.status}: ${response.body}`;
+    const answer = JSON.parse(response.body) as { refresh_token?: string; id_token?: string };
+    if (!answer.refresh_token || !answer.id_token) return `no rotated refresh token / ID token: ${response.body.slice(0, 200)}`;
+    refreshTokens[slot] = answer.refresh_token;
+    return true;
+  };
+  return { task, close: () => agent.destroy() };
+}

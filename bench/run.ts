@@ -8,7 +8,9 @@
 // Env: BENCH_SECONDS (default 10: measured seconds per client-credentials figure; argon2 gets
 // half of it, logins 1.5×), BENCH_SLICES (default 4), BENCH_CONNECTIONS (default 16),
 // BENCH_LOGIN_CONCURRENCY (default 4), BENCH_SESSIONS (default 10000), BENCH_TOTP_USERS
-// (default 1000: one TOTP login per user per 30 s step), BENCH_CPU_PROF=<dir> (the servers
+// (default 1000: one TOTP login per user per 30 s step; also the size of each organization pool),
+// BENCH_ORG_CONCURRENCY (default 16: logins in flight for the one-organization figure),
+// BENCH_EMBEDDED (default 1; 0 skips the embedded-store figures), BENCH_CPU_PROF=<dir> (the servers
 // write a V8 CPU profile of each figure's first measured slice there), DATABASE_URL (default
 // postgres://postgres@127.0.0.1:5432/test), REDIS_URL (default redis://127.0.0.1:6379).
 import { fork, type ChildProcess } from 'node:child_process';
@@ -21,7 +23,7 @@ import argon2 from 'argon2';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { OWASP_ARGON2ID } from '../accounts/password-hasher.ts';
-import { clientCredentialsRequest, closedLoop, combine, openLoop, tokenTask, type LoadResult } from './load.ts';
+import { clientCredentialsRequest, closedLoop, combine, introspectionRequest, openLoop, refreshTask, send, keepAliveAgent, tokenTask, type LoadResult } from './load.ts';
 import { passwordLogin, sessionSkipsSignIn, TotpUserPool, type LoginClient, type LoginUser } from './login.ts';
 import { averageCpu, cpuMeter, rssBytes, type CpuReport } from './proc.ts';
 
@@ -31,6 +33,8 @@ const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 16);
 const LOGIN_CONCURRENCY = Number(env.BENCH_LOGIN_CONCURRENCY ?? 4);
 const SESSIONS = Number(env.BENCH_SESSIONS ?? 10_000);
 const TOTP_USERS = Number(env.BENCH_TOTP_USERS ?? 1000);
+const ORG_CONCURRENCY = Number(env.BENCH_ORG_CONCURRENCY ?? 16);
+const EMBEDDED = env.BENCH_EMBEDDED !== '0';
 const DATABASE_URL = env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SLICES = Math.max(1, Number(env.BENCH_SLICES ?? 4));
@@ -64,7 +68,8 @@ const SERVER_NODE_FLAGS = (
 
 async function startChild(name: string, file: string, childEnv: Record<string, string>): Promise<Child> {
   const proc: ChildProcess = fork(fileURLToPath(new URL(file, import.meta.url)), [], {
-    env: { ...process.env, ...childEnv },
+    // As the Dockerfile and the cluster primary run servers (two malloc arenas; see the Dockerfile).
+    env: { MALLOC_ARENA_MAX: '2', ...process.env, ...childEnv },
     // --expose-gc only lets the 'memory' command collect garbage before it reports the live heap.
     execArgv: ['--expose-gc', ...SERVER_NODE_FLAGS],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -241,6 +246,35 @@ function clientCredentials(name: string, servers: Child[], client: { client_id: 
   };
 }
 
+/** Closed-loop requests of one kind (introspection, refresh) against one server. */
+function requests(name: string, server: Child, make: () => { task: (worker: number) => Promise<true | string>; close(): void }): Contender {
+  return {
+    name,
+    seconds: SECONDS,
+    children: [server],
+    async run(seconds) {
+      const { task, close } = make();
+      try {
+        return await closedLoop({ concurrency: CONNECTIONS, seconds, task });
+      } finally {
+        close();
+      }
+    },
+  };
+}
+
+/** One client-credentials access token, for introspection. */
+async function accessToken(server: Child, client: { client_id: string; client_secret: string }): Promise<string> {
+  const agent = keepAliveAgent(1);
+  try {
+    const response = await send(agent, new URL(server.url), clientCredentialsRequest(client.client_id, client.client_secret), true);
+    if (response.status !== 200) throw new Error(`${server.name}: client credentials ${response.status} ${response.body}`);
+    return (JSON.parse(response.body) as { access_token: string }).access_token;
+  } finally {
+    agent.destroy();
+  }
+}
+
 async function argon2Contender(): Promise<Contender> {
   const options = { type: argon2.argon2id as 2, ...OWASP_ARGON2ID };
   const hash = await argon2.hash('Correct-Horse-9', options);
@@ -374,6 +408,32 @@ async function main() {
     return { result, cpu };
   })();
 
+  // 7, 8: refresh-token grants (rotating) and introspection, bare vs Gatehouse doing the same.
+  log(`refresh_token and introspection: bare / Gatehouse, ${SLICES} × ${(SECONDS / SLICES).toFixed(1)}s each`);
+  const refreshClient = await gh.call<{ client_id: string; client_secret: string }>('createClient', {
+    metadata: { grant_types: ['authorization_code', 'refresh_token'], redirect_uris: ['http://127.0.0.1:9/callback'], response_types: ['code'], scope: 'openid offline_access' },
+  });
+  // Enough live tokens for the warm-up and every slice (each worker rotates its own).
+  const bareRefresh = await bare.call<string[]>('mintRefreshTokens', { count: CONNECTIONS });
+  const ghRefresh = await gh.call<string[]>('mintRefreshTokens', { clientId: refreshClient.client_id, accountId: users[0].id, count: CONNECTIONS });
+  const refresh = await interleaved(
+    redis,
+    [
+      requests('bareRefresh', bare, () => refreshTask(bare.url, CONNECTIONS, bareClient, bareRefresh)),
+      requests('ghRefresh', gh, () => refreshTask(gh.url, CONNECTIONS, refreshClient, ghRefresh)),
+    ],
+    WARMUP,
+  );
+  const [bareToken, ghToken] = [await accessToken(bare, bareClient), await accessToken(gh, ccClient)];
+  const introspection = await interleaved(
+    redis,
+    [
+      requests('bareIntrospect', bare, () => tokenTask([bare.url], CONNECTIONS, introspectionRequest(bareClient.client_id, bareClient.client_secret, bareToken))),
+      requests('ghIntrospect', gh, () => tokenTask([gh.url], CONNECTIONS, introspectionRequest(ccClient.client_id, ccClient.client_secret, ghToken))),
+    ],
+    WARMUP,
+  );
+
   // 1 and 4: argon2id on one core vs full logins (password only; password + TOTP), interleaved.
   log(`argon2id verify (${SECONDS / 2}s) and logins (c=${LOGIN_CONCURRENCY}, ${SECONDS * 1.5}s each, password / password + TOTP), interleaved`);
   let nextUser = 0;
@@ -382,10 +442,10 @@ async function main() {
     const { user, nowMs } = await totpUsers.take();
     return passwordLogin(gh.url, rp, user, { nowMs });
   };
-  const loginContender = (name: string, task: () => Promise<true | string>): Contender => ({
+  const loginContender = (name: string, task: () => Promise<true | string>, servers: Child[] = [gh]): Contender => ({
     name,
     seconds: SECONDS * 1.5,
-    children: [gh],
+    children: servers,
     run: (seconds) => closedLoop({ concurrency: LOGIN_CONCURRENCY, seconds, task }),
   });
   const { argon2: argon, logins, totpLogins } = await interleaved(
@@ -393,6 +453,35 @@ async function main() {
     [await argon2Contender(), loginContender('logins', passwordTask), loginContender('totpLogins', totpTask)],
     Math.min(1, WARMUP),
   );
+
+  // 4c: password + TOTP sign-ins, open loop at half of their peak.
+  const halfLoginRate = Math.max(1, totpLogins.result.rate / 2);
+  log(`password + TOTP sign-ins, open loop at ${halfLoginRate.toFixed(1)}/s for ${SECONDS * 1.5}s`);
+  const halfLogins = await (async () => {
+    const meter = cpuMeter({ gh: gh.pid });
+    const result = await openLoop({ rate: halfLoginRate, seconds: SECONDS * 1.5, task: totpTask });
+    return { result, cpu: meter.stop() };
+  })();
+
+  // 9: one organization of TOTP_USERS people vs TOTP_USERS people in as many organizations.
+  log(`${TOTP_USERS} people of one organization vs ${TOTP_USERS} in ${TOTP_USERS} organizations, c=${ORG_CONCURRENCY}, interleaved (setup not timed)`);
+  const oneOrgUsers = await gh.call<LoginUser[]>('createUsers', { count: TOTP_USERS, password: 'Correct-Horse-9', kind: 'totp' });
+  await gh.call('joinOneOrganization', { accountIds: oneOrgUsers.map((u) => u.id) });
+  const oneOrgPool = new TotpUserPool(oneOrgUsers);
+  const manyOrgPool = new TotpUserPool(await gh.call<LoginUser[]>('createUsers', { count: TOTP_USERS, password: 'Correct-Horse-9', kind: 'totp' }));
+  const poolLogin = (pool: TotpUserPool) => async () => {
+    const { user, nowMs } = await pool.take();
+    return passwordLogin(gh.url, rp, user, { nowMs });
+  };
+  const orgs = await interleaved(
+    redis,
+    [
+      { name: 'manyOrgs', seconds: SECONDS * 1.5, children: [gh], run: (seconds) => closedLoop({ concurrency: ORG_CONCURRENCY, seconds, task: poolLogin(manyOrgPool) }) },
+      { name: 'oneOrg', seconds: SECONDS * 1.5, children: [gh], run: (seconds) => closedLoop({ concurrency: ORG_CONCURRENCY, seconds, task: poolLogin(oneOrgPool) }) },
+    ],
+    0,
+  );
+  const chain = await gh.call<{ chains: number; events: number; breaks: unknown[] }>('verifyAudit');
 
   // 5. Memory with live sessions (they live in Redis, so the process should not grow with them).
   const sessionPattern = `${gh.ready.prefix}Session:*`;
@@ -410,6 +499,34 @@ async function main() {
 
   await gh2.stop();
   await gh.stop();
+
+  // 10: the embedded default (PGlite, provider state in SQL): client credentials vs bare, sign-ins vs argon2id.
+  let embedded: { cc: Record<string, Measured>; logins: Record<string, Measured> } | undefined;
+  if (EMBEDDED) {
+    log('the embedded store: client_credentials bare / Gatehouse on PGlite, then argon2id / password + TOTP sign-ins');
+    const eh = await startChild('ghEmbedded', './server-process.ts', { BENCH_EMBEDDED: '1', DATABASE_URL: '', REDIS_URL: '', ...secrets });
+    const ehClient = await eh.call<{ client_id: string; client_secret: string }>('createClient', {
+      metadata: { grant_types: ['client_credentials'], redirect_uris: [], response_types: [] },
+    });
+    const ehRp = await eh.call<LoginClient>('createClient', {
+      metadata: { redirect_uris: ['http://127.0.0.1:9/callback'], grant_types: ['authorization_code'], response_types: ['code'], scope: 'openid profile email', first_party: true },
+    });
+    const ehPool = new TotpUserPool(await eh.call<LoginUser[]>('createUsers', { count: Math.min(TOTP_USERS, 300), password: 'Correct-Horse-9', kind: 'totp' }));
+    const ccE = await interleaved(redis, [clientCredentials('bare', [bare], bareClient), clientCredentials('ghEmbedded', [eh], ehClient)], WARMUP);
+    const loginsE = await interleaved(
+      redis,
+      [
+        await argon2Contender(),
+        loginContender('embeddedTotpLogins', async () => {
+          const { user, nowMs } = await ehPool.take();
+          return passwordLogin(eh.url, ehRp, user, { nowMs });
+        }, [eh]),
+      ],
+      Math.min(1, WARMUP),
+    );
+    embedded = { cc: ccE, logins: loginsE };
+    await eh.stop();
+  }
   await bare.stop();
   redis.disconnect();
 
@@ -448,16 +565,53 @@ async function main() {
       `${SESSIONS} added via Session#save in ${seedSeconds.toFixed(1)}s; one of them as a cookie at /auth gets a code without sign-in: ${spotCheck === true ? 'yes' : spotCheck}`,
   });
   row('6', `2 Gatehouse processes cc, N=${CONNECTIONS} split, same stores`, cc.pair.result, `${pairRatio.toFixed(2)} of #3a`, details(cc.pair));
+  const cpuRatio = (gh: Measured, base: Measured, ghName: string, baseName: string) =>
+    (gh.cpu.perPid[ghName] / gh.result.rate) / (base.cpu.perPid[baseName] / base.result.rate);
+  const ccCpu = cpuRatio(cc.gh, cc.bare, 'gh', 'bare');
+  const refreshCpu = cpuRatio(refresh.ghRefresh, refresh.bareRefresh, 'gh', 'bare');
+  const introspectCpu = cpuRatio(introspection.ghIntrospect, introspection.bareIntrospect, 'gh', 'bare');
+  row('7a', `bare oidc-provider refresh_token grant (rotating, ID token), N=${CONNECTIONS}`, refresh.bareRefresh.result, '1.00 (base)', details(refresh.bareRefresh));
+  row('7b', `Gatehouse refresh_token grant (rotating, ID token), N=${CONNECTIONS}`, refresh.ghRefresh.result, `${(refresh.ghRefresh.result.rate / refresh.bareRefresh.result.rate).toFixed(2)} of #7a`, `CPU/op ${refreshCpu.toFixed(2)}× bare; ` + details(refresh.ghRefresh));
+  row('8a', `bare oidc-provider introspection, N=${CONNECTIONS}`, introspection.bareIntrospect.result, '1.00 (base)', details(introspection.bareIntrospect));
+  row('8b', `Gatehouse introspection, N=${CONNECTIONS}`, introspection.ghIntrospect.result, `${(introspection.ghIntrospect.result.rate / introspection.bareIntrospect.result.rate).toFixed(2)} of #8a`, `CPU/op ${introspectCpu.toFixed(2)}× bare; ` + details(introspection.ghIntrospect));
+  row('4c', `Gatehouse password + TOTP sign-in, open loop at 50% of #4b (${halfLoginRate.toFixed(1)}/s)`, halfLogins.result, '', cpuText(halfLogins.cpu) + errorsNote(halfLogins.result));
+  const orgRatio = orgs.oneOrg.result.rate / orgs.manyOrgs.result.rate;
+  row('9a', `password + TOTP sign-ins, ${TOTP_USERS} people in ${TOTP_USERS} organizations, c=${ORG_CONCURRENCY}`, orgs.manyOrgs.result, '1.00 (base)', details(orgs.manyOrgs));
+  row('9b', `password + TOTP sign-ins, ${TOTP_USERS} people of ONE organization, c=${ORG_CONCURRENCY}`, orgs.oneOrg.result, `${orgRatio.toFixed(2)} of #9a`, `audit verify after: ${chain.breaks.length ? 'BROKEN' : 'ok'} (${chain.events} events in ${chain.chains} chains); ` + details(orgs.oneOrg));
+  let embeddedCc = NaN;
+  let embeddedLogin = NaN;
+  if (embedded) {
+    embeddedCc = embedded.cc.ghEmbedded.result.rate / embedded.cc.bare.result.rate;
+    embeddedLogin = embedded.logins.embeddedTotpLogins.result.rate / embedded.logins.argon2.result.rate;
+    row('10a', `embedded store (PGlite) cc, N=${CONNECTIONS}`, embedded.cc.ghEmbedded.result, `${embeddedCc.toFixed(2)} of bare (${fmt(embedded.cc.bare.result.rate)}/s here)`, details(embedded.cc.ghEmbedded));
+    row('10b', `embedded store password + TOTP sign-in, c=${LOGIN_CONCURRENCY}`, embedded.logins.embeddedTotpLogins.result, `${embeddedLogin.toFixed(2)} of argon2 (${fmt(embedded.logins.argon2.result.rate, 1)}/s here)`, details(embedded.logins.embeddedTotpLogins));
+  }
 
   console.log('');
   printTable();
   const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
   console.log('');
-  console.log(
-    `targets: cc ≥ 80% of bare: ${pct(ccRatio)} (${verdict(ccRatio >= 0.8)}); password logins ≥ 85% of argon2id rate: ${pct(loginRatio)} (${verdict(loginRatio >= 0.85)}; ` +
-      `with TOTP ${pct(totpRatio)}); ` +
-      `p99 < 25 ms at half peak: ${fmt(half.result.p99, 1)} ms (${verdict(half.result.p99 < 25)})`,
-  );
+  const targets: [string, string, boolean][] = [
+    ['cc server CPU per token ≤ 1.25× bare', `${ccCpu.toFixed(2)}×`, ccCpu <= 1.25],
+    ['cc throughput ≥ 0.8 of bare', ccRatio.toFixed(2), ccRatio >= 0.8],
+    ['refresh CPU per grant ≤ 1.25× bare', `${refreshCpu.toFixed(2)}×`, refreshCpu <= 1.25],
+    ['introspection CPU per call ≤ 1.25× bare', `${introspectCpu.toFixed(2)}×`, introspectCpu <= 1.25],
+    ['cc p99 < 25 ms at half peak', `${fmt(half.result.p99, 1)} ms`, half.result.p99 < 25],
+    ['password + TOTP sign-in p99 < 250 ms at half peak', `${fmt(halfLogins.result.p99, 0)} ms`, halfLogins.result.p99 < 250],
+    ['password + TOTP sign-ins ≥ 0.85 of argon2id', totpRatio.toFixed(2), totpRatio >= 0.85],
+    ['one organization ≥ 0.9 of many', orgRatio.toFixed(2), orgRatio >= 0.9],
+    ['audit chain verifies after', chain.breaks.length ? 'broken' : 'ok', chain.breaks.length === 0],
+    ['RSS < 200 MiB with 10k sessions', mib(rssWithSessions), rssWithSessions < 200 * 1024 * 1024],
+    ...(embedded
+      ? ([
+          ['embedded cc ≥ 0.3 of bare', embeddedCc.toFixed(2), embeddedCc >= 0.3],
+          ['embedded sign-in ≥ 0.8 of argon2id', embeddedLogin.toFixed(2), embeddedLogin >= 0.8],
+        ] as [string, string, boolean][])
+      : []),
+  ];
+  console.log('targets:');
+  for (const [what, value, ok] of targets) console.log(`  ${verdict(ok).padEnd(7)} ${what}: ${value}`);
+  console.log(`  (password-only sign-ins: ${loginRatio.toFixed(2)} of argon2id)`);
   console.log(`memory of the Gatehouse child: ${memory.join('; ')}`);
   if (PROFILE_DIR) {
     fs.writeFileSync(path.join(PROFILE_DIR, 'profiles.json'), JSON.stringify(profiles, null, 2));

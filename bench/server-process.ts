@@ -19,14 +19,17 @@ import { createGatehouse } from '../server/app.ts';
 import { openDatabase } from '../adapters/database.ts';
 import { newTotpSecret } from '../accounts/totp.ts';
 import { profilerCommands } from './profiler.ts';
+import { mintRefreshTokens } from './mint-refresh-tokens.ts';
 import { generateClientSecret } from '../adapters/client-store.ts';
 import { createLogger } from '../server/logger.ts';
 import { SESSION_IDLE_TTL } from '../accounts/security-constants.ts';
 import { ACR_SINGLE_FACTOR } from '../interactions/assurance.ts';
 
 const { DATABASE_URL, REDIS_URL } = process.env;
-if (!DATABASE_URL || !REDIS_URL) {
-  console.error('server-process: DATABASE_URL and REDIS_URL are required');
+/** BENCH_EMBEDDED=1: the embedded default (PGlite in its own data dir, provider state in SQL), as `npm start` runs with no URLs. */
+const embedded = process.env.BENCH_EMBEDDED === '1';
+if (!embedded && (!DATABASE_URL || !REDIS_URL)) {
+  console.error('server-process: DATABASE_URL and REDIS_URL are required (or BENCH_EMBEDDED=1)');
   process.exit(2);
 }
 const joining = Boolean(process.env.BENCH_SCHEMA);
@@ -39,18 +42,17 @@ const port = (server.address() as AddressInfo).port;
 const url = `http://127.0.0.1:${port}`;
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-bench-'));
 
-const database = await openDatabase({ databaseUrl: DATABASE_URL, schema });
+const database = embedded ? await openDatabase({ dataDir }) : await openDatabase({ databaseUrl: DATABASE_URL, schema });
 const config = loadConfig({
   ISSUER: url,
   PORT: String(port),
   DATA_DIR: dataDir,
   LOG_LEVEL: 'silent',
-  DATABASE_URL,
-  REDIS_URL,
+  ...(embedded ? {} : { DATABASE_URL, REDIS_URL }),
   KEK: process.env.KEK,
   COOKIE_KEYS: process.env.COOKIE_KEYS,
 });
-const gatehouse = await createGatehouse(config, { database, logger: createLogger('silent'), redisPrefix: prefix });
+const gatehouse = await createGatehouse(config, { database, logger: createLogger('silent'), redisPrefix: embedded ? undefined : prefix });
 server.on('request', gatehouse.app.callback());
 // Statements sent to PostgreSQL, so the orchestrator can report queries per token / per login.
 let sqlQueries = 0;
@@ -60,6 +62,7 @@ database.knex.on('query', (query: { sql: string }) => {
   statements.set(query.sql, (statements.get(query.sql) ?? 0) + 1);
 });
 
+let userBatches = 0;
 const commands: Record<string, (args: Record<string, unknown>) => Promise<unknown>> = {
   /**
    * Accounts through the account store, as sign-up creates them; the password is hashed once
@@ -69,9 +72,10 @@ const commands: Record<string, (args: Record<string, unknown>) => Promise<unknow
    * test helper registers one. Both have a verified email address. Returns the TOTP seeds.
    */
   async createUsers({ count, password, kind }) {
+    const batch = ++userBatches; // usernames stay unique over several calls
     const passwordHash = await gatehouse.hasher.hash(String(password));
     const create = async (i: number) => {
-      const username = `bench${process.pid}${kind}${i}`;
+      const username = `bench${process.pid}${kind}${batch}x${i}`;
       const { account } = await gatehouse.accounts.createAccountWithOrganization({
         account: { username, email: `${username}@example.com`, serviceAccount: kind === 'service' },
         passwordHash,
@@ -93,6 +97,25 @@ const commands: Record<string, (args: Record<string, unknown>) => Promise<unknow
     }
     return users;
   },
+  async mintRefreshTokens({ clientId, accountId, count }) {
+    return mintRefreshTokens(gatehouse.provider, { clientId: String(clientId), accountId: String(accountId), count: Number(count) });
+  },
+  /**
+   * Makes every account of `accountIds` a member of the first one's organization (as accepted
+   * invitations leave them), for the one-big-organization figure; their own organizations go.
+   */
+  async joinOneOrganization({ accountIds }) {
+    const [ownerId, ...members] = accountIds as string[];
+    const owner = await database.knex('memberships').where({ account_id: ownerId, role: 'owner' }).first('organization_id');
+    for (let i = 0; i < members.length; i += 500) {
+      const batch = members.slice(i, i + 500);
+      const own = await database.knex('memberships').whereIn('account_id', batch).distinct('organization_id');
+      await database.knex('memberships').whereIn('account_id', batch).delete();
+      await database.knex('organizations').whereIn('id', own.map((r) => r.organization_id)).delete();
+      await database.knex('memberships').insert(batch.map((id) => ({ account_id: id, organization_id: owner.organization_id, role: 'member' })));
+    }
+    return { organizationId: owner.organization_id };
+  },
   async createClient({ metadata }) {
     const full = { client_id: `bench-${process.pid}-${Date.now()}`, client_secret: generateClientSecret(), ...(metadata as object) };
     await gatehouse.clients.create(full);
@@ -111,7 +134,8 @@ const commands: Record<string, (args: Record<string, unknown>) => Promise<unknow
     const loginTs = Math.floor(Date.now() / 1000);
     let sample = '';
     for (let done = 0; done < Number(count); ) {
-      const batch = Math.min(500, Number(count) - done);
+      // 64 saves in flight, like a busy server's concurrent sign-ins (not one burst of thousands).
+      const batch = Math.min(64, Number(count) - done);
       await Promise.all(
         Array.from({ length: batch }, async () => {
           const session = new Session({ accountId: String(accountId), loginTs, amr: ['pwd'], acr: ACR_SINGLE_FACTOR });
@@ -125,6 +149,11 @@ const commands: Record<string, (args: Record<string, unknown>) => Promise<unknow
   },
   /** Memory after a full GC when the process runs with --expose-gc (so heapUsed is the live heap). */
   ...profilerCommands,
+  /** `gatehouse audit verify` on this server's store (links pending events first). */
+  async verifyAudit() {
+    const result = await gatehouse.auditStore.verify();
+    return { chains: result.chains, events: result.events, breaks: result.breaks };
+  },
   /** SQL statements sent so far, in total and by statement text (for diagnosis). */
   async counters() {
     return { sqlQueries, statements: Object.fromEntries(statements) };
@@ -160,7 +189,7 @@ async function stop() {
         cursor = next;
       } while (cursor !== '0');
     }
-    if (!joining) await database.knex.raw('drop schema if exists ?? cascade', [schema]);
+    if (!joining && !embedded) await database.knex.raw('drop schema if exists ?? cascade', [schema]);
   } finally {
     await gatehouse.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
