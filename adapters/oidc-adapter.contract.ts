@@ -167,6 +167,16 @@ export function runAdapterContract(name: string, makeFactory: () => Promise<Adap
       await adapter('RefreshToken').revokeByGrantId('grant-a'); // the provider calls it per model
     });
 
+    it('stores every one of many concurrent saves, of several models; the last of two saves of one id wins', async function () {
+      const ids = Array.from({ length: 40 }, () => randomUUID());
+      const models = ['AccessToken', 'ClientCredentials', 'Session'];
+      await Promise.all(ids.map((id, i) => adapter(models[i % 3]).upsert(id, { jti: id, kind: models[i % 3], n: i }, TTL)));
+      for (const [i, id] of ids.entries()) assert.equal((await adapter(models[i % 3]).find(id))?.n, i);
+      const id = randomUUID();
+      await Promise.all([adapter('AccessToken').upsert(id, { jti: id, v: 'first' }, TTL), adapter('AccessToken').upsert(id, { jti: id, v: 'second' }, TTL)]);
+      assert.equal((await adapter('AccessToken').find(id))?.v, 'second');
+    });
+
     it('upsert overwrites the payload, its indexes and its consumed state', async function () {
       const sessions = adapter('Session');
       const id = randomUUID();
