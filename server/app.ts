@@ -318,10 +318,6 @@ export async function createGatehouse(
     ctx.status = ready ? 200 : 503;
     ctx.body = { status: ready ? 'ready' : 'not ready', checks };
   });
-  ops.get('/metrics', async (ctx) => {
-    ctx.type = metrics.registry.contentType;
-    ctx.body = await metrics.registry.metrics();
-  });
   // `/` says what this server is; browsers ask for /favicon.ico whatever the page links.
   ops.get('/', (ctx) => renderHome(ctx, config.issuer));
   ops.get('/favicon.ico', (ctx) => {
@@ -411,5 +407,5 @@ export async function createGatehouse(
 
   // Every mounted router, so tests (the fuzz suite) enumerate the routes that exist rather than a list.
   const routers: Router[] = [ops, ...featureRouters];
-  return { app, routers, provider, db, redis, federation, sessionFeatures, accounts, clients, audit, hasher, keyStore, mailer, mfa, box, marks, accountSession, csrf, mfaManagement, recoveryDigest, pushStore, organizations, auditStore, selfService, logger, throttle, throttleJobs, rateLimits, close };
+  return { app, routers, metrics, provider, db, redis, federation, sessionFeatures, accounts, clients, audit, hasher, keyStore, mailer, mfa, box, marks, accountSession, csrf, mfaManagement, recoveryDigest, pushStore, organizations, auditStore, selfService, logger, throttle, throttleJobs, rateLimits, close };
 }

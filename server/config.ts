@@ -51,6 +51,9 @@ const envSchema = z.object({
   SMTP_URL: url(['smtp:', 'smtps:']).optional(),
   MAIL_FROM: z.string().email().optional(),
   FEDERATION_ALLOW_HTTP_ISSUERS: bool.default(false),
+  METRICS_PORT: port.optional(),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  METRICS_TOKEN: z.string().min(32, { message: 'must be at least 32 characters (openssl rand -base64 32)' }).optional(),
   THEME_DIR: z.string().refine((v) => fs.statSync(v, { throwIfNoEntry: false })?.isDirectory() === true, { message: 'must be an existing directory' }).optional(),
 });
 
@@ -72,6 +75,12 @@ export type Config = {
   mailFrom: string;
   /** Accept http:// issuer URLs for external IdPs (development and tests only; production IdPs use https). */
   federationAllowHttpIssuers: boolean;
+  /** Prometheus /metrics listens here, never on the public port; undefined → not served. */
+  metricsPort?: number;
+  /** Address the metrics listener binds; loopback by default so only the host (or a sidecar) can scrape. */
+  metricsHost: string;
+  /** When set, a scrape must send `Authorization: Bearer <token>`. */
+  metricsToken?: string;
   /** Operator's theme: templates here override views/templates by name; theme.css is served after the base CSS. */
   themeDir?: string;
 };
@@ -101,6 +110,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM ?? `no-reply@${new URL(issuer).hostname}`,
     federationAllowHttpIssuers: e.FEDERATION_ALLOW_HTTP_ISSUERS,
+    metricsPort: e.METRICS_PORT,
+    metricsHost: e.METRICS_HOST,
+    metricsToken: e.METRICS_TOKEN,
     themeDir: e.THEME_DIR,
   };
 }

@@ -3,6 +3,7 @@ import http from 'node:http';
 import { ConfigError, loadConfig } from './config.ts';
 import { StoreBusyError } from '../adapters/database.ts';
 import { createGatehouse } from './app.ts';
+import { listenMetrics } from './metrics-server.ts';
 
 /** In-flight requests get this long to finish after SIGTERM before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -16,6 +17,10 @@ async function main() {
     { issuer: config.issuer, port: config.port, database: gatehouse.db.kind, providerState: gatehouse.redis ? 'redis' : 'sql' },
     `Gatehouse listening on ${config.issuer}`,
   );
+  const metricsServer = config.metricsPort === undefined
+    ? undefined
+    : await listenMetrics(gatehouse.metrics, { port: config.metricsPort, host: config.metricsHost, token: config.metricsToken });
+  if (metricsServer) gatehouse.logger.info({ host: metricsServer.address.address, port: metricsServer.address.port }, 'metrics listening');
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -23,6 +28,7 @@ async function main() {
     stopping = true;
     gatehouse.logger.info({ signal }, 'draining');
     const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
+    metricsServer?.server.close();
     server.close(); // stop accepting; in-flight requests finish
     server.closeIdleConnections();
     await new Promise<void>((resolve) => server.on('close', resolve));

@@ -2,6 +2,8 @@
 import assert from 'node:assert/strict';
 import { startGatehouse, type TestServer } from '../../helpers/gatehouse-server.ts';
 import { describeFor, storeMatrix } from '../../helpers/stores.ts';
+import { listenMetrics } from '../../../server/metrics-server.ts';
+import { loadConfig } from '../../../server/config.ts';
 
 const remote = storeMatrix()[1];
 
@@ -33,13 +35,32 @@ describe('operations: health, readiness, metrics', () => {
     assert.deepEqual(await ready.json(), { status: 'ready', checks: { database: 'ok' } });
   });
 
-  it('counts tokens by grant and requests by route template in Prometheus format', async () => {
+  it('does not serve /metrics on the issuer\'s port', async () => {
+    assert.equal((await fetch(`${server.url}/metrics`)).status, 404);
+  });
+
+  it('counts tokens by grant and requests by route template in Prometheus format, on 127.0.0.1 only', async () => {
     const token = await clientCredentialsToken(server);
     assert.equal(token.status, 200);
-    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    const listener = await listenMetrics(server.gatehouse.metrics, { port: 0, host: loadConfig({}).metricsHost });
+    after(() => listener.server.close());
+    assert.equal(listener.address.address, '127.0.0.1', 'the default METRICS_HOST is loopback');
+    const metrics = await (await fetch(`http://127.0.0.1:${listener.address.port}/metrics`)).text();
     assert.match(metrics, /gatehouse_tokens_issued_total\{grant_type="client_credentials"\} 1/);
     assert.match(metrics, /gatehouse_http_request_duration_seconds_count\{method="POST",route="token",status="200"\} 1/);
     assert.ok(!/route="\/interaction\/[A-Za-z0-9_-]{10,}/.test(metrics), 'no raw ids as labels');
+  });
+
+  it('asks for the bearer token when METRICS_TOKEN is set', async () => {
+    const secret = 'metrics-token-of-at-least-32-characters';
+    const listener = await listenMetrics(server.gatehouse.metrics, { port: 0, host: '127.0.0.1', token: secret });
+    after(() => listener.server.close());
+    const base = `http://127.0.0.1:${listener.address.port}/metrics`;
+    assert.equal((await fetch(base)).status, 401);
+    assert.equal((await fetch(base, { headers: { authorization: 'Bearer wrong' } })).status, 401);
+    const ok = await fetch(base, { headers: { authorization: `Bearer ${secret}` } });
+    assert.equal(ok.status, 200);
+    assert.match(await ok.text(), /gatehouse_http_request_duration_seconds/);
   });
 });
 
