@@ -32,6 +32,11 @@ export function createClientCache(load: (clientId: string) => Promise<ClientMeta
 
 export type ClientCache = ReturnType<typeof createClientCache>;
 
+/** Tells every running process to evict a changed client (writers outside a server: the CLI). */
+export async function announceClientChange(redis: Redis, clientId: string) {
+  await redis.publish(CHANNEL, clientId);
+}
+
 /** Every process evicts a changed client; returns `announce(clientId)` for writers and a `stop()`. */
 export async function shareClientInvalidations(redis: Redis | undefined, cache: ClientCache) {
   if (!redis) return { announce: (clientId: string) => cache.invalidate(clientId), stop: async () => {} };

@@ -61,6 +61,10 @@ import { createFederationFeatures, CUSTOM_DOMAIN_LINK } from './federation-featu
 import { createRedisRateLimitStore, createSqlRateLimitStore } from '../adapters/rate-limit-store.ts';
 import { createThrottlePolicy } from '../accounts/throttle.ts';
 import { createBackgroundJobs } from '../interactions/self-service/background.ts';
+import { indexClientGrants } from '../adapters/client-grant-index.ts';
+import { createKnexAppConsentStore } from '../adapters/app-consent-store.ts';
+import { createApplicationFeatures } from './application-features.ts';
+import { backchannelSettled, installBackchannelLogout } from './backchannel-logout.ts';
 
 /** Paths served by our own routers, whose bodies we parse (everything else belongs to oidc-provider). */
 const OWN_BODY_PATHS = ['/interaction/', '/signup', '/forgot', '/reset', '/account', '/admin', '/api/', '/invitations', '/authenticator/'];
@@ -104,13 +108,14 @@ export async function createGatehouse(
   // Sessions and grants are also indexed by account, so a password reset can revoke all of them.
   const accountStateIndex = createAccountStateIndex(db.knex);
   // Ended sessions can't be saved back to life by a request still holding them (adapters/provider-sessions.ts).
-  const stateAdapter = indexAccountState(
+  // Grants are also indexed by application, so deleting an app (or "Remove access") revokes what it held.
+  const stateAdapter = indexClientGrants(indexAccountState(
     trackSessions(
       (redis ? createRedisAdapterFactory(redis, { prefix: options.redisPrefix }) : createSqlAdapterFactory(db.knex)) as unknown as StateAdapterFactory, // oidc-provider's payload type, seen as plain JSON objects
       SESSION_ABSOLUTE_TTL,
     ),
     accountStateIndex,
-  );
+  ), db.knex);
   const purgeTimer = redis ? undefined : setInterval(() => purgeExpired(db.knex).catch(() => {}), SQL_PURGE_INTERVAL_MS).unref();
 
   const views = createViews({ themeDir: config.themeDir });
@@ -151,6 +156,7 @@ export async function createGatehouse(
   const keyStore = createSigningKeyStore(db.knex, box);
   const jwks = await loadSigningKeys(keyStore);
 
+  const appConsents = createKnexAppConsentStore(db.knex);
   const provider = createProvider({
     issuer: config.issuer,
     stateAdapter,
@@ -160,7 +166,10 @@ export async function createGatehouse(
     cookieKeys: secrets.cookieKeys,
     trustProxy: config.trustProxy,
     allowPostAuthorization: config.allowPostAuthorization,
+    consents: appConsents,
   });
+  // Back-channel logout tokens go out in the background, with retries (server/backchannel-logout.ts).
+  installBackchannelLogout(provider, { logger });
   provider.on('grant.success', (ctx) => metrics.tokens.inc({ grant_type: String(ctx.oidc.params?.grant_type ?? 'unknown') }));
   provider.on('server_error', (ctx, err) => logger.error({ err, route: ctx.oidc?.route }, 'provider error'));
   provider.on('end_session.success', (ctx) => {
@@ -254,6 +263,8 @@ export async function createGatehouse(
   const accountCallback = new Router();
   accountCallback.get(ACCOUNT_CALLBACK_PATH, (ctx) => accountSession.handleCallback(ctx));
   const csrf = createCsrf(Buffer.from(hkdfSync('sha256', secrets.kek, '', 'gatehouse csrf', 32)));
+  // Applications (web, SPA, native, service), remembered consent and "Apps with access": issue 9.
+  const applicationFeatures = createApplicationFeatures({ knex: db.knex, provider, stateAdapter, audit, consents: appConsents, announce: clientChanges.announce, session: accountSession, csrf, logger });
   const linkedProfiles = federation.profile({ session: accountSession, csrf, pendingState: stateAdapter });
   const selfServiceRoutes = createSelfServiceRoutes(selfService, { session: accountSession, csrf, accounts, mailer, issuer: config.issuer, logger, linkedProfiles: linkedProfiles.section });
   const accountSessionsRoutes = sessionFeatures.routes({ session: accountSession, csrf });
@@ -278,6 +289,7 @@ export async function createGatehouse(
     },
     federation: federation.admin,
     lockouts: { status: throttle.signIn.lockout, unlock: throttle.signIn.unlock },
+    applications: applicationFeatures.applications,
     clock: options.clock,
   });
 
@@ -376,7 +388,7 @@ export async function createGatehouse(
   const parseBody = bodyParser();
   const routesOf = (router: Router) => router.routes() as unknown as Koa.Middleware;
   // Feature routers, one line each (self-service, account, admin API and pages mount here).
-  const featureRouters = [interactions, push, accountCallback, accountMfa, ...organizations.routers, ...selfServiceRoutes, federationInteractions.callbackRouter, linkedProfiles.router, accountSessionsRoutes];
+  const featureRouters = [interactions, push, accountCallback, accountMfa, ...organizations.routers, ...applicationFeatures.routers, ...selfServiceRoutes, federationInteractions.callbackRouter, linkedProfiles.router, accountSessionsRoutes];
   const ownRoutes = compose([
     routesOf(ops),
     (ctx, next) => (OWN_BODY_PATHS.some((p) => ctx.path.startsWith(p)) ? parseBody(ctx, next) : next()),
@@ -399,6 +411,7 @@ export async function createGatehouse(
     await selfService.jobs.settled();
     await throttleJobs.settled();
     await auditStore.close();
+    await backchannelSettled(provider);
     await clientChanges.stop();
     if (purgeTimer) clearInterval(purgeTimer);
     await redis?.quit().catch(() => redis.disconnect());
@@ -407,5 +420,5 @@ export async function createGatehouse(
 
   // Every mounted router, so tests (the fuzz suite) enumerate the routes that exist rather than a list.
   const routers: Router[] = [ops, ...featureRouters];
-  return { app, routers, metrics, provider, db, redis, federation, sessionFeatures, accounts, clients, audit, hasher, keyStore, mailer, mfa, box, marks, accountSession, csrf, mfaManagement, recoveryDigest, pushStore, organizations, auditStore, selfService, logger, throttle, throttleJobs, rateLimits, close };
+  return { app, routers, metrics, provider, db, redis, federation, sessionFeatures, accounts, clients, audit, hasher, keyStore, mailer, mfa, box, marks, accountSession, csrf, mfaManagement, recoveryDigest, pushStore, organizations, auditStore, selfService, applications: applicationFeatures.applications, appAccess: applicationFeatures.access, logger, throttle, throttleJobs, rateLimits, close };
 }

@@ -4,6 +4,8 @@ import { ConfigError, loadConfig } from './config.ts';
 import { StoreBusyError } from '../adapters/database.ts';
 import { createGatehouse } from './app.ts';
 import { listenMetrics } from './metrics-server.ts';
+import { runCliCaptured } from './cli-commands.ts';
+import { startControlChannel } from './control-channel.ts';
 
 /** In-flight requests get this long to finish after SIGTERM before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -22,6 +24,16 @@ async function main() {
     : await listenMetrics(gatehouse.metrics, { port: config.metricsPort, host: config.metricsHost, token: config.metricsToken });
   if (metricsServer) gatehouse.logger.info({ host: metricsServer.address.address, port: metricsServer.address.port }, 'metrics listening');
 
+  // The CLI hands its commands to this process over DATA_DIR/control.sock (the store is ours while we run).
+  const control = await startControlChannel({
+    dataDir: config.dataDir,
+    execute: (argv) => {
+      gatehouse.logger.info({ command: argv.slice(0, 2).join(' ') }, 'CLI command on the control channel');
+      return runCliCaptured(argv, { withStore: (use) => use(gatehouse.db, { applications: gatehouse.applications }) });
+    },
+    onError: (err) => gatehouse.logger.error({ err }, 'control channel command failed'),
+  });
+
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -29,6 +41,7 @@ async function main() {
     gatehouse.logger.info({ signal }, 'draining');
     const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
     metricsServer?.server.close();
+    await control.close();
     server.close(); // stop accepting; in-flight requests finish
     server.closeIdleConnections();
     await new Promise<void>((resolve) => server.on('close', resolve));

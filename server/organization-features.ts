@@ -4,13 +4,12 @@
 import type { Knex } from 'knex';
 import type Provider from 'oidc-provider';
 import type { AuditLog, AuditReader } from '../accounts/audit.ts';
-import { createConnectedApps, type ConnectedAppStore } from '../accounts/connected-apps.ts';
+import type { Applications } from '../accounts/applications.ts';
 import { createInvitationService } from '../accounts/invitations.ts';
 import type { Mailer } from '../accounts/mailer.ts';
 import { createOrganizationService } from '../accounts/organizations.ts';
 import type { PasswordHasher } from '../accounts/password-hasher.ts';
 import { createUserAdmin, type Lockouts, type MfaResetter, type PasswordResetSender } from '../accounts/user-admin.ts';
-import { createKnexConnectedAppStore } from '../adapters/connected-app-store.ts';
 import { createKnexInvitationStore } from '../adapters/invitation-store.ts';
 import { createKnexOrganizationStore } from '../adapters/organization-store.ts';
 import { createMfaExemptions } from '../accounts/mfa-exemptions.ts';
@@ -20,6 +19,7 @@ import type { Csrf } from '../interactions/csrf.ts';
 import { createAdminApi } from './admin-api/admin-api.ts';
 import type { Route } from './admin-api/route.ts';
 import { createAdminPages, type AdminPageKit } from './admin-pages/admin-pages.ts';
+import { applicationPages } from './admin-pages/application-pages.ts';
 import { createInvitationRoutes } from '../interactions/invitation-routes.ts';
 import { createAccountActivityRoutes } from '../interactions/account-activity-routes.ts';
 import type { Logger } from './logger.ts';
@@ -45,11 +45,12 @@ export function createOrganizationFeatures(deps: {
   onClientChanged?: (clientId: string) => void;
   /** Supplied by the federation feature: its admin API routes and its Identity Providers pages. */
   federation?: { apiRoutes: Route[]; pages: (kit: AdminPageKit) => void };
+  /** The applications service (server/application-features.ts): API routes and the Applications pages. */
+  applications: Applications;
   clock?: () => number;
 }) {
   const orgs = createKnexOrganizationStore(deps.knex);
   const invitationStore = createKnexInvitationStore(deps.knex);
-  const appStore = announcingChanges(createKnexConnectedAppStore(deps.knex), deps.onClientChanged);
   const organizations = createOrganizationService({ orgs, audit: deps.audit });
   const users = createUserAdmin({ orgs, audit: deps.audit, sendPasswordReset: deps.sendPasswordReset, resetMfa: deps.resetMfa, lockouts: deps.lockouts });
   const invitations = createInvitationService({
@@ -61,29 +62,13 @@ export function createOrganizationFeatures(deps: {
     issuer: deps.issuer,
     clock: deps.clock ? () => new Date(deps.clock!()) : undefined,
   });
-  const apps = createConnectedApps({ apps: appStore, audit: deps.audit });
+  const apps = deps.applications;
   const exemptions = createMfaExemptions({ orgs, store: createMfaExemptionStore(deps.knex), audit: deps.audit });
   const services = { organizations, users, invitations, apps, exemptions, auditReader: deps.auditReader };
 
   const api = createAdminApi({ ...services, provider: deps.provider, orgs, audit: deps.audit, logger: deps.logger, issuer: deps.issuer, extraRoutes: deps.federation?.apiRoutes });
-  const pages = createAdminPages({ ...services, orgs, session: deps.session, csrf: deps.csrf, identityProviderPages: deps.federation?.pages });
+  const pages = createAdminPages({ ...services, orgs, session: deps.session, csrf: deps.csrf, identityProviderPages: deps.federation?.pages, applicationPages: applicationPages({ applications: apps }) });
   const invitationPages = createInvitationRoutes({ invitations, session: deps.session, csrf: deps.csrf });
   const activity = createAccountActivityRoutes({ session: deps.session, auditReader: deps.auditReader });
   return { orgs, services, routers: [api, pages, invitationPages, activity] };
-}
-
-/** A rotated secret or a deleted app must stop working in every process at once, not when caches expire. */
-function announcingChanges(store: ConnectedAppStore, announce?: (clientId: string) => void): ConnectedAppStore {
-  if (!announce) return store;
-  return {
-    ...store,
-    async setSecret(clientId, secret) {
-      await store.setSecret(clientId, secret);
-      announce(clientId);
-    },
-    async remove(clientId) {
-      await store.remove(clientId);
-      announce(clientId);
-    },
-  };
 }

@@ -24,6 +24,8 @@ export type ProviderOptions = {
   cookieKeys: string[];
   trustProxy: boolean;
   allowPostAuthorization: boolean;
+  /** Consent people gave third-party apps, remembered across sessions (accounts/app-consents.ts). */
+  consents?: { find(accountId: string, clientId: string): Promise<{ scopes: string[]; claims: string[] } | undefined> };
 };
 
 export const SCOPES = ['openid', 'offline_access', 'profile', 'email', 'phone', 'org'];
@@ -32,8 +34,13 @@ export function createProvider(options: ProviderOptions): Provider {
   const { accounts, clients } = options;
 
   // Clients come from the oidc_clients table; the rest of the state from the chosen adapter.
+  // A disabled application is unknown to the protocol: sign-ins and token requests get invalid_client
+  // (renderError explains it on pages); re-enabling restores it, since nothing else was removed.
   const clientAdapter = {
-    find: (id: string) => clients.find(id),
+    find: async (id: string) => {
+      const metadata = await clients.find(id);
+      return metadata && metadata.disabled !== true ? metadata : undefined;
+    },
     upsert: async () => {
       throw new Error('clients are registered through the CLI or the admin API');
     },
@@ -92,7 +99,13 @@ export function createProvider(options: ProviderOptions): Provider {
     // Scope claims go into the ID token too, so email_verified there follows "Verify Email" (OIDC Core §5.4).
     conformIdTokenClaims: false,
     acrValues: ACR_VALUES,
-    extraClientMetadata: { properties: ['first_party', 'organization_id'] },
+    // Gatehouse's own registration fields (accounts/application.ts writes them).
+    extraClientMetadata: { properties: ['first_party', 'organization_id', 'web_origins', 'gatehouse_kind', 'disabled', 'created_at', 'connected_app'] },
+    // CORS on token, userinfo, revocation, introspection: only the calling app's registered web origins.
+    clientBasedCORS(_ctx, origin, client) {
+      const origins = (client as unknown as { web_origins?: unknown }).web_origins;
+      return Array.isArray(origins) && origins.includes(origin);
+    },
     // An RP may name the person's organization to go straight to its IdP (federation; login_hint with a domain works too).
     extraParams: ['domain_hint'],
 
@@ -138,6 +151,17 @@ export function createProvider(options: ProviderOptions): Provider {
     // redirect_uri...): our page, in plain words, with the client's home page as the way back when it has one.
     async renderError(ctx, out) {
       ctx.type = 'html';
+      const clientId = typeof ctx.oidc?.params?.client_id === 'string' ? ctx.oidc.params.client_id : undefined;
+      const registered = out.error === 'invalid_client' && clientId ? await clients.find(clientId) : undefined;
+      if (registered?.disabled === true) {
+        // A disabled application (issue 9) is refused with a page that says so, not "not registered".
+        ctx.body = renderErrorPage({
+          status: ctx.status,
+          code: 'application.disabled',
+          description: `${String(registered.client_name ?? clientId)} has been disabled by its administrator, so it cannot sign you in right now. Try again later or tell the people who run the application.`,
+        });
+        return;
+      }
       ctx.body = renderErrorPage({
         status: ctx.status,
         code: out.error,
@@ -148,12 +172,30 @@ export function createProvider(options: ProviderOptions): Provider {
 
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy: loginPolicy() },
 
-    // First-party clients (flag on the client) get their grant without a consent page.
+    // First-party clients (flag on the client) get their grant without a consent page: Gatehouse's own
+    // (no organization) for everyone, an organization's only for that organization's people. Others
+    // start from the consent the person gave before (remembered across sessions), so only new scopes are asked.
     async loadExistingGrant(ctx) {
       const { client, session } = ctx.oidc;
       const grantId = ctx.oidc.result?.consent?.grantId || (client && session?.grantIdFor(client.clientId));
       const existing = grantId ? await ctx.oidc.provider.Grant.find(grantId) : undefined;
-      if (!client || !session?.accountId || !(client as unknown as { first_party?: boolean }).first_party) return existing;
+      if (!client || !session?.accountId) return existing;
+      const meta = client as unknown as { first_party?: boolean; organization_id?: string | null };
+      let firstParty = meta.first_party === true;
+      if (firstParty && meta.organization_id) {
+        const account = await accounts.findById(session.accountId);
+        firstParty = account?.organization?.id === meta.organization_id;
+      }
+      if (!firstParty) {
+        if (existing || !options.consents) return existing;
+        const remembered = await options.consents.find(session.accountId, client.clientId);
+        if (!remembered) return undefined;
+        const grant = new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
+        grant.addOIDCScope(remembered.scopes.join(' '));
+        if (remembered.claims.length) grant.addOIDCClaims(remembered.claims);
+        await grant.save();
+        return grant;
+      }
       const grant = existing ?? new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
       grant.addOIDCScope([...ctx.oidc.requestParamScopes].join(' '));
       const claims = [...(ctx.oidc.requestParamClaims ?? [])];

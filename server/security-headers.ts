@@ -1,4 +1,4 @@
-// Headers for every page we render: no inline script, no framing, no sniffing, no caching.
+// Headers for every page we render: no inline script (one hashed exception: form_post), no framing, no sniffing, no caching.
 import type { Middleware } from 'koa';
 
 const CSP = [
@@ -13,11 +13,15 @@ const CSP = [
 
 export function securityHeaders(): Middleware {
   return async (ctx, next) => {
+    // Set before the response is built: oidc-provider's form_post page adds the hash of its one
+    // auto-submit script to this header (for that page only), so it runs under script-src 'self'.
+    ctx.set('Content-Security-Policy', CSP);
     await next();
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.set('Referrer-Policy', ctx.response.get('Referrer-Policy') || 'strict-origin-when-cross-origin');
-    if (ctx.response.is('html')) {
-      ctx.set('Content-Security-Policy', CSP);
+    if (!ctx.response.is('html')) ctx.remove('Content-Security-Policy');
+    else {
+      if (!ctx.response.get('Content-Security-Policy')) ctx.set('Content-Security-Policy', CSP);
       ctx.set('X-Frame-Options', 'DENY');
       ctx.set('Cache-Control', 'no-store');
     }

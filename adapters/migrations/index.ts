@@ -28,6 +28,8 @@ import * as addOneIdentityPerIdpPerAccount from './20261123190400_add_one_identi
 import * as addChainPositionToAuditEvents from './20261201140000_add_chain_position_to_audit_events.ts';
 import * as createRateLimits from './20261201141000_create_rate_limits.ts';
 import * as createAccountDevices from './20261201140100_create_account_devices.ts';
+import * as createClientGrants from './20261201100000_create_client_grants.ts';
+import * as createApplicationConsents from './20261201100100_create_application_consents.ts';
 
 export const migrations = [
   createOrganizations,
@@ -59,4 +61,6 @@ export const migrations = [
   addChainPositionToAuditEvents,
   createRateLimits,
   createAccountDevices,
+  createClientGrants,
+  createApplicationConsents,
 ];

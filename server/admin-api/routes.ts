@@ -1,8 +1,9 @@
 // The admin API's routes: thin adapters from HTTP to the domain services (the same ones the admin
 // pages call), with the shapes in schemas.ts.
 import type { AuditReader, StoredAuditEvent } from '../../accounts/audit.ts';
-import { assertCan } from '../../accounts/access.ts';
-import type { ConnectedApp, ConnectedApps } from '../../accounts/connected-apps.ts';
+import { assertCan, notFound, type Principal } from '../../accounts/access.ts';
+import type { Application } from '../../accounts/application.ts';
+import type { Applications } from '../../accounts/applications.ts';
 import { DomainError } from '../../accounts/errors.ts';
 import type { Invitation, InvitationStatus } from '../../accounts/invitation.ts';
 import type { InvitationService } from '../../accounts/invitations.ts';
@@ -18,7 +19,7 @@ export type AdminServices = {
   organizations: OrganizationService;
   users: UserAdmin;
   invitations: InvitationService;
-  apps: ConnectedApps;
+  apps: Applications;
   exemptions: MfaExemptions;
   auditReader: AuditReader;
 };
@@ -56,7 +57,12 @@ const invitationDto = (i: Invitation & { status: InvitationStatus }) => ({
   revokedAt: i.revokedAt ? iso(i.revokedAt) : null,
 });
 const lockoutDto = (l: LockoutStatus) => ({ ...l, lockedUntil: l.lockedUntil ? iso(l.lockedUntil) : null });
-const appDto = (a: ConnectedApp) => ({ ...a, createdAt: iso(a.createdAt) });
+/** The old connected-apps shape: a service application seen as a connected app (alias routes). */
+const appDto = (a: Application) => ({ clientId: a.clientId, name: a.name, scopes: a.scopes, createdAt: iso(a.createdAt) });
+const applicationDto = (a: Application) => {
+  const { organizationId: _org, ...rest } = a;
+  return { ...rest, createdAt: iso(a.createdAt) };
+};
 export const auditDto = (e: StoredAuditEvent) => ({ ...e, occurredAt: iso(e.occurredAt) });
 
 /** Rows per database round trip while exporting; the export streams every matching event. */
@@ -64,6 +70,12 @@ const EXPORT_BATCH = 500;
 
 export function adminRoutes(services: AdminServices): Route[] {
   const { organizations, users, invitations, apps, exemptions, auditReader } = services;
+  /** The alias routes see service applications only; other kinds are not found there. */
+  const serviceApp = async (principal: Principal, id: string) => {
+    const app = await apps.get({ principal }, id);
+    if (app.kind !== 'service') throw notFound('application');
+    return app;
+  };
 
   const auditFilter = (principal: { organizationId: string }, q: {
     actor?: string; target?: string; action?: string; outcome?: 'success' | 'failure' | 'denied'; from?: string; to?: string;
@@ -297,45 +309,98 @@ export function adminRoutes(services: AdminServices): Route[] {
       },
     }),
 
-    // --- connected apps ---
+    // --- applications ---
     route({
-      method: 'get', path: '/connected-apps', operationId: 'listConnectedApps', tag: 'Connected apps', permission: 'apps:manage',
-      summary: 'Connected apps of the organization', query: s.pageQuery, status: 200, response: s.appPage,
+      method: 'get', path: '/applications', operationId: 'listApplications', tag: 'Applications', permission: 'apps:manage',
+      summary: 'Applications of the organization (every kind), by client id', query: s.pageQuery, status: 200, response: s.applicationPage,
       async handler({ principal, query }) {
-        const items = await apps.list(principal, { after: decodeCursor(query.cursor), limit: query.limit + 1 });
+        const items = await apps.list({ principal }, { after: decodeCursor(query.cursor), limit: query.limit + 1 });
+        const pageOut = paginate(items, query.limit, (a) => a.clientId);
+        return { items: pageOut.items.map(applicationDto), nextCursor: pageOut.nextCursor };
+      },
+    }),
+    route({
+      method: 'post', path: '/applications', operationId: 'createApplication', tag: 'Applications', permission: 'apps:manage',
+      summary: 'Register an application; a web app’s or service’s secret is in this response only', body: s.createApplicationBody,
+      status: 201, response: s.applicationWithSecret,
+      async handler({ principal, body }) {
+        const created = await apps.create({ principal }, body);
+        return { application: applicationDto(created.app), clientSecret: created.clientSecret };
+      },
+    }),
+    route({
+      method: 'get', path: '/applications/:id', operationId: 'getApplication', tag: 'Applications', permission: 'apps:manage',
+      summary: 'One application (never its secret)', params: s.idParams, status: 200, response: s.applicationSchema,
+      async handler({ principal, params }) {
+        return applicationDto(await apps.get({ principal }, params.id));
+      },
+    }),
+    route({
+      method: 'patch', path: '/applications/:id', operationId: 'updateApplication', tag: 'Applications', permission: 'apps:manage',
+      summary: 'Change the fields sent (disable/enable with "disabled"); takes effect in every process at once', params: s.idParams,
+      body: s.updateApplicationBody, status: 200, response: s.applicationSchema,
+      async handler({ principal, params, body }) {
+        return applicationDto(await apps.update({ principal }, params.id, body));
+      },
+    }),
+    route({
+      method: 'post', path: '/applications/:id/rotate-secret', operationId: 'rotateApplicationSecret', tag: 'Applications', permission: 'apps:manage',
+      summary: 'Replace the secret of a web app or service; the new one is in this response only, the old one stops working', params: s.idParams,
+      status: 200, response: s.applicationWithSecret, errors: { 409: 'Public clients have no secret (application.no_secret)' },
+      async handler({ principal, params }) {
+        const rotated = await apps.rotateSecret({ principal }, params.id);
+        return { application: applicationDto(rotated.app), clientSecret: rotated.clientSecret };
+      },
+    }),
+    route({
+      method: 'delete', path: '/applications/:id', operationId: 'deleteApplication', tag: 'Applications', permission: 'apps:manage',
+      summary: 'Delete an application: its grants, tokens, consents and sessions’ entries go with it', params: s.idParams, status: 204,
+      async handler({ principal, params }) {
+        await apps.remove({ principal }, params.id);
+      },
+    }),
+
+    // --- connected apps: the old name of service applications (kept as an alias) ---
+    route({
+      method: 'get', path: '/connected-apps', operationId: 'listConnectedApps', tag: 'Connected apps (alias)', permission: 'apps:manage',
+      summary: 'Service applications of the organization (alias of GET /applications for kind service)', query: s.pageQuery, status: 200, response: s.appPage,
+      async handler({ principal, query }) {
+        const items = await apps.list({ principal }, { after: decodeCursor(query.cursor), limit: query.limit + 1, kind: 'service' });
         const pageOut = paginate(items, query.limit, (a) => a.clientId);
         return { items: pageOut.items.map(appDto), nextCursor: pageOut.nextCursor };
       },
     }),
     route({
-      method: 'post', path: '/connected-apps', operationId: 'createConnectedApp', tag: 'Connected apps', permission: 'apps:manage',
-      summary: 'Create a client-credentials app; its secret is in this response only', body: s.createAppBody,
+      method: 'post', path: '/connected-apps', operationId: 'createConnectedApp', tag: 'Connected apps (alias)', permission: 'apps:manage',
+      summary: 'Create a service application (client credentials); its secret is in this response only', body: s.createAppBody,
       status: 201, response: s.appWithSecret,
       async handler({ principal, body }) {
-        const created = await apps.create(principal, body);
-        return { app: appDto(created.app), clientSecret: created.clientSecret };
+        const created = await apps.create({ principal }, { kind: 'service', name: body.name, scopes: body.scopes });
+        return { app: appDto(created.app), clientSecret: created.clientSecret! };
       },
     }),
     route({
-      method: 'get', path: '/connected-apps/:id', operationId: 'getConnectedApp', tag: 'Connected apps', permission: 'apps:manage',
-      summary: 'One connected app (never its secret)', params: s.idParams, status: 200, response: s.appSchema,
+      method: 'get', path: '/connected-apps/:id', operationId: 'getConnectedApp', tag: 'Connected apps (alias)', permission: 'apps:manage',
+      summary: 'One service application (never its secret)', params: s.idParams, status: 200, response: s.appSchema,
       async handler({ principal, params }) {
-        return appDto(await apps.get(principal, params.id));
+        return appDto(await serviceApp(principal, params.id));
       },
     }),
     route({
-      method: 'post', path: '/connected-apps/:id/rotate-secret', operationId: 'rotateConnectedAppSecret', tag: 'Connected apps', permission: 'apps:manage',
+      method: 'post', path: '/connected-apps/:id/rotate-secret', operationId: 'rotateConnectedAppSecret', tag: 'Connected apps (alias)', permission: 'apps:manage',
       summary: 'Replace the app’s secret; the new one is in this response only', params: s.idParams, status: 200, response: s.appWithSecret,
       async handler({ principal, params }) {
-        const rotated = await apps.rotateSecret(principal, params.id);
-        return { app: appDto(rotated.app), clientSecret: rotated.clientSecret };
+        await serviceApp(principal, params.id);
+        const rotated = await apps.rotateSecret({ principal }, params.id);
+        return { app: appDto(rotated.app), clientSecret: rotated.clientSecret! };
       },
     }),
     route({
-      method: 'delete', path: '/connected-apps/:id', operationId: 'deleteConnectedApp', tag: 'Connected apps', permission: 'apps:manage',
-      summary: 'Delete a connected app (its tokens stop working here at once)', params: s.idParams, status: 204,
+      method: 'delete', path: '/connected-apps/:id', operationId: 'deleteConnectedApp', tag: 'Connected apps (alias)', permission: 'apps:manage',
+      summary: 'Delete a service application (its tokens stop working at once)', params: s.idParams, status: 204,
       async handler({ principal, params }) {
-        await apps.remove(principal, params.id);
+        await serviceApp(principal, params.id);
+        await apps.remove({ principal }, params.id);
       },
     }),
 

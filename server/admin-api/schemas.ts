@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import 'zod-openapi';
 import { PERMISSIONS } from '../../accounts/permissions.ts';
+import { APPLICATION_KINDS, MAX_REDIRECT_URIS, MAX_WEB_ORIGINS } from '../../accounts/application.ts';
 import { ADMIN_API_MAX_PAGE_SIZE } from '../../accounts/security-constants.ts';
 
 const id = (description: string) => z.uuid().meta({ description });
@@ -147,6 +148,58 @@ export const createAppBody = z.strictObject({
   name: z.string().max(500),
   scopes: z.array(z.string().max(100)).max(20).meta({ description: 'Permissions granted to the app (see Permission)' }),
 });
+
+// --- applications (web, single-page, native, service) ---
+const uriList = (max: number, what: string, description: string) =>
+  z.array(z.string().max(2000)).max(max, { message: `At most ${max} ${what}.` }).meta({ description });
+export const applicationKindSchema = z.enum(APPLICATION_KINDS).meta({
+  id: 'ApplicationKind',
+  description: 'web: confidential, code + PKCE · spa: public, PKCE, web origins (CORS) · native: public, PKCE, loopback and private-use redirect URIs (RFC 8252) · service: client credentials with API permissions (a connected app)',
+});
+export const applicationSchema = z
+  .object({
+    clientId: z.string(),
+    kind: applicationKindSchema,
+    name: z.string(),
+    logoUri: z.string().nullable(),
+    redirectUris: z.array(z.string()),
+    postLogoutRedirectUris: z.array(z.string()),
+    webOrigins: z.array(z.string()),
+    backchannelLogoutUri: z.string().nullable(),
+    backchannelLogoutSessionRequired: z.boolean(),
+    scopes: z.array(z.string()),
+    firstParty: z.boolean(),
+    disabled: z.boolean(),
+    tokenEndpointAuthMethod: z.enum(['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none']),
+    jwksUri: z.string().nullable(),
+    createdAt: timestamp,
+  })
+  .meta({ id: 'Application' });
+export const applicationPage = page(applicationSchema, 'ApplicationPage');
+export const applicationWithSecret = z
+  .object({
+    application: applicationSchema,
+    clientSecret: z.string().nullable().meta({ description: 'Shown once (web and service applications; null for public clients): only a digest is stored' }),
+  })
+  .meta({ id: 'ApplicationSecret' });
+const applicationFields = {
+  name: z.string().max(500),
+  logoUri: z.string().max(2000).nullable().optional(),
+  redirectUris: uriList(MAX_REDIRECT_URIS, 'redirect URIs', 'Exact redirect URIs: https (http only for localhost and loopback), no fragments, no wildcards; native apps may use a reverse-domain private-use scheme').optional(),
+  postLogoutRedirectUris: uriList(MAX_REDIRECT_URIS, 'post-logout redirect URIs', 'Where RP-initiated logout may return to (same rules as redirect URIs)').optional(),
+  webOrigins: uriList(MAX_WEB_ORIGINS, 'web origins', 'Origins (scheme://host[:port]) allowed to call the token, userinfo, revocation and introspection endpoints from a browser (CORS)').optional(),
+  backchannelLogoutUri: z.string().max(2000).nullable().optional().meta({ description: 'OIDC Back-Channel Logout endpoint: https (http only for localhost)' }),
+  backchannelLogoutSessionRequired: z.boolean().optional().meta({ description: 'Logout tokens carry sid' }),
+  scopes: z.array(z.string().max(100)).max(30).optional().meta({ description: 'Allowed scopes: openid profile email phone org offline_access (interactive apps, default all) or API permissions (service)' }),
+  firstParty: z.boolean().optional().meta({ description: 'Skips the consent page for the organization’s own people' }),
+  disabled: z.boolean().optional().meta({ description: 'Sign-ins and token requests are refused while disabled' }),
+  tokenEndpointAuthMethod: z.enum(['client_secret_basic', 'client_secret_post', 'private_key_jwt']).optional().meta({ description: 'Web applications (default client_secret_basic); services use a secret' }),
+  jwksUri: z.string().max(2000).nullable().optional().meta({ description: 'private_key_jwt: where the app publishes its public keys (https)' }),
+};
+export const createApplicationBody = z.strictObject({ kind: applicationKindSchema, ...applicationFields });
+export const updateApplicationBody = z
+  .strictObject({ ...applicationFields, name: applicationFields.name.optional() })
+  .refine((b) => Object.keys(b).length > 0, { message: 'Send at least one field to change.' });
 
 // --- audit log ---
 export const auditEventSchema = z

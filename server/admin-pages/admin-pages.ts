@@ -5,12 +5,11 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { can, userPrincipal, type Principal } from '../../accounts/access.ts';
 import type { AuditReader, AuditOutcome } from '../../accounts/audit.ts';
-import type { ConnectedApps } from '../../accounts/connected-apps.ts';
 import { DomainError, ValidationError } from '../../accounts/errors.ts';
 import type { InvitationService } from '../../accounts/invitations.ts';
 import type { OrganizationService } from '../../accounts/organizations.ts';
 import type { OrganizationStore } from '../../accounts/organization.ts';
-import { APP_PERMISSIONS, PERMISSION_LABELS, type Permission } from '../../accounts/permissions.ts';
+import { PERMISSION_LABELS, type Permission } from '../../accounts/permissions.ts';
 import type { UserAdmin } from '../../accounts/user-admin.ts';
 import type { MfaExemptions } from '../../accounts/mfa-exemptions.ts';
 import type { AccountSession, SignedInSession } from '../../interactions/account-session.ts';
@@ -34,7 +33,6 @@ const NOTICES: Record<string, string> = {
   'invitation.sent': 'The invitation was sent.',
   'invitation.resent': 'A new invitation link was sent; the previous link no longer works.',
   'invitation.revoked': 'The invitation was revoked.',
-  'app.deleted': 'The connected app was deleted.',
   'organization.renamed': 'The organization was renamed.',
   'organization.transferred': 'Ownership was transferred. You remain an administrator.',
   'exemption.added': 'The service account now signs in with its password alone.',
@@ -46,7 +44,7 @@ const SECTIONS: { id: Section; label: string; href: string; permission: Permissi
   { id: 'users', label: 'Users', href: '/admin/users', permission: 'users:read' },
   { id: 'groups', label: 'Business Groups', href: '/admin/groups', permission: 'groups:manage' },
   { id: 'invitations', label: 'Invitations', href: '/admin/invitations', permission: 'invitations:manage' },
-  { id: 'apps', label: 'Connected Apps', href: '/admin/apps', permission: 'apps:manage' },
+  { id: 'apps', label: 'Applications', href: '/admin/applications', permission: 'apps:manage' },
   { id: 'audit', label: 'Audit Log', href: '/admin/audit', permission: 'audit:read' },
   { id: 'idps', label: 'Identity Providers', href: '/admin/identity-providers', permission: 'idps:manage' },
   { id: 'organization', label: 'Organization', href: '/admin/organization', permission: 'organization:read' },
@@ -67,7 +65,7 @@ const when = (d: Date | null | undefined) => (d ? `${d.toISOString().slice(0, 16
 export type AdminPageKit = {
   router: Router;
   guard(ctx: Context): Promise<{ s: SignedInSession; p: Principal } | null>;
-  show(ctx: Context, a: { s: SignedInSession; p: Principal }, section: 'idps', template: string, model: Record<string, unknown>, messages?: ViewMessage[], status?: number): void;
+  show(ctx: Context, a: { s: SignedInSession; p: Principal }, section: 'idps' | 'apps', template: string, model: Record<string, unknown>, messages?: ViewMessage[], status?: number): void;
   messagesOf(err: unknown): ViewMessage[];
   statusOf(err: unknown): number;
   formOf(ctx: Context): Record<string, string>;
@@ -78,15 +76,16 @@ export function createAdminPages(deps: {
   organizations: OrganizationService;
   users: UserAdmin;
   invitations: InvitationService;
-  apps: ConnectedApps;
   exemptions: MfaExemptions;
   auditReader: AuditReader;
   session: AccountSession;
   csrf: Csrf;
   /** Fills the Identity Providers section (server/admin-pages/identity-provider-pages.ts); absent → a placeholder. */
   identityProviderPages?: (kit: AdminPageKit) => void;
+  /** Fills the Applications section (server/admin-pages/application-pages.ts). */
+  applicationPages?: (kit: AdminPageKit) => void;
 }) {
-  const { organizations, users, invitations, apps, auditReader, csrf } = deps;
+  const { organizations, users, invitations, auditReader, csrf } = deps;
   const router = new Router({ prefix: '/admin' });
   type Admin = { s: SignedInSession; p: Principal };
 
@@ -322,51 +321,12 @@ export function createAdminPages(deps: {
     }
   });
 
-  // --- Connected apps ---
-  async function appsPage(ctx: Context, a: Admin, messages: ViewMessage[] = [], status = 200, secret?: { clientId: string; clientSecret: string; name: string }) {
-    const after = str(ctx.query.after);
-    const list = await apps.list(a.p, { after, limit: PAGE_SIZE + 1 });
-    show(ctx, a, 'apps', 'admin/apps', {
-      title: 'Connected Apps',
-      apps: list.slice(0, PAGE_SIZE).map((x) => ({ ...x, created: when(x.createdAt) })),
-      scopes: APP_PERMISSIONS.filter((perm) => a.p.permissions.has(perm)).map((perm) => ({ id: perm, label: PERMISSION_LABELS[perm] })),
-      nextHref: list.length > PAGE_SIZE ? `/admin/apps?after=${encodeURIComponent(list[PAGE_SIZE - 1].clientId)}` : null,
-      secret,
-    }, messages, status);
-  }
-  router.get('/apps', async (ctx) => {
-    const a = await guard(ctx);
-    if (a) await appsPage(ctx, a);
+  // --- Applications: the applications feature fills this section; the old address still leads there. ---
+  router.get('/apps', (ctx) => {
+    ctx.status = 301;
+    ctx.redirect('/admin/applications');
   });
-  router.post('/apps', async (ctx) => {
-    const a = await guard(ctx);
-    if (!a) return;
-    const raw = (ctx.request.body ?? {}) as Record<string, unknown>;
-    const form = formOf(ctx);
-    try {
-      switch (form.action) {
-        case 'create': {
-          // Checkboxes named scope:<permission> (the body parser keeps one value per name).
-          const scopes = Object.keys(raw).filter((k) => k.startsWith('scope:') && raw[k] === 'on').map((k) => k.slice('scope:'.length));
-          const created = await apps.create(a.p, { name: form.name ?? '', scopes });
-          return appsPage(ctx, a, [{ code: 'app.created', text: 'The app was created. Copy its secret now: it is not shown again.', level: 'info' }], 201,
-            { clientId: created.app.clientId, clientSecret: created.clientSecret, name: created.app.name });
-        }
-        case 'rotate': {
-          const rotated = await apps.rotateSecret(a.p, form.id ?? '');
-          return appsPage(ctx, a, [{ code: 'app.secret_rotated', text: 'A new secret was created and the old one no longer works. Copy it now: it is not shown again.', level: 'info' }], 200,
-            { clientId: rotated.app.clientId, clientSecret: rotated.clientSecret, name: rotated.app.name });
-        }
-        case 'delete':
-          await apps.remove(a.p, form.id ?? '');
-          return done(ctx, '/admin/apps', 'app.deleted');
-        default:
-          throw new DomainError('request.unknown_action', 'Unknown action.');
-      }
-    } catch (err) {
-      await appsPage(ctx, a, messagesOf(err), statusOf(err));
-    }
-  });
+  deps.applicationPages?.({ router, guard, show, messagesOf, statusOf, formOf });
 
   // --- Audit log ---
   function auditFilterOf(ctx: Context, p: Principal) {

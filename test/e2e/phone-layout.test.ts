@@ -132,7 +132,7 @@ describeBrowser('e2e: every page fits a 390 px phone', () => {
     const group = await services.organizations.createGroup(principal, { name: `${LONG} Engineering` });
     await services.organizations.createGroup(principal, { name: `${LONG} Platform`, parentId: group.id });
     await services.invitations.invite(principal, { email: `${uniqueName('invitee')}-${LONG}@example.com` });
-    await services.apps.create(principal, { name: `${LONG} Robot`, scopes: ['users:read'] });
+    await services.apps.create({ principal }, { kind: 'service', name: `${LONG} Robot`, scopes: ['users:read'] });
     const [method] = await server.gatehouse.mfa.listMethods(owner.id);
 
     const page = await phone();

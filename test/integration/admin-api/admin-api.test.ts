@@ -374,7 +374,7 @@ for (const store of storeMatrix()) {
       it('validation, paging, permissions and isolation', async () => {
         const bad = await api(server, tokenA, 'POST', '/connected-apps', { name: 'X', scopes: ['root:everything'] });
         assert.equal(bad.status, 400);
-        assert.equal(bad.body.code, 'app.scope_invalid');
+        assert.equal(bad.body.code, 'application.scope_invalid');
         const owners = await api(server, tokenA, 'POST', '/connected-apps', { name: 'X', scopes: ['organization:transfer'] });
         assert.equal(owners.status, 400, 'ownership is never an app scope');
         for (let i = 0; i < 3; i++) await api(server, tokenA, 'POST', '/connected-apps', { name: `App ${i}`, scopes: ['users:read'] });
@@ -392,7 +392,7 @@ for (const store of storeMatrix()) {
         for (const [method, p] of [['GET', `/connected-apps/${appA}`], ['POST', `/connected-apps/${appA}/rotate-secret`], ['DELETE', `/connected-apps/${appA}`]] as const) {
           const res = await api(server, tokenB, method, p);
           assert.equal(res.status, 404, `${method} ${p}`);
-          assert.equal(res.body.code, 'connected_app.not_found');
+          assert.equal(res.body.code, 'application.not_found');
         }
         assert.deepEqual((await api(server, tokenB, 'GET', '/connected-apps')).body.items, []);
         assert.equal((await api(server, memberToken, 'GET', '/connected-apps')).status, 403);

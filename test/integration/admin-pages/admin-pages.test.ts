@@ -28,7 +28,7 @@ describe('admin pages', () => {
       ['/admin/users', 'Users'],
       ['/admin/groups', 'Business Groups'],
       ['/admin/invitations', 'Invitations'],
-      ['/admin/apps', 'Connected Apps'],
+      ['/admin/applications', 'Applications'],
       ['/admin/audit', 'Audit Log'],
       ['/admin/identity-providers', 'Identity Providers'],
       ['/admin/organization', 'Organization'],
@@ -58,22 +58,24 @@ describe('admin pages', () => {
     assert.match(res.body, /data-testid="message\/group.name_required"/);
   });
 
-  it('creates a connected app and shows its secret once; exports the audit log as JSON Lines', async () => {
-    const page = await request(jar, `${server.url}/admin/apps`);
-    const res = await request(jar, `${server.url}/admin/apps`, {
+  it('creates a service application (a connected app) and shows its secret once; exports the audit log as JSON Lines', async () => {
+    const page = await request(jar, `${server.url}/admin/applications`);
+    const res = await request(jar, `${server.url}/admin/applications`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ _csrf: csrfOf(page.body), action: 'create', name: 'Nightly export', 'scope:audit:read': 'on' }).toString(),
+      body: new URLSearchParams({ _csrf: csrfOf(page.body), kind: 'service', name: 'Nightly export', 'permission:audit:read': 'on' }).toString(),
     });
-    assert.equal(res.status, 201);
-    const secret = res.body.match(/data-testid="app\/client-secret">([^<]+)</)?.[1];
+    assert.equal(res.status, 201, res.body.slice(0, 2000));
+    const secret = res.body.match(/data-testid="application\/client-secret">([^<]+)</)?.[1];
     assert.ok(secret && secret.length > 40);
-    const again = await request(jar, `${server.url}/admin/apps`);
+    const again = await request(jar, `${server.url}/admin/applications`);
     assert.ok(!again.body.includes(secret), 'never shown again');
-    const exported = await request(jar, `${server.url}/admin/audit/export?action=app.`);
+    assert.match(again.body, /Nightly export/);
+    assert.equal((await request(jar, `${server.url}/admin/apps`)).location, `${server.url}/admin/applications`, 'the old address leads to Applications');
+    const exported = await request(jar, `${server.url}/admin/audit/export?action=application.`);
     assert.equal(exported.status, 200);
     const lines = exported.body.trim().split('\n').map((l) => JSON.parse(l));
-    assert.equal(lines[0].action, 'app.create');
+    assert.equal(lines[0].action, 'application.create');
   });
 
   it('refuses a member (no administrator permission)', async () => {

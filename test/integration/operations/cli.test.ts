@@ -1,6 +1,7 @@
 // The operator CLI, run as a real process against an embedded (PGlite) store in a temp DATA_DIR:
-// help, sign-up rules, client registration with hashed secrets, key rotation, and the rule that
-// the CLI refuses an embedded store a running server holds (and leaves that server alone).
+// help, sign-up rules, application registration (list, show, create, update, delete, rotate-secret)
+// with hashed secrets, key rotation, and — with `npm start`'s server holding the store — the same
+// commands carried out by the running server over its control channel (DATA_DIR/control.sock).
 //
 // Not covered: the same commands against PostgreSQL. The CLI has no schema option, so a run
 // against DATABASE_URL would write into the shared database's default schema.
@@ -16,7 +17,7 @@ import { openDatabase } from '../../../adapters/database.ts';
 import { hashClientSecret } from '../../../adapters/client-store.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const COMMANDS = ['migrate', 'clients create', 'users create', 'keys rotate'];
+const COMMANDS = ['migrate', 'clients list', 'clients show', 'clients create', 'clients update', 'clients delete', 'clients rotate-secret', 'users create', 'keys rotate'];
 const PASSWORD = 'Correct-Horse-9';
 
 type Result = { code: number | null; stdout: string; stderr: string };
@@ -186,38 +187,96 @@ describe('gatehouse CLI', function () {
     });
   });
 
-  describe('clients create', () => {
-    it('prints the client with a generated secret, and stores only its digest', async () => {
+  describe('clients', () => {
+    it('create prints the application with a generated secret, and stores only its digest', async () => {
       const client = await cliJson(
         'clients', 'create', '--client-id', 'payroll', '--redirect-uri', 'https://payroll.example.com/callback', '--name', 'Payroll',
       );
-      assert.equal(client.client_id, 'payroll');
-      assert.equal(client.client_name, 'Payroll');
-      assert.deepEqual(client.redirect_uris, ['https://payroll.example.com/callback']);
-      assert.deepEqual(client.grant_types, ['authorization_code', 'refresh_token']);
-      assert.match(client.client_secret, /^[A-Za-z0-9_-]{43}$/, '256-bit base64url secret');
+      assert.equal(client.clientId, 'payroll');
+      assert.equal(client.kind, 'web');
+      assert.equal(client.name, 'Payroll');
+      assert.deepEqual(client.redirectUris, ['https://payroll.example.com/callback']);
+      assert.match(client.clientSecret, /^[A-Za-z0-9_-]{43}$/, '256-bit base64url secret');
 
       const stored = await withStore((db) => db.knex('oidc_clients').where({ client_id: 'payroll' }).first('metadata'));
       assert.ok(stored, 'client row');
-      assert.ok(String(stored.metadata.client_secret).startsWith('sha256:'), `stored ${stored.metadata.client_secret}`);
-      assert.equal(stored.metadata.client_secret, hashClientSecret(client.client_secret));
+      assert.equal(stored.metadata.client_secret, hashClientSecret(client.clientSecret));
+      assert.deepEqual(stored.metadata.grant_types, ['authorization_code', 'refresh_token']);
     });
 
-    it('creates a public client without a secret', async () => {
-      const client = await cliJson(
-        'clients', 'create', '--client-id', 'spa', '--public', '--redirect-uri', 'https://spa.example.com/cb',
-      );
-      assert.equal(client.client_secret, undefined);
-      assert.equal(client.token_endpoint_auth_method, 'none');
+    it('create refuses an existing client id, exits 1 and names update; the first secret keeps working', async () => {
+      const before = await withStore((db) => db.knex('oidc_clients').where({ client_id: 'payroll' }).first('metadata'));
+      const { code, stdout, stderr } = await cli('clients', 'create', '--client-id', 'payroll', '--redirect-uri', 'https://evil.example.com/cb');
+      assert.equal(code, 1);
+      assert.equal(stdout, '');
+      assert.match(stderr, /^gatehouse: An application with client id payroll already exists; change it with update\./);
+      const after = await withStore((db) => db.knex('oidc_clients').where({ client_id: 'payroll' }).first('metadata'));
+      assert.deepEqual(after, before, 'nothing was replaced');
+    });
+
+    it('creates a public client (SPA) without a secret', async () => {
+      const client = await cliJson('clients', 'create', '--client-id', 'spa', '--public', '--redirect-uri', 'https://spa.example.com/cb', '--web-origin', 'https://spa.example.com');
+      assert.equal(client.clientSecret, undefined);
+      assert.equal(client.kind, 'spa');
+      assert.equal(client.tokenEndpointAuthMethod, 'none');
+      assert.deepEqual(client.webOrigins, ['https://spa.example.com']);
+    });
+
+    it('update changes only the flags given', async () => {
+      const updated = await cliJson('clients', 'update', 'payroll', '--redirect-uri', 'https://payroll.example.com/cb2', '--first-party');
+      assert.deepEqual(updated.redirectUris, ['https://payroll.example.com/cb2']);
+      assert.equal(updated.firstParty, true);
+      assert.equal(updated.name, 'Payroll', 'unchanged');
+      const off = await cliJson('clients', 'update', 'payroll', '--no-first-party', '--disabled');
+      assert.equal(off.firstParty, false);
+      assert.equal(off.disabled, true);
+      assert.deepEqual(off.redirectUris, ['https://payroll.example.com/cb2'], 'unchanged');
+      const shown = await cliJson('clients', 'show', 'payroll');
+      assert.equal(shown.disabled, true);
+      assert.equal(shown.clientSecret, undefined, 'never shown again');
+      const { code, stderr } = await cli('clients', 'update', 'payroll', '--redirect-uri', 'http://payroll.example.com/cb');
+      assert.equal(code, 1);
+      assert.match(stderr, /redirectUris: .*use https/);
+      assert.equal((await cliJson('clients', 'show', 'payroll')).redirectUris[0], 'https://payroll.example.com/cb2', 'never stored half');
+    });
+
+    it('list shows every application; rotate-secret replaces the digest; delete removes it', async () => {
+      const listed = await cliJson('clients', 'list');
+      assert.deepEqual(listed.map((c: { clientId: string }) => c.clientId).filter((id: string) => ['payroll', 'spa'].includes(id)), ['payroll', 'spa']);
+      const rotated = await cliJson('clients', 'rotate-secret', 'payroll');
+      const stored = await withStore((db) => db.knex('oidc_clients').where({ client_id: 'payroll' }).first('metadata'));
+      assert.equal(stored.metadata.client_secret, hashClientSecret(rotated.clientSecret));
+      const publicRotate = await cli('clients', 'rotate-secret', 'spa');
+      assert.equal(publicRotate.code, 1);
+      assert.match(publicRotate.stderr, /public clients: they have no secret/);
+      assert.deepEqual(await cliJson('clients', 'delete', 'spa'), { deleted: 'spa' });
+      const gone = await cli('clients', 'show', 'spa');
+      assert.equal(gone.code, 1);
+      assert.match(gone.stderr, /No such application/);
+    });
+
+    it('a service application gets API permissions as scopes; an interactive app is told to use a service', async () => {
+      const owner = await cliJson('users', 'create', '--username', 'svc_owner', '--email', 'svc@example.com', '--password', PASSWORD, '--company', 'Svc Co');
+      const service = await cliJson('clients', 'create', '--client-id', 'hr-sync', '--kind', 'service', '--scope', 'users:read', '--organization', owner.organization.id);
+      assert.equal(service.kind, 'service');
+      assert.deepEqual(service.scopes, ['users:read']);
+      assert.equal(service.organizationId, owner.organization.id);
+      const legacy = await cliJson('clients', 'create', '--client-id', 'hr-legacy', '--grant-types', 'client_credentials', '--scope', 'audit:read', '--organization', owner.organization.id);
+      assert.equal(legacy.kind, 'service');
+      const web = await cli('clients', 'create', '--client-id', 'web-api', '--redirect-uri', 'https://x.example.com/cb', '--scope', 'openid users:read');
+      assert.equal(web.code, 1);
+      assert.match(web.stderr, /API permissions are for a Service application/);
     });
 
     const refusals: [string, string[], RegExp][] = [
       ['an unknown grant type', ['--client-id', 'c1', '--grant-types', 'bogus'], /unknown grant type bogus \(allowed: authorization_code, refresh_token, client_credentials\)/],
-      ['a missing redirect URI', ['--client-id', 'c2'], /--redirect-uri is required for authorization_code clients/],
+      ['a missing redirect URI', ['--client-id', 'c2'], /redirectUris: Register at least one redirect URI/],
       ['a redirect URI with a fragment', ['--client-id', 'c3', '--redirect-uri', 'https://x.example.com/cb#f'], /must not contain a fragment/],
+      ['a wildcard redirect URI', ['--client-id', 'c3w', '--redirect-uri', 'https://*.example.com/cb'], /wildcards are not allowed/],
       ['a short secret', ['--client-id', 'c4', '--redirect-uri', 'https://x.example.com/cb', '--client-secret', 'short'], /at least 32 characters/],
       ['a public client_credentials client', ['--client-id', 'c5', '--public', '--grant-types', 'client_credentials'], /cannot use client_credentials/],
-      ['an unknown scope', ['--client-id', 'c6', '--redirect-uri', 'https://x.example.com/cb', '--scope', 'openid admin'], /unknown scope admin/],
+      ['an unknown scope', ['--client-id', 'c6', '--redirect-uri', 'https://x.example.com/cb', '--scope', 'openid admin'], /Unknown scopes: admin/],
+      ['a native private-use scheme that is no reverse domain', ['--client-id', 'c7', '--kind', 'native', '--redirect-uri', 'myapp:/cb'], /reverse domain name/],
     ];
     for (const [what, args, message] of refusals) {
       it(`refuses ${what} with a clear error`, async () => {
@@ -227,7 +286,7 @@ describe('gatehouse CLI', function () {
         assert.match(stderr, /^gatehouse: /);
         assert.match(stderr, message);
         assert.doesNotMatch(stderr, /^\s+at /m);
-        // The refusal comes before the first query; the store must still be shut down cleanly.
+        // The store must still be shut down cleanly.
         assert.ok(!fs.existsSync(path.join(dataDir, 'pglite', 'postmaster.pid')), 'store left unclean');
       });
     }
@@ -272,15 +331,39 @@ describe('gatehouse CLI', function () {
       }
     });
 
-    it('the CLI refuses the store, naming the server process, and exits 1', async () => {
-      const { code, stdout, stderr } = await cli(
+    it('the running server carries out the CLI\'s commands on its store (control channel, mode 0600)', async () => {
+      const socket = path.join(dataDir, 'control.sock');
+      assert.equal(fs.statSync(socket).mode & 0o777, 0o600);
+      const user = await cliJson(
         'users', 'create', '--username', 'second_user', '--email', 's@example.com', '--password', PASSWORD, '--company', 'Acme',
       );
-      assert.equal(code, 1);
-      assert.equal(stdout, '');
-      assert.match(stderr, new RegExp(`running Gatehouse process \\(pid ${server!.pid}\\)`));
-      assert.match(stderr, /DATABASE_URL/, 'says how to run alongside a server');
-      assert.equal(stderr.trim().split('\n').length, 1, stderr);
+      assert.equal(user.organization.name, 'Acme');
+      const created = await cliJson('clients', 'create', '--client-id', 'live-svc', '--kind', 'service', '--scope', 'users:read', '--organization', user.organization.id);
+      // The server sees the new application at once: a client-credentials token for it.
+      const token = await fetch(`${url}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`live-svc:${created.clientSecret}`).toString('base64')}` },
+        body: 'grant_type=client_credentials&scope=users:read',
+      });
+      assert.equal(token.status, 200, await token.clone().text());
+      const users = await fetch(`${url}/api/v1/users`, { headers: { authorization: `Bearer ${(await token.json()).access_token}` } });
+      assert.equal(users.status, 200);
+
+      const duplicate = await cli('clients', 'create', '--client-id', 'live-svc', '--kind', 'service', '--scope', 'users:read');
+      assert.equal(duplicate.code, 1);
+      assert.match(duplicate.stderr, /already exists; change it with update/);
+      assert.equal((await cliJson('clients', 'update', 'live-svc', '--name', 'Live service')).name, 'Live service');
+      assert.equal((await cliJson('clients', 'show', 'live-svc')).scopes[0], 'users:read');
+      assert.ok((await cliJson('clients', 'list')).some((c: { clientId: string }) => c.clientId === 'live-svc'));
+      const rotated = await cliJson('clients', 'rotate-secret', 'live-svc');
+      const old = await fetch(`${url}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`live-svc:${created.clientSecret}`).toString('base64')}` },
+        body: 'grant_type=client_credentials',
+      });
+      assert.equal(old.status, 401, 'the old secret is refused at once');
+      assert.notEqual(rotated.clientSecret, created.clientSecret);
+      assert.deepEqual(await cliJson('clients', 'delete', 'live-svc'), { deleted: 'live-svc' });
     });
 
     it('help still works while the store is busy', async () => {
@@ -303,11 +386,12 @@ describe('gatehouse CLI', function () {
       server = undefined;
     });
 
-    it('after the server stops, the CLI can use the store again', async () => {
-      const user = await cliJson(
-        'users', 'create', '--username', 'second_user', '--email', 's@example.com', '--password', PASSWORD, '--company', 'Acme',
-      );
-      assert.equal(user.organization.name, 'Acme');
+    it('after the server stops, the CLI opens the store itself and sees what the server wrote', async () => {
+      assert.ok(!fs.existsSync(path.join(dataDir, 'control.sock')), 'control socket removed');
+      const listed = await cliJson('clients', 'list');
+      assert.ok(!listed.some((c: { clientId: string }) => c.clientId === 'live-svc'), 'deleted through the server');
+      const third = await cliJson('users', 'create', '--username', 'third_user', '--email', 't@example.com', '--password', PASSWORD, '--company', 'Acme 3');
+      assert.equal(third.organization.name, 'Acme 3');
     });
   });
 

@@ -1,0 +1,64 @@
+// Profile → "Apps with access" (/account/apps): every application the person consented to, with the
+// scopes and when, and "Remove access", which forgets the consent and revokes the app's grants and
+// refresh tokens for this person (the next sign-in to the app asks for consent again).
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type { AppAccess } from '../accounts/app-consents.ts';
+import { DomainError } from '../accounts/errors.ts';
+import { render } from '../views/render.ts';
+import type { AccountSession } from './account-session.ts';
+import type { Csrf } from './csrf.ts';
+
+const SCOPE_TEXT: Record<string, string> = {
+  openid: 'Know who you are',
+  profile: 'See your name and username',
+  email: 'See your email address',
+  phone: 'See your phone number',
+  org: 'See your organization',
+  offline_access: 'Stay signed in (keep access when you are away)',
+};
+
+const when = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+
+export function createAccountAppsRoutes(deps: { session: AccountSession; csrf: Csrf; access: AppAccess }) {
+  const router = new Router({ prefix: '/account' });
+
+  async function page(ctx: Context, accountId: string, sessionUid: string, messages: { code: string; text: string; level?: 'info' | 'error' }[] = [], status = 200) {
+    const apps = await deps.access.list(accountId);
+    ctx.status = status;
+    ctx.type = 'html';
+    ctx.body = render('account-apps', {
+      title: 'Apps with access',
+      csrf: deps.csrf.tokenFor(sessionUid),
+      messages,
+      apps: apps.map((a) => ({
+        ...a,
+        granted: when(a.grantedAt),
+        updated: a.updatedAt.getTime() - a.grantedAt.getTime() > 1000 ? when(a.updatedAt) : null,
+        scopeTexts: a.scopes.map((id) => ({ id, text: SCOPE_TEXT[id] ?? id })),
+      })),
+    });
+  }
+
+  router.get('/apps', async (ctx) => {
+    const s = await deps.session.requireSignIn(ctx);
+    if (!s) return;
+    await page(ctx, s.accountId, s.sessionUid, ctx.query.done === 'removed' ? [{ code: 'app_access.removed', text: 'Access removed. The app must ask you again to use your account.', level: 'info' }] : []);
+  });
+
+  router.post('/apps/:clientId/remove', async (ctx) => {
+    const s = await deps.session.requireSignIn(ctx);
+    if (!s) return;
+    const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+    deps.csrf.check(s.sessionUid, typeof body._csrf === 'string' ? body._csrf : undefined);
+    try {
+      await deps.access.remove(s.accountId, ctx.params.clientId, { ip: ctx.ip, userAgent: ctx.get('user-agent') || undefined });
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      return page(ctx, s.accountId, s.sessionUid, [{ code: err.code, text: err.message }], err.status);
+    }
+    ctx.status = 303;
+    ctx.redirect('/account/apps?done=removed');
+  });
+  return router;
+}
