@@ -4,7 +4,8 @@ import { passwordViolations } from './account-rules.ts';
 import { ValidationError } from './errors.ts';
 import type { PasswordHasher } from './password-hasher.ts';
 import { commonPasswordViolations } from './password-strength.ts';
-import { PASSWORD_HISTORY_DEPTH, SINGLE_FACTOR_PASSWORD_MIN_LENGTH } from './security-constants.ts';
+import { PASSWORD_HISTORY_DEPTH } from './security-constants.ts';
+import { SINGLE_FACTOR_PASSWORD_TOO_SHORT, singleFactorPasswordTooShort } from './mfa-policy.ts';
 
 export type StoredPassword = {
   credentialId: string;
@@ -41,12 +42,8 @@ export function createPasswordUpdate(deps: { passwords: PasswordStore; hasher: P
     /** Throws ValidationError when the new password breaks a rule or repeats a recent one. */
     async check(stored: StoredPassword, password: string, personalWords: string[]): Promise<void> {
       const violations = passwordViolations(password);
-      if (stored.singleFactor && password.length < SINGLE_FACTOR_PASSWORD_MIN_LENGTH) {
-        violations.push({
-          field: 'password',
-          code: 'password.single_factor_too_short',
-          message: `This account signs in without MFA, so its password must be at least ${SINGLE_FACTOR_PASSWORD_MIN_LENGTH} characters.`,
-        });
+      if (singleFactorPasswordTooShort(stored.singleFactor === true, password)) {
+        violations.push({ field: 'password', code: SINGLE_FACTOR_PASSWORD_TOO_SHORT.code, message: SINGLE_FACTOR_PASSWORD_TOO_SHORT.text });
       }
       if (violations.length === 0) violations.push(...commonPasswordViolations(password, personalWords));
       if (violations.length === 0 && (await reused(stored, password))) violations.push(PASSWORD_REUSED);

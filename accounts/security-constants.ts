@@ -60,8 +60,8 @@ export const TOTP_SECRET_BYTES = 20;
 export const RECOVERY_CODE_COUNT = 10;
 /** 12 base32 characters = 60 bits each; stored as HMACs under a server key, so a database leak alone is not enough. */
 export const RECOVERY_CODE_LENGTH = 12;
-/** Failed submissions (password or code) before a sign-in flow ends and the person starts again. */
-export const MAX_MFA_FAILURES = 5;
+/** Failed submissions in one sign-in flow (password, codes, upstream answers) before it ends and the person starts again. */
+export const MAX_FLOW_FAILURES = 5;
 /** Push approvals wait this long for the device before the sign-in fails cleanly. */
 export const PUSH_APPROVAL_TTL_SECONDS = 120;
 /** A device enrolment code is good for 10 minutes. */

@@ -23,7 +23,7 @@ import { mintRefreshTokens } from './mint-refresh-tokens.ts';
 import { generateClientSecret } from '../adapters/client-store.ts';
 import { createLogger } from '../server/logger.ts';
 import { SESSION_IDLE_TTL } from '../accounts/security-constants.ts';
-import { ACR_SINGLE_FACTOR } from '../interactions/assurance.ts';
+import { ACR_SINGLE_FACTOR } from '../accounts/mfa-policy.ts';
 
 const { DATABASE_URL, REDIS_URL } = process.env;
 /** BENCH_EMBEDDED=1: the embedded default (PGlite in its own data dir, provider state in SQL), as `npm start` runs with no URLs. */

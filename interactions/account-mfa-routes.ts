@@ -10,7 +10,7 @@ import type { MfaStore } from '../accounts/mfa.ts';
 import { render, type ViewMessage } from '../views/render.ts';
 import type { AccountSession, SignedInSession } from './account-session.ts';
 import type { Csrf } from './csrf.ts';
-import { flowSchema, newFlow, type Flow } from './flow.ts';
+import { flowSchema, newFlow, type Flow } from './login/flow.ts';
 import type { MethodRegistry } from './methods/registry.ts';
 import type { StateAdapter as SharedStateAdapter } from '../adapters/state-adapter.ts';
 

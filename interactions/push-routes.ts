@@ -23,7 +23,7 @@ import {
 } from '../accounts/push-protocol.ts';
 import { PUSH_LONG_POLL_MAX_SECONDS, PUSH_SIGNATURE_WINDOW_SECONDS } from '../accounts/security-constants.ts';
 import { newDeviceId, type PushDevice, type PushStore } from '../adapters/push-store.ts';
-import { loadFlow } from './flow.ts';
+import { loadFlow } from './login/flow.ts';
 
 /** Device-facing failures: a status and a stable code. */
 class DeviceError extends Error {

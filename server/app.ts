@@ -25,10 +25,11 @@ import { createCsrf } from '../interactions/csrf.ts';
 import { createAccountMfaRoutes } from '../interactions/account-mfa-routes.ts';
 import { createMfaManagement } from '../accounts/mfa-management.ts';
 import { emailMessages } from '../views/email.ts';
-import { usesMfa } from '../interactions/login-steps.ts';
+import { usesMfa } from '../accounts/mfa-policy.ts';
 import { createMailer } from '../adapters/mailer.ts';
 import { createSigningKeyStore } from '../adapters/signing-key-store.ts';
-import { createInteractionRoutes } from '../interactions/interaction-routes.ts';
+import { createLoginRoutes } from '../interactions/login/login-routes.ts';
+import { loginSteps } from '../interactions/login/steps/index.ts';
 import { createMethodRegistry } from '../interactions/methods/registry.ts';
 import { createPushStore } from '../adapters/push-store.ts';
 import { createPushRoutes } from '../interactions/push-routes.ts';
@@ -203,7 +204,7 @@ export async function createGatehouse(
   // External IdPs, custom-domain sign-in, SSO required, profile linking: issue 6.
   const federation = createFederationFeatures({ knex: db.knex, box, audit, auditReader: auditStore, issuer: config.issuer, allowHttpIssuers: config.federationAllowHttpIssuers });
   const methods = createMethodRegistry({ accounts, hasher, mfa, box, recoveryDigest, issuerName: new URL(config.issuer).host, issuer: config.issuer, audit, clock: options.clock, pushStore, federation: federation.methods });
-  const federationInteractions = federation.interactions({ upstream: methods.upstream!, accounts, hasher });
+  const federationInteractions = federation.interactions({ upstream: methods.upstream!, accounts, marks });
   const sessionRevoker = createSessionRevoker({ index: accountStateIndex, stateAdapter });
   const selfService = createSelfServiceServices({
     knex: db.knex,
@@ -246,7 +247,21 @@ export async function createGatehouse(
     logger,
     clock: options.clock,
   });
-  const interactions = createInteractionRoutes({ provider, methods, accounts, mfa, marks, recoveryDigest, audit, clock: options.clock, signInLinks: [...SIGN_IN_LINKS, CUSTOM_DOMAIN_LINK], emailVerification: selfService.emailVerification, mfaChanges: mfaManagement, extension: federationInteractions.extension, throttle: throttle.signIn });
+  const { router: interactions } = createLoginRoutes({
+    provider,
+    methods,
+    accounts,
+    mfa,
+    marks,
+    audit,
+    clock: options.clock,
+    emailVerification: selfService.emailVerification,
+    throttle: throttle.signIn,
+    steps: [
+      ...loginSteps({ mfa, recoveryDigest, mfaChanges: mfaManagement, signInLinks: [...SIGN_IN_LINKS, CUSTOM_DOMAIN_LINK] }),
+      ...federationInteractions.steps,
+    ],
+  });
   const push = createPushRoutes({ provider, store: pushStore, audit, serverUrl: config.issuer, clock: options.clock });
   const accountSession = createAccountSession({
     provider,

@@ -5,7 +5,7 @@
 import type { Knex } from 'knex';
 import type { AccountStore } from '../accounts/account.ts';
 import type { AuditLog, AuditReader } from '../accounts/audit.ts';
-import type { PasswordHasher } from '../accounts/password-hasher.ts';
+import type { FactorMarksStore } from '../accounts/reauthentication.ts';
 import { createKnexFederationStore } from '../adapters/federation-store.ts';
 import { createFederatedSignIn } from '../federation/federated-sign-in.ts';
 import { createIdentityProviderAdmin } from '../federation/identity-provider-admin.ts';
@@ -15,8 +15,8 @@ import { createSsoPolicy } from '../federation/sso-policy.ts';
 import { createUpstreamClient, type Sealer } from '../federation/upstream-client.ts';
 import type { AccountSession } from '../interactions/account-session.ts';
 import type { Csrf } from '../interactions/csrf.ts';
-import { createFederationInteractions } from '../interactions/federation-routes.ts';
-import type { SignInLink } from '../interactions/interaction-routes.ts';
+import { createFederationSteps } from '../interactions/federation-routes.ts';
+import type { SignInLink } from '../interactions/login/steps/credentials.ts';
 import { createLinkedProfilesRoutes } from '../interactions/linked-profiles-routes.ts';
 import type { UpstreamMethod } from '../interactions/methods/upstream-method.ts';
 import { federationRoutes } from './admin-api/federation-routes.ts';
@@ -66,8 +66,8 @@ export function createFederationFeatures(deps: {
     admin: { apiRoutes: federationRoutes({ idps, settings, redirectUri }), pages: identityProviderPages({ idps, settings, redirectUri }) },
 
     /** The login flow's federation steps and the /federation/callback router. */
-    interactions(input: { upstream: UpstreamMethod; accounts: AccountStore; hasher: PasswordHasher }) {
-      return createFederationInteractions({ upstream: input.upstream, signIn, linking, store, accounts: input.accounts, hasher: input.hasher, audit: deps.audit });
+    interactions(input: { upstream: UpstreamMethod; accounts: AccountStore; marks: FactorMarksStore }) {
+      return createFederationSteps({ upstream: input.upstream, signIn, linking, store, accounts: input.accounts, marks: input.marks });
     },
 
     /** The profile's "Logged In Via" section and its link/unlink routes. */

@@ -5,7 +5,7 @@ import type { AccountStore } from '../accounts/account.ts';
 import * as limits from '../accounts/security-constants.ts';
 import { APP_PERMISSIONS } from '../accounts/permissions.ts';
 import { hashClientSecret, type ClientStore } from '../adapters/client-store.ts';
-import { ACR_MULTI_FACTOR, ACR_VALUES } from '../interactions/assurance.ts';
+import { ACR_MULTI_FACTOR, ACR_VALUES } from '../accounts/mfa-policy.ts';
 import { render } from '../views/render.ts';
 import { PROVIDER_ROUTES } from './provider-routes.ts';
 import { clientHome, explainProviderError, renderErrorPage } from './error-pages.ts';

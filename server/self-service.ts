@@ -27,7 +27,7 @@ import { createKnexResetTokenStore } from '../adapters/reset-token-store.ts';
 import type { Context } from 'koa';
 import type { AccountSession, SignedInSession } from '../interactions/account-session.ts';
 import type { Csrf } from '../interactions/csrf.ts';
-import type { SignInLink } from '../interactions/interaction-routes.ts';
+import type { SignInLink } from '../interactions/login/steps/credentials.ts';
 import { createAccountRoutes } from '../interactions/self-service/account-routes.ts';
 import { createBackgroundJobs } from '../interactions/self-service/background.ts';
 import { createForgotRoutes } from '../interactions/self-service/forgot-routes.ts';

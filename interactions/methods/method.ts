@@ -2,7 +2,7 @@
 // implement SignInMethod; second factors implement MfaStrategy. Both live in one ordered registry.
 import type { AccountWithOrganization } from '../../accounts/account.ts';
 import type { MfaKind, MfaMethod } from '../../accounts/mfa.ts';
-import type { Flow, FlowMessage, FlowStep } from '../flow.ts';
+import type { Flow, FlowMessage, FlowStep } from '../login/flow.ts';
 
 export type RequestInfo = { ip?: string; userAgent?: string };
 
@@ -49,6 +49,8 @@ export type MfaStrategy = {
   kind: MfaKind | 'recovery_code';
   /** Shown in "Try another method" and the enrolment chooser. */
   label: string;
+  /** RFC 8176 amr values a verified challenge or enrolment adds beside `mfa`. */
+  amr: readonly string[];
   /** Whether this account can be challenged with this method now. */
   available(ctx: MfaContext): Promise<boolean>;
   /** The view model for views/templates/mfa/<kind>-challenge.njk; may store a challenge in flow.private. */

@@ -17,7 +17,7 @@ import {
 import { PUSH_APPROVAL_TTL_SECONDS, PUSH_ENROLMENT_TTL_SECONDS } from '../../accounts/security-constants.ts';
 import type { PushStore } from '../../adapters/push-store.ts';
 import type { SecretBox } from '../../adapters/secret-box.ts';
-import type { FlowMessage } from '../flow.ts';
+import type { FlowMessage } from '../login/flow.ts';
 import type { MfaContext, MfaStrategy } from './method.ts';
 
 export type PushDependencies = { store: PushStore; /** The issuer: where devices enrol and poll. */ serverUrl: string };
@@ -76,6 +76,7 @@ export function createPushMethod(deps: { mfa: MfaStore; box: SecretBox; push: Pu
   return {
     kind: 'push',
     label: MFA_KIND_LABELS.push,
+    amr: MFA_KIND_AMR.push,
     async available(ctx) {
       return devicesOf(ctx).length > 0;
     },

@@ -6,6 +6,8 @@ export function createRecoveryCodeMethod(deps: { mfa: MfaStore; digest: (code: s
   return {
     kind: 'recovery_code',
     label: 'Recovery code',
+    // A recovery code is a one-time password (RFC 8176 `otp`).
+    amr: ['otp'],
     async available(ctx) {
       return (await deps.mfa.countRecoveryCodes(ctx.account.id)) > 0;
     },

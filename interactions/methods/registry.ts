@@ -4,7 +4,7 @@ import type { AccountStore } from '../../accounts/account.ts';
 import type { MfaStore } from '../../accounts/mfa.ts';
 import type { PasswordHasher } from '../../accounts/password-hasher.ts';
 import type { SecretBox } from '../../adapters/secret-box.ts';
-import type { FlowStep } from '../flow.ts';
+import type { FlowStep } from '../login/flow.ts';
 import type { MfaStrategy, SignInMethod } from './method.ts';
 import { createPasswordMethod } from './password-method.ts';
 import { createRecoveryCodeMethod } from './recovery-code-method.ts';
@@ -37,10 +37,8 @@ export type MethodDependencies = {
 
 export function createMethodRegistry(deps: MethodDependencies) {
   const upstream = deps.federation ? createUpstreamMethod({ federation: deps.federation.signIn, linking: deps.federation.linking }) : undefined;
-  const firstFactors: SignInMethod[] = [
-    ...(upstream ? [upstream] : []),
-    createPasswordMethod({ ...deps, ssoPolicy: deps.federation?.ssoPolicy }),
-  ];
+  const password = createPasswordMethod({ ...deps, ssoPolicy: deps.federation?.ssoPolicy });
+  const firstFactors: SignInMethod[] = [...(upstream ? [upstream] : []), password];
   // Order matters: it is the order of "Try another method" and of the enrolment chooser.
   const secondFactors: MfaStrategy[] = [
     createTotpMethod(deps),
@@ -54,6 +52,8 @@ export function createMethodRegistry(deps: MethodDependencies) {
     secondFactors,
     /** The upstream IdP method, for the federation routes (callback, linking); undefined without federation. */
     upstream,
+    /** The password method, for steps that prove a password outside the sign-in form (linking). */
+    password,
     forStep: (step: FlowStep) => firstFactors.filter((m) => m.step === step),
     mfa: (kind: string | undefined) => secondFactors.find((m) => m.kind === kind),
     enrollable: () => secondFactors.filter((m) => m.enrolment),

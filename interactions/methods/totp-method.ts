@@ -15,6 +15,7 @@ export function createTotpMethod(deps: { mfa: MfaStore; box: SecretBox; issuerNa
   return {
     kind: 'totp',
     label: 'Authenticator app',
+    amr: ['otp'],
     async available(ctx) {
       return ctx.methods.some((m) => m.kind === 'totp');
     },

@@ -9,7 +9,7 @@ import type { FederatedSignIn } from '../../federation/federated-sign-in.ts';
 import type { LinkCandidate, Linking } from '../../federation/linking.ts';
 import { linkRefusals } from '../../federation/linking.ts';
 import { UpstreamError, type UpstreamClaims } from '../../federation/upstream-client.ts';
-import type { Flow, FlowMessage } from '../flow.ts';
+import type { Flow, FlowMessage } from '../login/flow.ts';
 import type { FirstFactorOutcome, RequestInfo, SignInMethod } from './method.ts';
 
 const pendingSchema = z.object({

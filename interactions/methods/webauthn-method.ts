@@ -15,7 +15,7 @@ import {
 import { z } from 'zod';
 import type { AuditLog } from '../../accounts/audit.ts';
 import { MFA_KIND_AMR, MFA_KIND_LABELS, validMethodName, type MfaMethod, type MfaStore } from '../../accounts/mfa.ts';
-import type { FlowMessage } from '../flow.ts';
+import type { FlowMessage } from '../login/flow.ts';
 import type { MfaContext, MfaStrategy } from './method.ts';
 
 export type WebAuthnKind = 'platform' | 'security_key';
@@ -156,6 +156,7 @@ export function createWebAuthnMethod(deps: {
   return {
     kind,
     label: MFA_KIND_LABELS[kind],
+    amr: MFA_KIND_AMR[kind],
 
     async available(ctx) {
       return mine(ctx).length > 0;

@@ -91,7 +91,7 @@ describe('MFA: administrators', () => {
     await api(server, tokenA, 'PATCH', `/users/${short.id}`, { serviceAccount: true });
     await api(server, tokenA, 'POST', `/mfa-exemptions/${short.id}`);
     const refused = await passwordStep({ username: short.username, password: 'Short-pass-14c' });
-    assert.match(refused.body, /data-testid="message\/session.single_factor_password_too_short"/);
+    assert.match(refused.body, /data-testid="message\/password.single_factor_too_short"/);
   });
 
   it('manages exemptions on the Gatehouse identity provider page, without JavaScript', async () => {

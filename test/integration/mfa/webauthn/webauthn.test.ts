@@ -8,7 +8,7 @@ import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequest
 import { startGatehouse, type TestServer, type TestUser } from '../../../helpers/gatehouse-server.ts';
 import { idTokenClaims as claimsOf, startPasswordLogin } from '../../../helpers/authorization.ts';
 import { CookieJar, formAction, postForm, type Step } from '../../../helpers/browserless-user.ts';
-import { newFlow } from '../../../../interactions/flow.ts';
+import { newFlow } from '../../../../interactions/login/flow.ts';
 import type { MfaContext } from '../../../../interactions/methods/method.ts';
 import { createWebAuthnMethod, isWebAuthnRpId, WEBAUTHN_CHALLENGE_TTL_MS } from '../../../../interactions/methods/webauthn-method.ts';
 import type { MfaMethod, MfaStore } from '../../../../accounts/mfa.ts';

@@ -43,7 +43,15 @@ export const flowSchema = z.object({
   messages: z.array(messageSchema),
   /** Echo of non-secret input to keep in the form on re-render (never passwords or codes). */
   form: z.record(z.string(), z.string()),
-  /** Per-method scratch space (challenges, pending secrets); a method deletes its entry after use. */
+  /** The engine's own marks: the post-login email prompt was considered; an RP's domain hint was followed. */
+  emailPrompted: z.boolean().default(false),
+  hintUsed: z.boolean().default(false),
+  /** "Verify your email": a code was sent in this flow. */
+  emailCodeSent: z.boolean().default(false),
+  /** Recovery codes issued with the first method, until the page has shown them once. */
+  recoveryCodes: z.array(z.string()).optional(),
+  /** Per-method scratch space, keyed by method (challenges, pending secrets): each method parses its
+   * own entry with its `privateSchema` and deletes it after use. */
   private: z.record(z.string(), z.unknown()),
 });
 
@@ -51,7 +59,7 @@ export type Flow = z.infer<typeof flowSchema>;
 export type FlowMessage = z.infer<typeof messageSchema>;
 
 export function newFlow(id: string): Flow {
-  return { id, step: 'credentials', amr: [], reauth: false, failures: 0, messages: [], form: {}, private: {} };
+  return { id, step: 'credentials', amr: [], reauth: false, failures: 0, messages: [], form: {}, emailPrompted: false, hintUsed: false, emailCodeSent: false, private: {} };
 }
 
 /** Reads the flow of an interaction; a missing or corrupt one starts fresh rather than failing. */

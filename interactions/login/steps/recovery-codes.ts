@@ -1,0 +1,28 @@
+// Step `recovery_codes`: shown once after the first method is registered, then "Done".
+//   POST /interaction/:uid/continue
+import type { LoginStep } from '../step.ts';
+import { interactionPath, stepPage } from '../page.ts';
+import { flowOf, loadFlow, requireStep } from '../pipeline.ts';
+
+export function createRecoveryCodesStep(): LoginStep {
+  return {
+    step: 'recovery_codes',
+    async render(ctx, s, engine) {
+      const codes = s.flow.recoveryCodes ?? [];
+      delete s.flow.recoveryCodes; // shown once
+      await engine.save(s);
+      stepPage(ctx, s, 'recovery-codes', {
+        title: 'Save your recovery codes',
+        codes,
+        action: interactionPath(s.interaction.uid, '/continue'),
+      });
+    },
+    routes(router, engine) {
+      router.post('/:uid/continue', loadFlow(engine), requireStep(engine, 'recovery_codes'), async (ctx) => {
+        const s = flowOf(ctx);
+        engine.advance(s.flow, 'continue');
+        return engine.proceed(ctx, s);
+      });
+    },
+  };
+}
