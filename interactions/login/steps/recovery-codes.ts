@@ -1,8 +1,7 @@
-// Step `recovery_codes`: shown once after the first method is registered, then "Done".
-//   POST /interaction/:uid/continue
+// Step `recovery_codes`: shown once after the first method is registered, then "Done"
+// (POST /interaction/:uid/continue, the engine's "continue" outcome: login-routes.ts).
 import type { LoginStep } from '../step.ts';
 import { interactionPath, stepPage } from '../page.ts';
-import { flowOf, loadFlow, requireStep } from '../pipeline.ts';
 
 export function createRecoveryCodesStep(): LoginStep {
   return {
@@ -15,13 +14,6 @@ export function createRecoveryCodesStep(): LoginStep {
         title: 'Save your recovery codes',
         codes,
         action: interactionPath(s.interaction.uid, '/continue'),
-      });
-    },
-    routes(router, engine) {
-      router.post('/:uid/continue', loadFlow(engine), requireStep(engine, 'recovery_codes'), async (ctx) => {
-        const s = flowOf(ctx);
-        engine.advance(s.flow, 'continue');
-        return engine.proceed(ctx, s);
       });
     },
   };

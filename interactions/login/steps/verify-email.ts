@@ -1,7 +1,7 @@
 // Step `verify_email`: the post-login prompt for a local account with an unverified address.
 //   POST /interaction/:uid/verify-email/send      "Verify Email" / "Send a new code"
 //   POST /interaction/:uid/verify-email/confirm   "Confirm"
-//   POST /interaction/:uid/verify-email/later     "Continue for now"
+//   POST /interaction/:uid/continue                "Continue for now" (the engine's "continue" outcome: login-routes.ts)
 import { z } from 'zod';
 import type { LoginStep } from '../step.ts';
 import { interactionPath, stepPage } from '../page.ts';
@@ -21,7 +21,7 @@ export function createVerifyEmailStep(): LoginStep {
         codeSent: s.flow.emailCodeSent,
         sendAction: interactionPath(uid, '/verify-email/send'),
         confirmAction: interactionPath(uid, '/verify-email/confirm'),
-        continueAction: interactionPath(uid, '/verify-email/later'),
+        continueAction: interactionPath(uid, '/continue'),
       });
     },
     routes(router, engine) {
@@ -44,12 +44,6 @@ export function createVerifyEmailStep(): LoginStep {
         const s = flowOf(ctx);
         await verification().confirm(s.flow.accountId!, formOf(ctx, confirmForm).code.trim(), engine.requestInfo(ctx));
         engine.advance(s.flow, 'email_verified');
-        return engine.proceed(ctx, s);
-      });
-
-      router.post('/:uid/verify-email/later', loadFlow(engine), requireStep(engine, 'verify_email'), async (ctx) => {
-        const s = flowOf(ctx);
-        engine.advance(s.flow, 'continue');
         return engine.proceed(ctx, s);
       });
     },
