@@ -38,20 +38,19 @@ describe('upstream client timeouts', () => {
   });
   const client = () => createUpstreamClient({ box: { seal: (s) => s, open: (s) => s }, redirectUri: 'http://gatehouse.test/federation/callback', allowHttpIssuers: true, timeoutSeconds: 1 });
 
-  it('gives up on a discovery document that never comes', async () => {
+  // No stopwatch: with openid-client's default 30 s timeout these would fail by mocha's 10 s limit instead.
+  it('gives up on a discovery document that never comes', async function () {
+    this.timeout(10_000);
     hang = () => true;
-    const started = Date.now();
     await assert.rejects(client().start(idp(), { statePrefix: 'uid' }), (err: UpstreamError) => err.code === 'federation.idp_unavailable');
-    assert.ok(Date.now() - started < 5000, 'within the timeout, not the default 30 s');
   });
 
-  it('gives up on a token endpoint that never answers', async () => {
+  it('gives up on a token endpoint that never answers', async function () {
+    this.timeout(10_000);
     hang = (path) => path.startsWith('/token');
     const upstream = client();
     const { pending } = await upstream.start(idp(), { statePrefix: 'uid' });
-    const started = Date.now();
     const query = new URLSearchParams({ code: 'abc', state: pending.state });
     await assert.rejects(upstream.finish(idp(), query, pending), (err: UpstreamError) => err.code === 'federation.idp_unavailable');
-    assert.ok(Date.now() - started < 5000);
   });
 });

@@ -14,6 +14,13 @@ export type SmtpSink = {
   /** Messages whose To header or SMTP envelope (RCPT TO) names the address. */
   to(address: string): ParsedMail[];
   clear(): void;
+  /**
+   * Holds every incoming message (the SMTP transaction stays open) until the returned release is
+   * called: a test can then prove an answer was sent while the mailer was still at work.
+   */
+  hold(): () => void;
+  /** Resolves when a message has reached the sink (held or not) since the last hold(). */
+  arrived(): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -21,6 +28,8 @@ export async function startSmtpSink(): Promise<SmtpSink> {
   const messages: ParsedMail[] = [];
   const waiters = new Set<() => void>();
   const sink = { failing: false } as SmtpSink;
+  let gate: Promise<void> | undefined;
+  let arrival = Promise.withResolvers<void>();
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
@@ -32,8 +41,10 @@ export async function startSmtpSink(): Promise<SmtpSink> {
         stream.on('end', () => callback(Object.assign(new Error('mailbox temporarily unavailable'), { responseCode: 451 })));
         return;
       }
+      arrival.resolve();
       simpleParser(stream).then(
-        (mail) => {
+        async (mail) => {
+          await gate;
           messages.push(Object.assign(mail, { envelopeTo: envelope }));
           for (const wake of waiters) wake();
           callback();
@@ -69,6 +80,16 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     to: (address: string) =>
       messages.filter((m) => addressesOf(m).includes(address.toLowerCase()) || envelopeOf(m).includes(address.toLowerCase())),
     clear: () => void messages.splice(0),
+    hold() {
+      const { promise, resolve } = Promise.withResolvers<void>();
+      gate = promise;
+      arrival = Promise.withResolvers<void>();
+      return () => {
+        gate = undefined;
+        resolve();
+      };
+    },
+    arrived: () => arrival.promise,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   });
 }
