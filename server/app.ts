@@ -49,6 +49,7 @@ import { isProviderPath } from './provider-routes.ts';
 import { securityHeaders } from './security-headers.ts';
 import { issuerOrigin } from './issuer-origin.ts';
 import { inputGuard } from './input-guard.ts';
+import { crossSiteGuard } from './cross-site-guard.ts';
 import { loadSigningKeys } from './signing-keys.ts';
 import { createAccountStateIndex, createSessionRevoker, indexAccountState } from '../adapters/account-state-index.ts';
 import type { StateAdapterFactory } from '../adapters/state-adapter.ts';
@@ -399,6 +400,7 @@ export async function createGatehouse(
   }));
   app.use(notFoundPage());
   app.use(inputGuard());
+  app.use(crossSiteGuard(config.issuer));
   // Our routes parse their own bodies; oidc-provider's endpoints must get the raw stream.
   const parseBody = bodyParser();
   const routesOf = (router: Router) => router.routes() as unknown as Koa.Middleware;
