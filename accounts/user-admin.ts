@@ -8,6 +8,7 @@
 import type { Role } from './account.ts';
 import { AccessDenied, assertCan, notFound, reaches, type Principal } from './access.ts';
 import { emailViolations, normalizeEmail } from './account-rules.ts';
+import type { AccountSessions } from './account-sessions.ts';
 import type { AuditLog } from './audit.ts';
 import { DomainError, ValidationError, assertThat } from './errors.ts';
 import { assessStanding } from './membership-rules.ts';
@@ -44,6 +45,8 @@ export function createUserAdmin(deps: {
   sendPasswordReset?: PasswordResetSender;
   resetMfa?: MfaResetter;
   lockouts?: Lockouts;
+  /** A user's active sessions (the sessions feature): list them, sign one or all out. */
+  sessions?: Pick<AccountSessions, 'list' | 'end' | 'endAll'>;
 }) {
   const { orgs, audit } = deps;
 
@@ -71,6 +74,12 @@ export function createUserAdmin(deps: {
     const targetRank = rankOf(p.organizationId, target.memberships);
     if (targetRank >= actorRank) throw new AccessDenied('Only someone with a higher role can change this user.');
   }
+
+  function sessionsFeature() {
+    if (!deps.sessions) throw new DomainError('sessions.unavailable', 'Sessions are not available.', { status: 501 });
+    return deps.sessions;
+  }
+  const endContext = (p: Principal) => ({ actor: p.id, by: 'administrator' as const, organizationId: p.organizationId, ip: p.ip, userAgent: p.userAgent });
 
   return {
     async list(p: Principal, query: { search?: string; after?: string; limit: number }) {
@@ -194,8 +203,31 @@ export function createUserAdmin(deps: {
       return deps.lockouts.status(target.username);
     },
 
-    /** Whether the password reset and MFA reset actions are wired (the pages hide what is not). */
-    capabilities: { passwordReset: Boolean(deps.sendPasswordReset), mfaReset: Boolean(deps.resetMfa) },
+    /** The user's active sessions (device, place, when, how, apps): seeing them needs users:read. */
+    async listSessions(p: Principal, accountId: string, options: { currentUid?: string } = {}) {
+      assertCan(p, 'users:read');
+      await userOf(p, accountId);
+      return sessionsFeature().list(accountId, options);
+    },
+
+    /** "Sign out" one session of the user; audited (session.end, by an administrator) and emailed to the user. */
+    async endSession(p: Principal, accountId: string, sessionUid: string) {
+      assertCan(p, 'users:manage'); // whatever the id: a caller without the permission learns nothing about it
+      const target = await userOf(p, accountId);
+      await assertMayManage(p, target);
+      await sessionsFeature().end(accountId, sessionUid, endContext(p));
+    },
+
+    /** "Sign out everywhere": every session of the user; returns how many ended. */
+    async endAllSessions(p: Principal, accountId: string) {
+      assertCan(p, 'users:manage'); // whatever the id: a caller without the permission learns nothing about it
+      const target = await userOf(p, accountId);
+      await assertMayManage(p, target);
+      return sessionsFeature().endAll(accountId, endContext(p));
+    },
+
+    /** Whether the password reset, MFA reset and session actions are wired (the pages hide what is not). */
+    capabilities: { passwordReset: Boolean(deps.sendPasswordReset), mfaReset: Boolean(deps.resetMfa), sessions: Boolean(deps.sessions) },
   };
 }
 

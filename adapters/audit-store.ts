@@ -178,6 +178,7 @@ export function createKnexAuditLog(knex: Knex, options: { background?: boolean }
       const q = knex('audit_events').where('organization_id', filter.organizationId);
       if (filter.actor) q.andWhere('actor', filter.actor);
       if (filter.target) q.andWhere('target', filter.target);
+      if (filter.account) q.andWhere((w) => w.where('actor', filter.account!).orWhere('target', filter.account!));
       if (filter.action) {
         if (filter.action.endsWith('.')) q.andWhere('action', 'like', `${filter.action.replace(/[\\%_]/g, '\\$&')}%`);
         else q.andWhere('action', filter.action);
@@ -192,7 +193,8 @@ export function createKnexAuditLog(knex: Knex, options: { background?: boolean }
 
     async signInsOf(accountId, limit) {
       const rows: EventRow[] = await knex('audit_events')
-        .where({ target: accountId, action: 'session.sign_in' })
+        .where({ target: accountId })
+        .whereIn('action', ['session.sign_in', 'session.mfa'])
         .orderBy('id', 'desc')
         .limit(limit)
         .select('*');

@@ -1,14 +1,25 @@
 // Profile → "Recent sign-ins": a person's own recent sign-ins, successful and failed (reference:
-// "to ensure no unauthorized access has occurred"). Read-only, from the audit log.
+// "to ensure no unauthorized access has occurred"), with the device and place as people read them
+// (accounts/device-description.ts) rather than a raw User-Agent and address. Read-only, from the audit log.
 import Router from '@koa/router';
-import { recentSignIns, type AuditReader } from '../accounts/audit.ts';
+import { recentSignIns, type AuditReader, type SignInRecord } from '../accounts/audit.ts';
+import { describePlace, describeUserAgent, normalizeIp } from '../accounts/device-description.ts';
 import { render } from '../views/render.ts';
 import type { AccountSession } from './account-session.ts';
+import type { Csrf } from './csrf.ts';
 
 /** How many sign-ins the page lists. */
 const SHOWN = 20;
 
-export function createAccountActivityRoutes(deps: { session: AccountSession; auditReader: AuditReader }) {
+/** What a failed attempt got wrong, as the person would put it. */
+function resultOf(e: SignInRecord): string {
+  if (e.outcome === 'success') return 'Signed in';
+  if (e.action === 'session.mfa') return 'Failed attempt: wrong verification code';
+  if (e.reason === 'session.invalid_credentials') return 'Failed attempt: wrong password';
+  return 'Failed attempt';
+}
+
+export function createAccountActivityRoutes(deps: { session: AccountSession; csrf: Csrf; auditReader: AuditReader }) {
   const router = new Router({ prefix: '/account' });
   router.get('/sign-ins', async (ctx) => {
     const s = await deps.session.requireSignIn(ctx);
@@ -17,11 +28,18 @@ export function createAccountActivityRoutes(deps: { session: AccountSession; aud
     ctx.type = 'html';
     ctx.body = render('account-sign-ins', {
       title: 'Recent sign-ins',
-      signIns: signIns.map((e) => ({
-        ...e,
-        when: `${e.at.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
-        result: e.outcome === 'success' ? 'Signed in' : 'Failed attempt',
-      })),
+      csrf: deps.csrf.tokenFor(s.sessionUid),
+      signIns: signIns.map((e) => {
+        const ip = normalizeIp(e.ip);
+        return {
+          outcome: e.outcome,
+          when: `${e.at.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+          result: resultOf(e),
+          ip,
+          place: describePlace(ip),
+          device: describeUserAgent(e.userAgent).label,
+        };
+      }),
     });
   });
   return router;

@@ -306,6 +306,7 @@ export async function createGatehouse(
     federation: federation.admin,
     lockouts: { status: throttle.signIn.lockout, unlock: throttle.signIn.unlock },
     applications: applicationFeatures.applications,
+    sessions: sessionFeatures.sessions,
     clock: options.clock,
   });
 

@@ -3,8 +3,11 @@
 // pages (/invitations). app.ts builds this once and mounts `routers`.
 import type { Knex } from 'knex';
 import type Provider from 'oidc-provider';
+import type { AccountSessions } from '../accounts/account-sessions.ts';
 import type { AuditLog, AuditReader } from '../accounts/audit.ts';
 import type { Applications } from '../accounts/applications.ts';
+import { userSessionRoutes } from './admin-api/session-routes.ts';
+import { createAuditNames } from '../adapters/audit-names.ts';
 import { createInvitationService } from '../accounts/invitations.ts';
 import type { Mailer } from '../accounts/mailer.ts';
 import { createOrganizationService } from '../accounts/organizations.ts';
@@ -41,6 +44,8 @@ export function createOrganizationFeatures(deps: {
   resetMfa?: MfaResetter;
   /** Supplied by the throttle policy: sign-in lockouts administrators see and lift. */
   lockouts?: Lockouts;
+  /** Supplied by the sessions feature: a user's sessions on Access Management → Users and the API. */
+  sessions?: Pick<AccountSessions, 'list' | 'end' | 'endAll'>;
   /** Evicts a changed client from every process's client cache. */
   onClientChanged?: (clientId: string) => void;
   /** Supplied by the federation feature: its admin API routes and its Identity Providers pages. */
@@ -52,7 +57,7 @@ export function createOrganizationFeatures(deps: {
   const orgs = createKnexOrganizationStore(deps.knex);
   const invitationStore = createKnexInvitationStore(deps.knex);
   const organizations = createOrganizationService({ orgs, audit: deps.audit });
-  const users = createUserAdmin({ orgs, audit: deps.audit, sendPasswordReset: deps.sendPasswordReset, resetMfa: deps.resetMfa, lockouts: deps.lockouts });
+  const users = createUserAdmin({ orgs, audit: deps.audit, sendPasswordReset: deps.sendPasswordReset, resetMfa: deps.resetMfa, lockouts: deps.lockouts, sessions: deps.sessions });
   const invitations = createInvitationService({
     orgs,
     invitations: invitationStore,
@@ -64,11 +69,11 @@ export function createOrganizationFeatures(deps: {
   });
   const apps = deps.applications;
   const exemptions = createMfaExemptions({ orgs, store: createMfaExemptionStore(deps.knex), audit: deps.audit });
-  const services = { organizations, users, invitations, apps, exemptions, auditReader: deps.auditReader };
+  const services = { organizations, users, invitations, apps, exemptions, auditReader: deps.auditReader, auditNames: createAuditNames(deps.knex) };
 
-  const api = createAdminApi({ ...services, provider: deps.provider, orgs, audit: deps.audit, logger: deps.logger, issuer: deps.issuer, extraRoutes: deps.federation?.apiRoutes });
+  const api = createAdminApi({ ...services, provider: deps.provider, orgs, audit: deps.audit, logger: deps.logger, issuer: deps.issuer, extraRoutes: [...userSessionRoutes(users), ...(deps.federation?.apiRoutes ?? [])] });
   const pages = createAdminPages({ ...services, orgs, session: deps.session, csrf: deps.csrf, identityProviderPages: deps.federation?.pages, applicationPages: applicationPages({ applications: apps }) });
   const invitationPages = createInvitationRoutes({ invitations, session: deps.session, csrf: deps.csrf });
-  const activity = createAccountActivityRoutes({ session: deps.session, auditReader: deps.auditReader });
+  const activity = createAccountActivityRoutes({ session: deps.session, csrf: deps.csrf, auditReader: deps.auditReader });
   return { orgs, services, routers: [api, pages, invitationPages, activity] };
 }

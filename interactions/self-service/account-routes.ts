@@ -272,7 +272,7 @@ export function createAccountRoutes(deps: {
       ? { id: account.organization.id, name: account.organization.name, domain: (account.organization as { domain?: string | null }).domain ?? null }
       : null;
     const linked = deps.linkedProfiles ? await deps.linkedProfiles(ctx, s) : {};
-    page(ctx, 'account-permissions', { title: 'Permissions', organization, roles, loggedInVia: loggedInVia(s.amr), ...linked });
+    page(ctx, 'account-permissions', { title: 'Permissions', csrf: csrf.tokenFor(s.sessionUid), organization, roles, loggedInVia: loggedInVia(s.amr), ...linked });
   });
 
   return router;

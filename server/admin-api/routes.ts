@@ -1,6 +1,6 @@
 // The admin API's routes: thin adapters from HTTP to the domain services (the same ones the admin
 // pages call), with the shapes in schemas.ts.
-import type { AuditReader, StoredAuditEvent } from '../../accounts/audit.ts';
+import { namedEvent, type AuditFilter, type AuditName, type AuditNames, type AuditReader, type StoredAuditEvent } from '../../accounts/audit.ts';
 import { assertCan, notFound, type Principal } from '../../accounts/access.ts';
 import type { Application } from '../../accounts/application.ts';
 import type { Applications } from '../../accounts/applications.ts';
@@ -22,6 +22,7 @@ export type AdminServices = {
   apps: Applications;
   exemptions: MfaExemptions;
   auditReader: AuditReader;
+  auditNames: AuditNames;
 };
 
 /** Cursors are opaque to clients: the keyset value, base64url-encoded. */
@@ -63,13 +64,24 @@ const applicationDto = (a: Application) => {
   const { organizationId: _org, ...rest } = a;
   return { ...rest, createdAt: iso(a.createdAt) };
 };
-export const auditDto = (e: StoredAuditEvent) => ({ ...e, occurredAt: iso(e.occurredAt) });
+/** An event with the names of its actor and target (username, app name, IdP name) beside their ids. */
+export const auditDto = (e: StoredAuditEvent, names: Map<string, AuditName> = new Map()) => {
+  const { actorKind: _a, targetKind: _t, ...named } = namedEvent(e, names);
+  return { ...named, occurredAt: iso(e.occurredAt) };
+};
+
+/** The filter with its username (actor or target) resolved; null when no account has that username. */
+export async function withAccountFilter<F extends Omit<AuditFilter, 'limit'>>(names: AuditNames, filter: F, username: string | undefined): Promise<F | null> {
+  if (!username) return filter;
+  const account = await names.accountIdOf(username);
+  return account ? { ...filter, account } : null;
+}
 
 /** Rows per database round trip while exporting; the export streams every matching event. */
 const EXPORT_BATCH = 500;
 
 export function adminRoutes(services: AdminServices): Route[] {
-  const { organizations, users, invitations, apps, exemptions, auditReader } = services;
+  const { organizations, users, invitations, apps, exemptions, auditReader, auditNames } = services;
   /** The alias routes see service applications only; other kinds are not found there. */
   const serviceApp = async (principal: Principal, id: string) => {
     const app = await apps.get({ principal }, id);
@@ -412,9 +424,12 @@ export function adminRoutes(services: AdminServices): Route[] {
         assertCan(principal, 'audit:read');
         const before = decodeCursor(query.cursor);
         if (before !== undefined && !/^\d{1,19}$/.test(before)) throw new DomainError('request.invalid_cursor', 'The cursor is not valid.', { status: 400 });
-        const items = await auditReader.query({ ...auditFilter(principal, query), before, limit: query.limit + 1 });
+        const filter = await withAccountFilter(auditNames, auditFilter(principal, query), query.username);
+        if (!filter) return { items: [], nextCursor: null };
+        const items = await auditReader.query({ ...filter, before, limit: query.limit + 1 });
         const pageOut = paginate(items, query.limit, (e) => e.id);
-        return { items: pageOut.items.map(auditDto), nextCursor: pageOut.nextCursor };
+        const names = await auditNames.resolve(principal.organizationId, pageOut.items.flatMap((e) => [e.actor, e.target]));
+        return { items: pageOut.items.map((e) => auditDto(e, names)), nextCursor: pageOut.nextCursor };
       },
     }),
     route({
@@ -423,13 +438,15 @@ export function adminRoutes(services: AdminServices): Route[] {
       query: s.auditFilterQuery, status: 200, contentType: 'application/jsonl',
       async handler({ principal, query, ctx }) {
         assertCan(principal, 'audit:read');
-        const filter = auditFilter(principal, query);
+        const filter = await withAccountFilter(auditNames, auditFilter(principal, query), query.username);
         ctx.set('Content-Disposition', 'attachment; filename="audit-events.jsonl"');
         async function* lines() {
+          if (!filter) return;
           let before: string | undefined;
           for (;;) {
             const batch = await auditReader.query({ ...filter, before, limit: EXPORT_BATCH });
-            for (const event of batch) yield `${JSON.stringify(s.auditEventSchema.parse(auditDto(event)))}\n`;
+            const names = await auditNames.resolve(principal.organizationId, batch.flatMap((e) => [e.actor, e.target]));
+            for (const event of batch) yield `${JSON.stringify(s.auditEventSchema.parse(auditDto(event, names)))}\n`;
             if (batch.length < EXPORT_BATCH) return;
             before = batch[batch.length - 1].id;
           }

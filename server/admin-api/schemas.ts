@@ -206,9 +206,11 @@ export const auditEventSchema = z
   .object({
     id: z.string(),
     occurredAt: timestamp,
-    actor: z.string().nullable(),
+    actor: z.string().nullable().meta({ description: 'Account id, client id or "system"' }),
+    actorName: z.string().nullable().meta({ description: 'The actor’s username or app name; null when the id names nothing known' }),
     action: z.string(),
     target: z.string().nullable(),
+    targetName: z.string().nullable().meta({ description: 'The target’s username, app name or identity provider name' }),
     organizationId: z.string().nullable(),
     ip: z.string().nullable(),
     userAgent: z.string().nullable(),
@@ -219,8 +221,9 @@ export const auditEventSchema = z
   .meta({ id: 'AuditEvent' });
 export const auditPage = page(auditEventSchema, 'AuditEventPage');
 export const auditFilterQuery = z.object({
-  actor: z.string().max(200).optional(),
-  target: z.string().max(200).optional(),
+  actor: z.string().max(200).optional().meta({ description: 'An actor id' }),
+  target: z.string().max(200).optional().meta({ description: 'A target id' }),
+  username: z.string().max(100).optional().meta({ description: 'Events whose actor or target is the account with this username' }),
   action: z.string().max(64).optional().meta({ description: 'An action, or a prefix ending in "." (e.g. "session.")' }),
   outcome: z.enum(['success', 'failure', 'denied']).optional(),
   from: z.iso.datetime({ offset: true }).optional().meta({ description: 'Inclusive lower bound' }),

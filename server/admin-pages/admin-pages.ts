@@ -4,7 +4,7 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { can, userPrincipal, type Principal } from '../../accounts/access.ts';
-import type { AuditReader, AuditOutcome } from '../../accounts/audit.ts';
+import { namedEvent, type AuditNames, type AuditReader, type AuditOutcome } from '../../accounts/audit.ts';
 import { DomainError, ValidationError } from '../../accounts/errors.ts';
 import type { InvitationService } from '../../accounts/invitations.ts';
 import type { OrganizationService } from '../../accounts/organizations.ts';
@@ -15,7 +15,9 @@ import type { MfaExemptions } from '../../accounts/mfa-exemptions.ts';
 import type { AccountSession, SignedInSession } from '../../interactions/account-session.ts';
 import type { Csrf } from '../../interactions/csrf.ts';
 import { render, type ViewMessage } from '../../views/render.ts';
-import { auditDto, decodeCursor, encodeCursor } from '../admin-api/routes.ts';
+import { sessionRow } from '../../interactions/account-sessions-routes.ts';
+import { describeUserAgent } from '../../accounts/device-description.ts';
+import { auditDto, decodeCursor, encodeCursor, withAccountFilter } from '../admin-api/routes.ts';
 
 const PAGE_SIZE = 25;
 
@@ -26,6 +28,9 @@ const NOTICES: Record<string, string> = {
   'user.reset_sent': 'A password reset link was sent.',
   'user.mfa_reset': 'The user’s multi-factor authentication was reset.',
   'user.unlocked': 'The user’s sign-in was unlocked.',
+  'user.session_ended': 'The session was signed out.',
+  'user.sessions_ended': 'The user was signed out everywhere.',
+  'user.session_gone': 'That session had already ended.',
   'group.created': 'The business group was created.',
   'group.renamed': 'The business group was renamed.',
   'group.moved': 'The business group was moved.',
@@ -78,6 +83,7 @@ export function createAdminPages(deps: {
   invitations: InvitationService;
   exemptions: MfaExemptions;
   auditReader: AuditReader;
+  auditNames: AuditNames;
   session: AccountSession;
   csrf: Csrf;
   /** Fills the Identity Providers section (server/admin-pages/identity-provider-pages.ts); absent → a placeholder. */
@@ -85,7 +91,7 @@ export function createAdminPages(deps: {
   /** Fills the Applications section (server/admin-pages/application-pages.ts). */
   applicationPages?: (kit: AdminPageKit) => void;
 }) {
-  const { organizations, users, invitations, auditReader, csrf } = deps;
+  const { organizations, users, invitations, auditReader, auditNames, csrf } = deps;
   const router = new Router({ prefix: '/admin' });
   type Admin = { s: SignedInSession; p: Principal };
 
@@ -192,6 +198,7 @@ export function createAdminPages(deps: {
       canManage: can(a.p, 'users:manage'),
       capabilities: users.capabilities,
       isSelf: a.p.id === user.id,
+      sessions: users.capabilities.sessions ? (await users.listSessions(a.p, id, { currentUid: a.s.sessionUid })).map(sessionRow) : null,
     }, messages, status);
   }
   router.get('/users/:id', async (ctx) => {
@@ -228,6 +235,17 @@ export function createAdminPages(deps: {
           }
           await users.resetMfa(a.p, id);
           return done(ctx, `/admin/users/${id}`, 'user.mfa_reset');
+        case 'end-session':
+          try {
+            await users.endSession(a.p, id, form.session ?? '');
+          } catch (err) {
+            if (!(err instanceof DomainError && err.code === 'session.not_found')) throw err;
+            return done(ctx, `/admin/users/${id}`, 'user.session_gone');
+          }
+          return done(ctx, `/admin/users/${id}`, 'user.session_ended');
+        case 'end-all-sessions':
+          await users.endAllSessions(a.p, id);
+          return done(ctx, `/admin/users/${id}`, 'user.sessions_ended');
         default:
           throw new DomainError('request.unknown_action', 'Unknown action.');
       }
@@ -342,19 +360,25 @@ export function createAdminPages(deps: {
       to: date(str(ctx.query.to)),
     };
   }
+  const usernameOf = (ctx: Context) => str(ctx.query.username)?.trim().slice(0, 100) || undefined;
   router.get('/audit', async (ctx) => {
     const a = await guard(ctx);
     if (!a) return;
     if (!can(a.p, 'audit:read')) throw new DomainError('access.denied', 'This needs the audit:read permission.', { status: 403 });
-    const filter = auditFilterOf(ctx, a.p);
+    const filter = await withAccountFilter(auditNames, auditFilterOf(ctx, a.p), usernameOf(ctx));
     const before = str(ctx.query.before);
-    const events = await auditReader.query({ ...filter, before: before && /^\d{1,19}$/.test(before) ? before : undefined, limit: PAGE_SIZE + 1 });
-    const query = Object.fromEntries(['actor', 'target', 'action', 'outcome', 'from', 'to'].map((k) => [k, str(ctx.query[k]) ?? '']).filter(([, v]) => v !== ''));
+    const validBefore = before && /^\d{1,19}$/.test(before) ? before : undefined;
+    const events = filter ? await auditReader.query({ ...filter, before: validBefore, limit: PAGE_SIZE + 1 }) : [];
+    const shown = events.slice(0, PAGE_SIZE);
+    const names = await auditNames.resolve(a.p.organizationId, shown.flatMap((e) => [e.actor, e.target]));
+    const query = Object.fromEntries(['username', 'actor', 'target', 'action', 'outcome', 'from', 'to'].map((k) => [k, str(ctx.query[k]) ?? '']).filter(([, v]) => v !== ''));
     show(ctx, a, 'audit', 'admin/audit', {
       title: 'Audit Log',
       query,
-      events: events.slice(0, PAGE_SIZE).map((e) => ({ ...e, when: when(e.occurredAt), detailsText: e.details ? JSON.stringify(e.details) : '' })),
+      // People and things by name; the id is on hover (title) and in the export.
+      events: shown.map((e) => ({ ...namedEvent(e, names), when: when(e.occurredAt), device: e.userAgent ? describeUserAgent(e.userAgent).label : '', detailsText: e.details ? JSON.stringify(e.details) : '' })),
       nextHref: events.length > PAGE_SIZE ? `/admin/audit?${new URLSearchParams({ ...query, before: events[PAGE_SIZE - 1].id })}` : null,
+      firstHref: validBefore ? `/admin/audit?${new URLSearchParams(query)}` : null,
       exportHref: `/admin/audit/export?${new URLSearchParams(query)}`,
     });
   });
@@ -362,14 +386,16 @@ export function createAdminPages(deps: {
     const a = await guard(ctx);
     if (!a) return;
     if (!can(a.p, 'audit:read')) throw new DomainError('access.denied', 'This needs the audit:read permission.', { status: 403 });
-    const filter = auditFilterOf(ctx, a.p);
+    const filter = await withAccountFilter(auditNames, auditFilterOf(ctx, a.p), usernameOf(ctx));
     ctx.type = 'application/jsonl';
     ctx.set('Content-Disposition', 'attachment; filename="audit-events.jsonl"');
     const lines: string[] = [];
     let before: string | undefined;
     for (;;) {
+      if (!filter) break;
       const batch = await auditReader.query({ ...filter, before, limit: 500 });
-      for (const e of batch) lines.push(JSON.stringify(auditDto(e)));
+      const names = await auditNames.resolve(a.p.organizationId, batch.flatMap((e) => [e.actor, e.target]));
+      for (const e of batch) lines.push(JSON.stringify(auditDto(e, names)));
       if (batch.length < 500) break;
       before = batch[batch.length - 1].id;
     }
