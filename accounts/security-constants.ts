@@ -181,3 +181,5 @@ export const PUSH_ENROLMENT_WINDOW_SECONDS = 60 * 60;
 /** Unusable invitation links (unknown, expired, used) per client IP per hour: tokens are 256-bit, this stops scanning. */
 export const INVITATION_FAILURES_PER_IP = 20;
 export const INVITATION_WINDOW_SECONDS = 60 * 60;
+/** An organization's logo is shown on every sign-in page: larger files slow phones down and fill the database. */
+export const BRANDING_LOGO_MAX_BYTES = 256 * 1024;

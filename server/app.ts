@@ -19,7 +19,7 @@ import { createSecretBox } from '../adapters/secret-box.ts';
 import { createKnexMfaStore } from '../adapters/mfa-store.ts';
 import { createFactorMarksStore } from '../adapters/factor-marks-store.ts';
 import { recoveryCodeDigester } from '../accounts/recovery-codes.ts';
-import { CLIENT_CACHE_TTL_SECONDS, SESSION_ABSOLUTE_TTL } from '../accounts/security-constants.ts';
+import { BRANDING_LOGO_MAX_BYTES, CLIENT_CACHE_TTL_SECONDS, SESSION_ABSOLUTE_TTL } from '../accounts/security-constants.ts';
 import { ACCOUNT_CALLBACK_PATH, accountClientMetadata, createAccountSession } from '../interactions/account-session.ts';
 import { createCsrf } from '../interactions/csrf.ts';
 import { createAccountMfaRoutes } from '../interactions/account-mfa-routes.ts';
@@ -41,6 +41,8 @@ import { VENDOR_SCRIPTS } from '../views/vendor.ts';
 import { bodyParser } from './body-parser.ts';
 import type { Config } from './config.ts';
 import { errorHandler, notFoundPage } from './error-handler.ts';
+import { createBrandingFeatures, LOGO_UPLOAD_API_PATH, LOGO_UPLOAD_PAGE_PATH } from './branding-features.ts';
+import { createKnexOrganizationStore } from '../adapters/organization-store.ts';
 import { resolveSecrets } from './local-secrets.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
@@ -285,6 +287,8 @@ export async function createGatehouse(
   const selfServiceRoutes = createSelfServiceRoutes(selfService, { session: accountSession, csrf, accounts, mailer, issuer: config.issuer, logger, linkedProfiles: linkedProfiles.section });
   const accountSessionsRoutes = sessionFeatures.routes({ session: accountSession, csrf });
   const accountMfa = createAccountMfaRoutes({ session: accountSession, csrf, methods, mfa, management: mfaManagement, accounts, setupState: stateAdapter, isSsoAccount: (id) => federation.ssoPolicy.isSsoAccount(id) });
+  // An organization's display name, logo and accent colour on its pages (issue 12).
+  const branding = createBrandingFeatures({ knex: db.knex, orgs: createKnexOrganizationStore(db.knex), audit, issuer: config.issuer });
   // Organizations, invitations, the admin API (/api/v1) and pages (/admin): issue 3.
   const organizations = createOrganizationFeatures({
     knex: db.knex,
@@ -307,7 +311,14 @@ export async function createGatehouse(
     lockouts: { status: throttle.signIn.lockout, unlock: throttle.signIn.unlock },
     applications: applicationFeatures.applications,
     sessions: sessionFeatures.sessions,
+    branding: { apiRoutes: branding.apiRoutes, service: branding.service },
     clock: options.clock,
+  });
+  const pageBranding = branding.pageBranding({
+    provider,
+    organizationOfDomain: (domain) => federation.store.organizationOfDomain(domain),
+    signedInAccount: async (ctx) => (await accountSession.current(ctx))?.accountId,
+    invitationOrganization: async (token) => (await organizations.services.invitations.open(token))?.organization.id,
   });
 
   // At resume the provider session exists: remember when each factor was proven in it.
@@ -403,14 +414,16 @@ export async function createGatehouse(
   app.use(inputGuard());
   app.use(crossSiteGuard(config.issuer));
   // Our routes parse their own bodies; oidc-provider's endpoints must get the raw stream.
-  const parseBody = bodyParser();
+  // A logo upload may be larger than a form (base64 in JSON adds a third).
+  const parseBody = bodyParser(undefined, { paths: [LOGO_UPLOAD_PAGE_PATH, LOGO_UPLOAD_API_PATH], limit: Math.ceil((BRANDING_LOGO_MAX_BYTES * 4) / 3) + 16 * 1024 });
   const routesOf = (router: Router) => router.routes() as unknown as Koa.Middleware;
   // Feature routers, one line each (self-service, account, admin API and pages mount here).
   const featureRouters = [interactions, push, accountCallback, accountMfa, ...organizations.routers, ...applicationFeatures.routers, ...selfServiceRoutes, federationInteractions.callbackRouter, linkedProfiles.router, accountSessionsRoutes];
   const ownRoutes = compose([
     routesOf(ops),
     (ctx, next) => (OWN_BODY_PATHS.some((p) => ctx.path.startsWith(p)) ? parseBody(ctx, next) : next()),
-    ...featureRouters.map(routesOf),
+    pageBranding,
+    ...[branding.assets, ...featureRouters].map(routesOf),
   ] satisfies Koa.Middleware[]);
   // The provider's endpoints skip our routers altogether (the token endpoint's hot path).
   app.use((ctx, next) => (isProviderPath(ctx.path) ? next() : ownRoutes(ctx, next)));

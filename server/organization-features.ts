@@ -26,6 +26,7 @@ import { applicationPages } from './admin-pages/application-pages.ts';
 import { createInvitationRoutes } from '../interactions/invitation-routes.ts';
 import { createAccountActivityRoutes } from '../interactions/account-activity-routes.ts';
 import type { Logger } from './logger.ts';
+import type { BrandingService } from '../accounts/branding.ts';
 
 export function createOrganizationFeatures(deps: {
   knex: Knex;
@@ -52,6 +53,8 @@ export function createOrganizationFeatures(deps: {
   federation?: { apiRoutes: Route[]; pages: (kit: AdminPageKit) => void };
   /** The applications service (server/application-features.ts): API routes and the Applications pages. */
   applications: Applications;
+  /** Supplied by the branding feature: its admin API routes and the service the Organization page uses. */
+  branding?: { apiRoutes: Route[]; service: BrandingService };
   clock?: () => number;
 }) {
   const orgs = createKnexOrganizationStore(deps.knex);
@@ -71,8 +74,8 @@ export function createOrganizationFeatures(deps: {
   const exemptions = createMfaExemptions({ orgs, store: createMfaExemptionStore(deps.knex), audit: deps.audit });
   const services = { organizations, users, invitations, apps, exemptions, auditReader: deps.auditReader, auditNames: createAuditNames(deps.knex) };
 
-  const api = createAdminApi({ ...services, provider: deps.provider, orgs, audit: deps.audit, logger: deps.logger, issuer: deps.issuer, extraRoutes: [...userSessionRoutes(users), ...(deps.federation?.apiRoutes ?? [])] });
-  const pages = createAdminPages({ ...services, orgs, session: deps.session, csrf: deps.csrf, identityProviderPages: deps.federation?.pages, applicationPages: applicationPages({ applications: apps }) });
+  const api = createAdminApi({ ...services, provider: deps.provider, orgs, audit: deps.audit, logger: deps.logger, issuer: deps.issuer, extraRoutes: [...userSessionRoutes(users), ...(deps.federation?.apiRoutes ?? []), ...(deps.branding?.apiRoutes ?? [])] });
+  const pages = createAdminPages({ ...services, orgs, session: deps.session, csrf: deps.csrf, identityProviderPages: deps.federation?.pages, applicationPages: applicationPages({ applications: apps }), branding: deps.branding?.service });
   const invitationPages = createInvitationRoutes({ invitations, session: deps.session, csrf: deps.csrf });
   const activity = createAccountActivityRoutes({ session: deps.session, csrf: deps.csrf, auditReader: deps.auditReader });
   return { orgs, services, routers: [api, pages, invitationPages, activity] };

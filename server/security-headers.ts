@@ -5,7 +5,8 @@ const CSP = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self'",
-  "img-src 'self' data:",
+  // https: for apps' logos (logo_uri, registered by the app); images can't run script.
+  "img-src 'self' data: https:",
   "object-src 'none'",
   "base-uri 'none'",
   "frame-ancestors 'none'",

@@ -30,6 +30,7 @@ import * as createRateLimits from './20261201141000_create_rate_limits.ts';
 import * as createAccountDevices from './20261201140100_create_account_devices.ts';
 import * as createClientGrants from './20261201100000_create_client_grants.ts';
 import * as createApplicationConsents from './20261201100100_create_application_consents.ts';
+import * as createOrganizationBranding from './20261201151000_create_organization_branding.ts';
 
 export const migrations = [
   createOrganizations,
@@ -63,4 +64,5 @@ export const migrations = [
   createAccountDevices,
   createClientGrants,
   createApplicationConsents,
+  createOrganizationBranding,
 ];

@@ -18,6 +18,8 @@ import { render, type ViewMessage } from '../../views/render.ts';
 import { sessionRow } from '../../interactions/account-sessions-routes.ts';
 import { describeUserAgent } from '../../accounts/device-description.ts';
 import { auditDto, decodeCursor, encodeCursor, withAccountFilter } from '../admin-api/routes.ts';
+import type { BrandingService } from '../../accounts/branding.ts';
+import { BRANDING_LOGO_MAX_BYTES } from '../../accounts/security-constants.ts';
 
 const PAGE_SIZE = 25;
 
@@ -40,6 +42,9 @@ const NOTICES: Record<string, string> = {
   'invitation.revoked': 'The invitation was revoked.',
   'organization.renamed': 'The organization was renamed.',
   'organization.transferred': 'Ownership was transferred. You remain an administrator.',
+  'branding.updated': 'The branding was saved. Sign-in, invitation and profile pages of your organization show it now.',
+  'branding.logo_set': 'The logo was uploaded.',
+  'branding.logo_removed': 'The logo was removed.',
   'exemption.added': 'The service account now signs in with its password alone.',
   'exemption.removed': 'The service account needs multi-factor authentication again.',
 };
@@ -56,7 +61,7 @@ const SECTIONS: { id: Section; label: string; href: string; permission: Permissi
 ];
 
 /** Form actions that delete or revoke something (or invalidate a secret): they need `confirm=yes`. */
-const DESTRUCTIVE_ACTIONS = new Set(['delete', 'remove', 'revoke', 'rotate']);
+const DESTRUCTIVE_ACTIONS = new Set(['delete', 'remove', 'revoke', 'rotate', 'remove-logo']);
 
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 const formOf = (ctx: Context): Record<string, string> => {
@@ -90,6 +95,8 @@ export function createAdminPages(deps: {
   identityProviderPages?: (kit: AdminPageKit) => void;
   /** Fills the Applications section (server/admin-pages/application-pages.ts). */
   applicationPages?: (kit: AdminPageKit) => void;
+  /** The organization's branding (display name, accent colour, logo) on the Organization page; absent → no such section. */
+  branding?: BrandingService;
 }) {
   const { organizations, users, invitations, auditReader, auditNames, csrf } = deps;
   const router = new Router({ prefix: '/admin' });
@@ -452,13 +459,16 @@ export function createAdminPages(deps: {
   });
 
   // --- Organization: rename, transfer ownership, delete ---
-  async function organizationPage(ctx: Context, a: Admin, messages: ViewMessage[] = [], status = 200) {
+  async function organizationPage(ctx: Context, a: Admin, messages: ViewMessage[] = [], status = 200, brandingForm: Record<string, string> = {}) {
     const tree = await organizations.tree(a.p);
     const isOwner = can(a.p, 'organization:transfer');
     const members = isOwner ? (await users.list(a.p, { limit: 100 })).filter((u) => u.id !== a.p.id) : [];
+    const branding = deps.branding ? await deps.branding.get(a.p) : undefined;
     show(ctx, a, 'organization', 'admin/organization', {
       title: 'Organization',
       organization: { ...tree.organization, created: when(tree.organization.createdAt) },
+      branding: branding && { ...branding, ...brandingForm, logoUrl: branding.logo ? `/branding/${branding.organizationId}/logo?v=${branding.logo.sha256.slice(0, 16)}` : undefined },
+      logoMaxKb: BRANDING_LOGO_MAX_BYTES / 1024,
       canRename: can(a.p, 'organization:manage'),
       isOwner,
       members,
@@ -480,9 +490,29 @@ export function createAdminPages(deps: {
         case 'transfer':
           await organizations.transferOwnership(a.p, form.accountId ?? '');
           return done(ctx, '/admin/organization', 'organization.transferred');
-        default:
-          throw new DomainError('request.unknown_action', 'Unknown action.');
+        case 'branding':
+          if (!deps.branding) break;
+          await deps.branding.update(a.p, { displayName: form.displayName ?? null, accentColor: form.accentColor ?? null });
+          return done(ctx, '/admin/organization', 'branding.updated');
+        case 'remove-logo':
+          if (!deps.branding) break;
+          await deps.branding.removeLogo(a.p);
+          return done(ctx, '/admin/organization', 'branding.logo_removed');
       }
+      throw new DomainError('request.unknown_action', 'Unknown action.');
+    } catch (err) {
+      // A refused branding form shows what was typed, so it can be corrected.
+      await organizationPage(ctx, a, messagesOf(err), statusOf(err), form.action === 'branding' ? { displayName: form.displayName ?? '', accentColor: form.accentColor ?? '' } : {});
+    }
+  });
+  // The logo arrives as multipart/form-data (a file input works without JavaScript); server/body-parser.ts parses it here only.
+  router.post('/organization/logo', async (ctx) => {
+    const a = await guard(ctx);
+    if (!a || !deps.branding) return;
+    const file = ctx.request.files?.logo;
+    try {
+      await deps.branding.setLogo(a.p, file?.bytes ?? Buffer.alloc(0), file?.type);
+      done(ctx, '/admin/organization', 'branding.logo_set');
     } catch (err) {
       await organizationPage(ctx, a, messagesOf(err), statusOf(err));
     }
