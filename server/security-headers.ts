@@ -20,7 +20,10 @@ export function securityHeaders(): Middleware {
     await next();
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.set('Referrer-Policy', ctx.response.get('Referrer-Policy') || 'strict-origin-when-cross-origin');
-    if (!ctx.response.is('html')) ctx.remove('Content-Security-Policy');
+    // Non-pages drop the page policy, but keep one a route set for itself (a logo's `sandbox`).
+    if (!ctx.response.is('html')) {
+      if (ctx.response.get('Content-Security-Policy') === CSP) ctx.remove('Content-Security-Policy');
+    }
     else {
       if (!ctx.response.get('Content-Security-Policy')) ctx.set('Content-Security-Policy', CSP);
       ctx.set('X-Frame-Options', 'DENY');
