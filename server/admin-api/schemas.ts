@@ -216,7 +216,7 @@ export const auditEventSchema = z
     userAgent: z.string().nullable(),
     outcome: z.enum(['success', 'failure', 'denied']),
     details: z.record(z.string(), z.unknown()).nullable(),
-    hash: z.string().nullable().meta({ description: 'This event’s link in the organization’s hash chain' }),
+    hash: z.string().nullable().meta({ description: 'This event’s link in the organization’s hash chain; null for a moment after it is written, until the chain links it (about 0.1 s)' }),
   })
   .meta({ id: 'AuditEvent' });
 export const auditPage = page(auditEventSchema, 'AuditEventPage');
