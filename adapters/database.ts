@@ -22,14 +22,31 @@ export type DatabaseOptions = {
   poolMax?: number;
   /** PostgreSQL schema to use (created if missing); lets test runs stay apart in one database. */
   schema?: string;
+  /**
+   * PostgreSQL only: a statement running longer is cancelled (and a frozen server given up on)
+   * after this many ms; 0 → no limit (the CLI's long operator commands). Default: serving limits.
+   */
+  statementTimeoutMs?: number;
 };
+
+/** Serving: no request waits longer than this on the database; it answers 503 instead (server/error-handler.ts). */
+export const DATABASE_STATEMENT_TIMEOUT_MS = 2000;
+/** A pooled connection not free (or a new one not connected) within this is an outage, not load. */
+export const DATABASE_ACQUIRE_TIMEOUT_MS = 2000;
+
+/** pg settings for a limit: the server cancels the statement; the client gives up on a frozen server a little later. */
+function pgConnection(url: string, statementTimeoutMs: number) {
+  if (statementTimeoutMs <= 0) return { connectionString: url, connectionTimeoutMillis: DATABASE_ACQUIRE_TIMEOUT_MS };
+  return { connectionString: url, statement_timeout: statementTimeoutMs, query_timeout: statementTimeoutMs + 500, connectionTimeoutMillis: DATABASE_ACQUIRE_TIMEOUT_MS };
+}
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.databaseUrl) {
     const knex = knexFactory({
       client: 'pg',
-      connection: options.databaseUrl,
+      connection: pgConnection(options.databaseUrl, options.statementTimeoutMs ?? DATABASE_STATEMENT_TIMEOUT_MS),
       pool: { min: 0, max: options.poolMax ?? 10 },
+      acquireConnectionTimeout: DATABASE_ACQUIRE_TIMEOUT_MS,
       searchPath: options.schema ? [options.schema] : undefined,
     });
     if (options.schema) await knex.raw('create schema if not exists ??', [options.schema]);
@@ -57,8 +74,16 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 
 /** Applies pending migrations; safe to call on every start and from the CLI. */
 export async function migrate(knex: Knex): Promise<string[]> {
-  const [, applied] = await knex.migrate.latest({ migrationSource: migrationSource, tableName: 'knex_migrations' });
-  return applied as string[];
+  // Migrations may rebuild indexes on big tables: on PostgreSQL they get their own connection without the serving limit.
+  const config = knex.client.config as Knex.Config & { connection?: { connectionString?: string; statement_timeout?: number } };
+  const limited = config.client === 'pg' && typeof config.connection === 'object' && config.connection?.statement_timeout;
+  const runner = limited ? knexFactory({ ...config, connection: pgConnection(config.connection!.connectionString!, 0), pool: { min: 0, max: 1 } }) : knex;
+  try {
+    const [, applied] = await runner.migrate.latest({ migrationSource: migrationSource, tableName: 'knex_migrations' });
+    return applied as string[];
+  } finally {
+    if (runner !== knex) await runner.destroy();
+  }
 }
 
 const migrationSource: Knex.MigrationSource<(typeof migrations)[number]> = {

@@ -28,7 +28,7 @@ export function isStoreUnavailable(err: unknown): boolean {
     if (e.code && UNAVAILABLE_CODES.has(e.code)) return true;
     // knex: pool acquire timeout. ioredis: no connection with the offline queue off, retries exhausted, command timeout.
     if (e.name === 'KnexTimeoutError' || e.name === 'MaxRetriesPerRequestError') return true;
-    if (/Connection is closed|enableOfflineQueue|Command timed out|Connection terminated|Reached the max retries/i.test(e.message ?? '')) return true;
+    if (/Connection is closed|enableOfflineQueue|Command timed out|Connection terminated|Query read timeout|timeout exceeded when trying to connect|Reached the max retries/i.test(e.message ?? '')) return true;
   }
   return false;
 }

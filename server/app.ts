@@ -5,7 +5,6 @@ import { hkdfSync, randomUUID } from 'node:crypto';
 import Koa from 'koa';
 import Router from '@koa/router';
 import compose from 'koa-compose';
-import { Redis } from 'ioredis';
 import type { AuditLog } from '../accounts/audit.ts';
 import { createPasswordHasher, type PasswordHasher } from '../accounts/password-hasher.ts';
 import { createKnexAccountStore } from '../adapters/account-store.ts';
@@ -14,6 +13,7 @@ import { createClientStore } from '../adapters/client-store.ts';
 import { createClientCache, shareClientInvalidations } from '../adapters/client-cache.ts';
 import { migrate, openDatabase, type Database } from '../adapters/database.ts';
 import { createRedisAdapterFactory } from '../adapters/oidc-redis-adapter.ts';
+import { openRedis } from '../adapters/redis-connection.ts';
 import { createSqlAdapterFactory, purgeExpired } from '../adapters/oidc-sql-adapter.ts';
 import { createSecretBox } from '../adapters/secret-box.ts';
 import { createKnexMfaStore } from '../adapters/mfa-store.ts';
@@ -36,11 +36,12 @@ import { createPushRoutes } from '../interactions/push-routes.ts';
 import { createViews, STATIC_DIR } from '../views/render.ts';
 import { runWithPageContext } from '../views/page-context.ts';
 import { renderHome } from './home-page.ts';
-import { wayBackFromInteraction } from './error-pages.ts';
+import { renderErrorPage, wayBackFromInteraction } from './error-pages.ts';
+import { isStoreUnavailable } from '../adapters/store-errors.ts';
 import { VENDOR_SCRIPTS } from '../views/vendor.ts';
 import { bodyParser } from './body-parser.ts';
 import type { Config } from './config.ts';
-import { errorHandler, notFoundPage } from './error-handler.ts';
+import { STORE_RETRY_AFTER_SECONDS, StoreUnavailable, errorHandler, notFoundPage } from './error-handler.ts';
 import { createBrandingFeatures, LOGO_UPLOAD_API_PATH, LOGO_UPLOAD_PAGE_PATH } from './branding-features.ts';
 import { createKnexOrganizationStore } from '../adapters/organization-store.ts';
 import { resolveSecrets } from './local-secrets.ts';
@@ -99,7 +100,7 @@ export async function createGatehouse(
 
   // Redis is a database here, not a cache: no offline queue, so an outage fails requests instead of piling them up.
   const redis = config.redisUrl
-    ? new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 })
+    ? openRedis(config.redisUrl)
     : undefined;
   if (redis) {
     redis.on('error', (err) => logger.warn({ err: err.message }, 'redis unavailable'));
@@ -175,7 +176,11 @@ export async function createGatehouse(
   // Back-channel logout tokens go out in the background, with retries (server/backchannel-logout.ts).
   installBackchannelLogout(provider, { logger });
   provider.on('grant.success', (ctx) => metrics.tokens.inc({ grant_type: String(ctx.oidc.params?.grant_type ?? 'unknown') }));
-  provider.on('server_error', (ctx, err) => logger.error({ err, route: ctx.oidc?.route }, 'provider error'));
+  provider.on('server_error', (ctx, err) => {
+    // A store outage inside the provider becomes a 503 below; anything else is a real server error.
+    if (isStoreUnavailable(err)) ctx.state.storeUnavailable = true;
+    else logger.error({ err, route: ctx.oidc?.route }, 'provider error');
+  });
   provider.on('end_session.success', (ctx) => {
     void audit.record({
       actor: ctx.oidc.session?.accountId ?? null,
@@ -427,13 +432,16 @@ export async function createGatehouse(
   ] satisfies Koa.Middleware[]);
   // The provider's endpoints skip our routers altogether (the token endpoint's hot path).
   app.use((ctx, next) => (isProviderPath(ctx.path) ? next() : ownRoutes(ctx, next)));
-  // Fail closed: when the session store is down, say "try again" (503), never fall back to something else.
+  // Fail closed: when a store is down or too slow, say "try again" (503), never fall back to something else.
   app.use(async (ctx, next) => {
     await next();
-    if (ctx.status === 500 && redis && redis.status !== 'ready') {
+    if (ctx.status === 500 && (ctx.state.storeUnavailable || (redis && redis.status !== 'ready'))) {
+      const unavailable = new StoreUnavailable();
+      logger.warn({ path: ctx.path, route: (ctx as { oidc?: { route?: string } }).oidc?.route }, 'store unavailable');
       ctx.status = 503;
-      ctx.set('Retry-After', '5');
-      if (ctx.response.is('json')) ctx.body = { error: 'temporarily_unavailable', error_description: 'the session store is unreachable; try again shortly' };
+      ctx.set('Retry-After', String(STORE_RETRY_AFTER_SECONDS));
+      if (ctx.response.is('json')) ctx.body = { error: 'temporarily_unavailable', error_description: unavailable.message };
+      else ctx.body = renderErrorPage({ status: 503, code: unavailable.code, description: unavailable.message });
     }
   });
   app.use(compose(provider.middleware));

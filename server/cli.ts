@@ -14,7 +14,8 @@ import { sendControlCommand } from './control-channel.ts';
 
 async function withStore<T>(use: (db: Database, services: CliServices) => Promise<T>): Promise<T> {
   const config: Config = loadConfig();
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  // Operator commands (audit verify over a big log) may run long: no serving statement limit.
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, statementTimeoutMs: 0 });
   const state = openCliProviderState(db.knex, config.redisUrl);
   try {
     const revocation = createClientRevocation({ knex: db.knex, stateAdapter: state.stateAdapter });

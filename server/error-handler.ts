@@ -4,7 +4,7 @@
 import type { Context, Middleware } from 'koa';
 import { DomainError, ValidationError } from '../accounts/errors.ts';
 import { explainProviderError, renderErrorPage, type WayBack } from './error-pages.ts';
-import { isRejectedValue } from '../adapters/store-errors.ts';
+import { isRejectedValue, isStoreUnavailable } from '../adapters/store-errors.ts';
 import type { Logger } from './logger.ts';
 
 type HttpishError = Error & { status?: number; statusCode?: number; expose?: boolean; error?: string; error_description?: string };
@@ -36,6 +36,10 @@ export function errorHandler(logger: Logger, options: { wayBack?: (ctx: Context)
         logger.error({ err: e, path: ctx.path }, 'request failed');
       }
       ctx.status = status;
+      if (e instanceof StoreUnavailable) {
+        ctx.set('Retry-After', String(STORE_RETRY_AFTER_SECONDS));
+        logger.warn({ err: (caught as Error)?.message, path: ctx.path }, 'store unavailable');
+      }
       if (ctx.accepts('html', 'json') === 'json' || ctx.path.startsWith('/api/')) {
         ctx.body = { code, message, ...(e instanceof ValidationError ? { details: e.violations } : {}) };
       } else {
@@ -62,8 +66,22 @@ export function notFoundPage(): Middleware {
   };
 }
 
-/** A value the database refused is the request's fault: a 400 that says so (see adapters/store-errors.ts). */
+/** Seconds a client should wait before retrying when a store is down (Retry-After). */
+export const STORE_RETRY_AFTER_SECONDS = 5;
+
+/** The database or Redis is down or too slow: nothing was done, try again shortly (503, never a 500). */
+export class StoreUnavailable extends DomainError {
+  constructor() {
+    super('store.unavailable', 'Gatehouse cannot reach its data store at the moment, so nothing was changed. Try again in a few seconds.', { status: 503 });
+  }
+}
+
+/**
+ * Store failures in the words of the request: a value the database refused is the request's fault
+ * (400); a store that is down or timed out is a 503 (see adapters/store-errors.ts).
+ */
 export function asRequestError(err: unknown): unknown {
   if (isRejectedValue(err)) return new DomainError('request.invalid_value', 'A value in the request is not valid here (wrong format, too long or out of range).', { status: 400 });
+  if (isStoreUnavailable(err)) return new StoreUnavailable();
   return err;
 }

@@ -10,7 +10,7 @@ import type { AuditLog } from '../../accounts/audit.ts';
 import { DomainError, ValidationError, type RuleViolation } from '../../accounts/errors.ts';
 import type { OrganizationStore } from '../../accounts/organization.ts';
 import type { Logger } from '../logger.ts';
-import { asRequestError } from '../error-handler.ts';
+import { asRequestError, STORE_RETRY_AFTER_SECONDS, StoreUnavailable } from '../error-handler.ts';
 import { createBearerAuth } from './bearer-auth.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import type { Route } from './route.ts';
@@ -70,6 +70,7 @@ export function createAdminApi(deps: AdminServices & {
       } else if (e instanceof DomainError) {
         body = { code: e.code, message: e.message };
         ctx.status = e.status;
+        if (e instanceof StoreUnavailable) ctx.set('Retry-After', String(STORE_RETRY_AFTER_SECONDS));
       } else if (e.status && e.status < 500 && e.expose !== false) {
         // Body parser errors (malformed JSON, too large, wrong type).
         body = { code: `request.http_${e.status}`, message: e.message };
