@@ -47,6 +47,11 @@ export function createBearerAuth(deps: { provider: Provider; orgs: OrganizationS
       if (!grant || grant.accountId !== userToken.accountId) throw invalid();
       const principal = await userPrincipal(orgs, userToken.accountId, request);
       if (!principal) throw new DomainError('auth.no_organization', 'This account does not belong to an organization.', { status: 403 });
+      // An organization's own first-party app acts for that organization's people only: an administrator
+      // can't mark their app first party and use other organizations' people's tokens here.
+      if (typeof client.organization_id === 'string' && client.organization_id !== principal.organizationId) {
+        throw new DomainError('auth.client_not_allowed', 'Only Gatehouse’s first-party clients can use a person’s token here.', { status: 403 });
+      }
       return principal;
     }
 

@@ -19,7 +19,9 @@ export function createConsentStep(): LoginStep {
     step: 'consent',
     async render(ctx, s, engine) {
       const { interaction } = s;
-      const scopes = String(interaction.params.scope ?? '').split(' ').filter(Boolean);
+      // Consent is remembered (server/provider.ts loadExistingGrant): ask only for what was never granted.
+      const missing = (interaction.prompt.details as { missingOIDCScope?: string[] }).missingOIDCScope;
+      const scopes = missing ?? String(interaction.params.scope ?? '').split(' ').filter(Boolean);
       stepPage(ctx, s, 'consent', {
         title: 'Allow access',
         clientName: await engine.clientName(interaction),
