@@ -30,8 +30,11 @@ export type ProviderOptions = {
 
 export const SCOPES = ['openid', 'offline_access', 'profile', 'email', 'phone', 'org'];
 
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
 export function createProvider(options: ProviderOptions): Provider {
   const { accounts, clients } = options;
+  const issuerIsLoopback = LOOPBACK.has(new URL(options.issuer).hostname);
 
   // Clients come from the oidc_clients table; the rest of the state from the chosen adapter.
   // A disabled application is unknown to the protocol: sign-ins and token requests get invalid_client
@@ -99,6 +102,13 @@ export function createProvider(options: ProviderOptions): Provider {
     // Scope claims go into the ID token too, so email_verified there follows "Verify Email" (OIDC Core §5.4).
     conformIdTokenClaims: false,
     acrValues: ACR_VALUES,
+    // Outgoing requests (back-channel logout, JWKS URIs) keep oidc-provider's SSRF guard, which refuses
+    // loopback and private addresses. Only a development server (ISSUER on a loopback host) may reach
+    // an app on the same machine (http://localhost back-channel logout URIs).
+    fetch: (url, init) => {
+      if (issuerIsLoopback && LOOPBACK.has(new URL(url instanceof Request ? url.url : url).hostname)) delete (init as { dispatcher?: unknown }).dispatcher;
+      return globalThis.fetch(url, init);
+    },
     // Gatehouse's own registration fields (accounts/application.ts writes them).
     extraClientMetadata: { properties: ['first_party', 'organization_id', 'web_origins', 'gatehouse_kind', 'disabled', 'created_at', 'connected_app'] },
     // CORS on token, userinfo, revocation, introspection: only the calling app's registered web origins.
