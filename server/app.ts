@@ -52,6 +52,7 @@ import { isProviderPath } from './provider-routes.ts';
 import { securityHeaders } from './security-headers.ts';
 import { issuerOrigin } from './issuer-origin.ts';
 import { inputGuard } from './input-guard.ts';
+import { logProtocolErrors } from './protocol-error-log.ts';
 import { crossSiteGuard } from './cross-site-guard.ts';
 import { loadSigningKeys } from './signing-keys.ts';
 import { createAccountStateIndex, createSessionRevoker, indexAccountState } from '../adapters/account-state-index.ts';
@@ -176,6 +177,7 @@ export async function createGatehouse(
   // Back-channel logout tokens go out in the background, with retries (server/backchannel-logout.ts).
   installBackchannelLogout(provider, { logger });
   provider.on('grant.success', (ctx) => metrics.tokens.inc({ grant_type: String(ctx.oidc.params?.grant_type ?? 'unknown') }));
+  logProtocolErrors(provider, logger);
   provider.on('server_error', (ctx, err) => {
     // A store outage inside the provider becomes a 503 below; anything else is a real server error.
     if (isStoreUnavailable(err)) ctx.state.storeUnavailable = true;

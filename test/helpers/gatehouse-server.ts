@@ -11,7 +11,7 @@ import { createGatehouse, type Gatehouse } from '../../server/app.ts';
 import { openDatabase } from '../../adapters/database.ts';
 import { createSignUp } from '../../accounts/sign-up.ts';
 import { generateClientSecret } from '../../adapters/client-store.ts';
-import { createLogger } from '../../server/logger.ts';
+import { createLogger, type Logger } from '../../server/logger.ts';
 import type { StoreKind } from './stores.ts';
 import { newTotpSecret } from '../../accounts/totp.ts';
 import type { PasswordHasher } from '../../accounts/password-hasher.ts';
@@ -45,6 +45,8 @@ export async function startGatehouse(
   options: {
     hasher?: PasswordHasher;
     clock?: () => number;
+    /** A logger to read what the server logs (default: silent). */
+    logger?: Logger;
     /** ISSUER's host; 'localhost' for WebAuthn, whose RP ID can't be an IP address. Still listens on 127.0.0.1. */
     issuerHost?: string;
   } = {},
@@ -63,7 +65,7 @@ export async function startGatehouse(
     REDIS_URL: store.redisUrl,
     ...env,
   });
-  const gatehouse = await createGatehouse(config, { database, logger: createLogger('silent'), redisPrefix: schema ? `${schema}:` : undefined, hasher: options.hasher, clock: options.clock });
+  const gatehouse = await createGatehouse(config, { database, logger: options.logger ?? createLogger('silent'), redisPrefix: schema ? `${schema}:` : undefined, hasher: options.hasher, clock: options.clock });
   server.on('request', gatehouse.app.callback());
   const url = `http://${options.issuerHost ?? '127.0.0.1'}:${port}`;
   const signUp = createSignUp({ accounts: gatehouse.accounts, hasher: gatehouse.hasher, audit: gatehouse.audit });
