@@ -66,6 +66,7 @@ import { DomainError } from '../accounts/errors.ts';
 import { createFederationFeatures, CUSTOM_DOMAIN_LINK } from './federation-features.ts';
 import { createRedisRateLimitStore, createSqlRateLimitStore } from '../adapters/rate-limit-store.ts';
 import { createThrottlePolicy } from '../accounts/throttle.ts';
+import { clientAuthThrottle } from './client-auth-throttle.ts';
 import { createBackgroundJobs } from '../interactions/self-service/background.ts';
 import { indexClientGrants } from '../adapters/client-grant-index.ts';
 import { createKnexAppConsentStore } from '../adapters/app-consent-store.ts';
@@ -446,6 +447,7 @@ export async function createGatehouse(
       else ctx.body = renderErrorPage({ status: 503, code: unavailable.code, description: unavailable.message });
     }
   });
+  app.use(clientAuthThrottle(throttle.clientAuth));
   app.use(compose(provider.middleware));
 
   async function close() {

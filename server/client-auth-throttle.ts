@@ -1,0 +1,56 @@
+// Throttles client authentication at /token, introspection and revocation (accounts/throttle.ts):
+//   - before the provider: refuses with 429 + Retry-After while the client IP or the client id named
+//     in the request has too many recent failures (the right secret is refused the same way);
+//   - after it: a 401 invalid_client counts one failure for that IP and client id.
+// The client id may be in the form body (client_secret_post), so the body is read here and handed to
+// oidc-provider as an already-read body, which it parses exactly as its own (its documented fallback).
+import type { Context, Middleware } from 'koa';
+import { ThrottledError, type ThrottlePolicy } from '../accounts/throttle.ts';
+import { PROVIDER_ROUTES } from './provider-routes.ts';
+
+const CLIENT_AUTH_PATHS = new Set<string>([PROVIDER_ROUTES.token, PROVIDER_ROUTES.introspection, PROVIDER_ROUTES.revocation]);
+/** oidc-provider's own body limit: larger bodies are left for it to refuse. */
+const BODY_LIMIT = 56 * 1024;
+
+function basicClientId(ctx: Context): string | undefined {
+  const header = ctx.get('authorization');
+  if (!/^basic /i.test(header)) return undefined;
+  const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon <= 0) return undefined;
+  try {
+    return decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' ')); // RFC 6749 §2.3.1: form-urlencoded
+  } catch {
+    return undefined;
+  }
+}
+
+async function formClientId(ctx: Context): Promise<string | undefined> {
+  const length = ctx.request.length;
+  if (!ctx.is('application/x-www-form-urlencoded') || length === undefined || length > BODY_LIMIT || !ctx.req.readable) return undefined;
+  const chunks: Buffer[] = [];
+  for await (const chunk of ctx.req) chunks.push(chunk as Buffer);
+  const raw = Buffer.concat(chunks);
+  (ctx.req as typeof ctx.req & { body?: Buffer }).body = raw;
+  return new URLSearchParams(raw.toString('utf8')).get('client_id') ?? undefined;
+}
+
+export function clientAuthThrottle(policy: ThrottlePolicy['clientAuth']): Middleware {
+  return async (ctx, next) => {
+    if (ctx.method !== 'POST' || !CLIENT_AUTH_PATHS.has(ctx.path)) return next();
+    const clientId = (basicClientId(ctx) ?? (await formClientId(ctx)))?.slice(0, 200);
+    try {
+      await policy.check({ clientId, ip: ctx.ip });
+    } catch (err) {
+      if (!(err instanceof ThrottledError)) throw err;
+      ctx.status = 429;
+      ctx.set('Retry-After', String(err.retryAfterSeconds));
+      ctx.set('Cache-Control', 'no-store');
+      ctx.body = { error: 'temporarily_unavailable', error_description: `too many failed client authentications; retry after ${err.retryAfterSeconds} seconds` };
+      return;
+    }
+    await next();
+    const body = ctx.body as { error?: unknown } | undefined;
+    if (ctx.status === 401 && body?.error === 'invalid_client') await policy.failed({ clientId, ip: ctx.ip });
+  };
+}
