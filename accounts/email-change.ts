@@ -3,6 +3,7 @@
 // (their identity provider owns the address). Re-authentication is the caller's job (routes).
 import type { AuditLog } from './audit.ts';
 import { emailViolations, normalizeEmail } from './account-rules.ts';
+import { ThrottledError } from './throttle.ts';
 import { DomainError, ValidationError, assertThat } from './errors.ts';
 import type { EmailCodes } from './email-codes.ts';
 import type { EmailMessages } from './email-messages.ts';
@@ -37,7 +38,7 @@ export function createEmailChange(deps: {
       if (email === account.email) {
         throw new ValidationError([{ field: 'email', code: 'email.unchanged', message: 'This is already your email address.' }]);
       }
-      const { id, code } = await codes.issue(account.id, 'change_email', email);
+      const { id, code } = await codes.issue(account.id, 'change_email', email, context);
       const event = {
         actor: account.id,
         action: 'email.change_requested',
@@ -65,9 +66,10 @@ export function createEmailChange(deps: {
       assertThat(!account.sso, SSO_EMAIL_MANAGED);
       let email: string;
       try {
-        email = await codes.redeem(account.id, 'change_email', code);
+        email = await codes.redeem(account.id, 'change_email', code, context);
       } catch (err) {
-        await audit.record({
+        // Refused by the throttle: recorded in aggregate there, not one row per attempt.
+        if (!(err instanceof ThrottledError)) await audit.record({
           actor: account.id,
           action: 'email.change',
           target: account.id,

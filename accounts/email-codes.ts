@@ -1,9 +1,13 @@
 // Six-digit one-time codes sent by email (verify an address, confirm a new one). At rest only an
 // HMAC under a server key; 15 minutes; 5 attempts, each spent before the code is compared, so
-// parallel guesses can't exceed the limit; single use.
+// parallel guesses can't exceed the limit; single use. Across codes the throttle (accounts/throttle.ts)
+// counts wrong codes per account and purpose, so a new code brings no fresh tries, and limits sending.
 import { createHmac, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
 import { DomainError } from './errors.ts';
 import { EMAIL_CODE_DIGITS, EMAIL_CODE_MAX_ATTEMPTS, EMAIL_CODE_TTL_SECONDS } from './security-constants.ts';
+import type { ThrottlePolicy } from './throttle.ts';
+
+type RequestContext = { ip?: string; userAgent?: string };
 
 export type EmailCodePurpose = 'verify_email' | 'change_email';
 
@@ -36,13 +40,14 @@ export const CODE_TOO_MANY_ATTEMPTS = () =>
 export const CODE_INVALID = (left: number) =>
   new DomainError('code.invalid', `The code is incorrect. ${left} ${left === 1 ? 'try' : 'tries'} left.`, { field: 'code' });
 
-export function createEmailCodes(deps: { store: EmailCodeStore; secret: Buffer; clock?: () => number }) {
+export function createEmailCodes(deps: { store: EmailCodeStore; secret: Buffer; throttle?: ThrottlePolicy['emailCodes']; clock?: () => number }) {
   const now = () => (deps.clock ?? Date.now)();
   const digest = (id: string, code: string) => createHmac('sha256', deps.secret).update(`${id}:${code}`).digest('hex');
 
   return {
     /** A fresh code for this account and purpose; the previous one stops working. */
-    async issue(accountId: string, purpose: EmailCodePurpose, email: string): Promise<{ id: string; code: string }> {
+    async issue(accountId: string, purpose: EmailCodePurpose, email: string, context: RequestContext = {}): Promise<{ id: string; code: string }> {
+      await deps.throttle?.send(accountId, purpose, context); // throws ThrottledError past the sending limits
       const id = randomUUID();
       const code = String(randomInt(0, 10 ** EMAIL_CODE_DIGITS)).padStart(EMAIL_CODE_DIGITS, '0');
       await deps.store.replace({
@@ -63,7 +68,8 @@ export function createEmailCodes(deps: { store: EmailCodeStore; secret: Buffer; 
     },
 
     /** Checks a typed code; returns the address it was sent to, or throws a code.* DomainError. */
-    async redeem(accountId: string, purpose: EmailCodePurpose, typed: string): Promise<string> {
+    async redeem(accountId: string, purpose: EmailCodePurpose, typed: string, context: RequestContext = {}): Promise<string> {
+      await deps.throttle?.check(accountId, purpose, context); // before any code is compared: the right one is refused too
       const code = typed.replace(/\s+/g, '');
       const pending = await deps.store.findPending(accountId, purpose);
       if (!pending || pending.expiresAt.getTime() <= now()) throw CODE_EXPIRED();
@@ -73,6 +79,7 @@ export function createEmailCodes(deps: { store: EmailCodeStore; secret: Buffer; 
       const actual = Buffer.from(digest(pending.id, code), 'hex');
       const matches = /^\d+$/.test(code) && expected.length === actual.length && timingSafeEqual(expected, actual);
       if (!matches) {
+        await deps.throttle?.failed(accountId, purpose);
         const left = EMAIL_CODE_MAX_ATTEMPTS - spent;
         throw left <= 0 ? CODE_TOO_MANY_ATTEMPTS() : CODE_INVALID(left);
       }

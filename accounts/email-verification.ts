@@ -3,6 +3,7 @@
 // from their identity provider: they are never asked and can't verify here. Used by the profile's
 // Contact Info tab and by the sign-in prompt ("Verify your email").
 import type { AuditLog } from './audit.ts';
+import { ThrottledError } from './throttle.ts';
 import { DomainError, assertThat } from './errors.ts';
 import type { EmailCodes } from './email-codes.ts';
 import type { EmailMessages } from './email-messages.ts';
@@ -40,7 +41,7 @@ export function createEmailVerification(deps: {
       assertThat(account, NO_ACCOUNT);
       assertThat(!account.sso, SSO_EMAIL_MANAGED);
       assertThat(!account.emailVerified, ALREADY_VERIFIED);
-      const { id, code } = await codes.issue(account.id, 'verify_email', account.email);
+      const { id, code } = await codes.issue(account.id, 'verify_email', account.email, context);
       const event = { actor: account.id, action: 'email.verification_sent', target: account.id, outcome: 'success' as const, ...context };
       try {
         await deliver(deps, account.email, deps.messages.verifyEmail({ username: account.username, code, minutes: EMAIL_CODE_TTL_SECONDS / 60 }), event);
@@ -59,9 +60,10 @@ export function createEmailVerification(deps: {
       assertThat(!account.sso, SSO_EMAIL_MANAGED);
       let email: string;
       try {
-        email = await codes.redeem(account.id, 'verify_email', code);
+        email = await codes.redeem(account.id, 'verify_email', code, context);
       } catch (err) {
-        await audit.record({
+        // Refused by the throttle: recorded in aggregate there, not one row per attempt.
+        if (!(err instanceof ThrottledError)) await audit.record({
           actor: account.id,
           action: 'email.verify',
           target: account.id,

@@ -167,12 +167,14 @@ export const EMAIL_CODE_SENDS_PER_ACCOUNT = 5;
 /** …and per client IP per hour (many accounts, one source). */
 export const EMAIL_CODE_SENDS_PER_IP = 20;
 export const EMAIL_CODE_SEND_WINDOW_SECONDS = 60 * 60;
-/** "Forgot your credentials" requests per client IP per hour, and per typed username/address (the target's inbox). */
-export const FORGOT_PER_IP = 10;
-export const FORGOT_PER_TARGET = 5;
+/** "Forgot your credentials" requests per client IP per hour (room for an office behind one NAT on a Monday morning)… */
+export const FORGOT_PER_IP = 50;
+/** …and per typed username or address (its inbox; reset links are also capped at 3 per account per 15 minutes). */
+export const FORGOT_PER_TARGET = 10;
 export const FORGOT_WINDOW_SECONDS = 60 * 60;
-/** Sign-ups per client IP per hour (with the captcha), and per email address (someone else's inbox). */
-export const SIGN_UP_PER_IP = 10;
+/** Completed sign-up forms (captcha solved) per client IP per hour: a class signing up together fits, a script does not… */
+export const SIGN_UP_PER_IP = 30;
+/** …and per email address (someone else's inbox; an address may own several accounts). */
 export const SIGN_UP_PER_TARGET = 3;
 export const SIGN_UP_WINDOW_SECONDS = 60 * 60;
 /** Wrong or expired push-device enrolment codes per client IP per hour: a code is good for 10 minutes, a guesser gets 10 tries an hour. */

@@ -45,6 +45,14 @@ function contract(name: string, open: () => Promise<Opened>) {
       assert.equal(await opened.store.limiter('contract-y', 60).get('same'), undefined);
     });
 
+    it('takes any typed key: long, NUL bytes, non-ASCII (stored hashed), still apart from each other', async () => {
+      const limiter = opened.store.limiter('contract-keys', 60);
+      for (const key of ['x'.repeat(1000), 'a\u0000b', 'æøå@example.com', 'a\u0000c']) {
+        assert.equal((await limiter.add(key)).count, 1, JSON.stringify(key.slice(0, 20)));
+        assert.equal((await limiter.get(key))?.count, 1);
+      }
+    });
+
     it('counts concurrent hits exactly once each', async () => {
       const limiter = opened.store.limiter('contract-race', 60);
       await Promise.all(Array.from({ length: 20 }, () => limiter.add('r')));

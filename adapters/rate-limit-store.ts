@@ -2,6 +2,7 @@
 // on ioredis in production (under the server's Redis key prefix), RateLimiterPostgres on the SQL
 // database otherwise (the `rate_limits` table; on PGlite it survives a restart with ./data).
 // Store failures are thrown as they are: a throttle that can't count fails closed (503), never open.
+import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Redis } from 'ioredis';
 import { RateLimiterPostgres, RateLimiterRedis, RateLimiterRes, type RateLimiterStoreAbstract } from 'rate-limiter-flexible';
@@ -14,9 +15,18 @@ export const RATE_LIMIT_TABLE = 'rate_limits';
 
 const toCounter = (res: RateLimiterRes): Counter => ({ count: res.consumedPoints, resetInMs: Math.max(0, res.msBeforeNext) });
 
+/**
+ * Keys come from what people type (usernames, addresses): long ones and ones with bytes PostgreSQL
+ * text refuses (NUL) or that are not plain ASCII are stored as their SHA-256, so any input is a valid key.
+ */
+export function storeKey(key: string): string {
+  return key.length <= 120 && /^[\x20-\x7e]*$/.test(key) ? key : `sha256:${createHash('sha256').update(key, 'utf8').digest('hex')}`;
+}
+
 function wrap(limiter: RateLimiterStoreAbstract): RateLimiter {
   return {
-    async add(key, n = 1) {
+    async add(rawKey, n = 1) {
+      const key = storeKey(rawKey);
       try {
         return toCounter(await limiter.consume(key, n));
       } catch (err) {
@@ -25,14 +35,14 @@ function wrap(limiter: RateLimiterStoreAbstract): RateLimiter {
       }
     },
     async get(key) {
-      const res = await limiter.get(key);
+      const res = await limiter.get(storeKey(key));
       return res && res.msBeforeNext !== 0 ? toCounter(res) : undefined;
     },
     async set(key, count, seconds) {
-      await limiter.set(key, count, seconds);
+      await limiter.set(storeKey(key), count, seconds);
     },
     async delete(key) {
-      await limiter.delete(key);
+      await limiter.delete(storeKey(key));
     },
   };
 }

@@ -9,6 +9,7 @@ import type { InvitationService, JoinPreview, OpenedInvitation } from '../accoun
 import { render, type ViewMessage } from '../views/render.ts';
 import type { AccountSession } from './account-session.ts';
 import type { Csrf } from './csrf.ts';
+import { ThrottledError, type ThrottlePolicy } from '../accounts/throttle.ts';
 
 type FieldErrors = Record<string, { code: string; text: string }[]>;
 
@@ -18,7 +19,13 @@ const formOf = (ctx: Context): Record<string, string> => {
   return out;
 };
 
-export function createInvitationRoutes(deps: { invitations: InvitationService; session: AccountSession; csrf: Csrf }) {
+export function createInvitationRoutes(deps: {
+  invitations: InvitationService;
+  session: AccountSession;
+  csrf: Csrf;
+  /** Unusable links per IP (accounts/throttle.ts): stops scanning for tokens. */
+  throttle?: ThrottlePolicy['invitation'];
+}) {
   const { invitations, session, csrf } = deps;
   const router = new Router({ prefix: '/invitations' });
   const request = (ctx: Context) => ({ ip: ctx.ip, userAgent: ctx.get('user-agent') || undefined });
@@ -34,9 +41,12 @@ export function createInvitationRoutes(deps: { invitations: InvitationService; s
   /** The invitation, or an explanation page (expired, used, withdrawn, unknown) and undefined. */
   async function usableOrExplain(ctx: Context, token: string): Promise<OpenedInvitation | undefined> {
     try {
+      await deps.throttle?.check(ctx.ip);
       return await invitations.usable(token);
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
+      if (err instanceof ThrottledError) ctx.set('Retry-After', String(err.retryAfterSeconds));
+      else await deps.throttle?.failed(ctx.ip);
       page(ctx, 'invitation-unusable', {
         title: err.code === 'invitation.expired' ? 'This invitation has expired' : 'This invitation cannot be used',
         messages: [{ code: err.code, text: err.message }],

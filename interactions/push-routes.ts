@@ -24,6 +24,7 @@ import {
 import { PUSH_LONG_POLL_MAX_SECONDS, PUSH_SIGNATURE_WINDOW_SECONDS } from '../accounts/security-constants.ts';
 import { newDeviceId, type PushDevice, type PushStore } from '../adapters/push-store.ts';
 import { loadFlow } from './login/flow.ts';
+import { ThrottledError, type ThrottlePolicy } from '../accounts/throttle.ts';
 
 /** Device-facing failures: a status and a stable code. */
 class DeviceError extends Error {
@@ -44,6 +45,8 @@ export function createPushRoutes(deps: {
   audit: AuditLog;
   /** The issuer, returned to a device at enrolment as the server to talk to. */
   serverUrl: string;
+  /** Wrong enrolment codes per IP (accounts/throttle.ts). */
+  throttle?: ThrottlePolicy['pushEnrolment'];
   clock?: () => number;
 }) {
   const { store, audit } = deps;
@@ -99,12 +102,21 @@ export function createPushRoutes(deps: {
     const publicKeyJwk = parseDevicePublicKey(body.publicKey);
     if (!publicKeyJwk) throw new DeviceError(400, 'invalid_key', 'publicKey must be the public part of a P-256 key as a JWK (kty EC, crv P-256, x, y).');
     const name = validMethodName(typeof body.name === 'string' && body.name.trim() ? body.name : 'Gatehouse Authenticator');
+    try {
+      await deps.throttle?.check(ctx.ip);
+    } catch (err) {
+      if (!(err instanceof ThrottledError)) throw err;
+      ctx.set('Retry-After', String(err.retryAfterSeconds));
+      throw new DeviceError(429, 'slow_down', `Too many wrong enrolment codes from this address; retry after ${err.retryAfterSeconds} seconds.`);
+    }
     const digest = enrolmentCodeDigest(code);
     const enrolment = code ? await store.findEnrolment(digest) : undefined;
     // One answer for unknown, expired and used codes: the endpoint is no oracle.
     const invalid = new DeviceError(400, 'invalid_code', 'The enrolment code is not valid, was already used, or has expired.');
-    if (!enrolment || now() >= enrolment.expiresAt) throw invalid;
-    if (!(await store.claimEnrolment(digest))) throw invalid;
+    if (!enrolment || now() >= enrolment.expiresAt || !(await store.claimEnrolment(digest))) {
+      await deps.throttle?.failed(ctx.ip);
+      throw invalid;
+    }
     const deviceId = newDeviceId();
     await store.saveEnrolledDevice(digest, { accountId: enrolment.accountId, flowId: enrolment.flowId, deviceId, name, publicKeyJwk });
     await audit.record({

@@ -229,6 +229,7 @@ export async function createGatehouse(
     kek: secrets.kek,
     logger,
     clock: options.clock,
+    throttle,
   });
   const mfaManagement = createMfaManagement({
     mfa,
@@ -273,7 +274,7 @@ export async function createGatehouse(
       ...federationInteractions.steps,
     ],
   });
-  const push = createPushRoutes({ provider, store: pushStore, audit, serverUrl: config.issuer, clock: options.clock });
+  const push = createPushRoutes({ provider, store: pushStore, audit, serverUrl: config.issuer, throttle: throttle.pushEnrolment, clock: options.clock });
   const accountSession = createAccountSession({
     provider,
     clock: options.clock,
@@ -320,6 +321,7 @@ export async function createGatehouse(
     applications: applicationFeatures.applications,
     sessions: sessionFeatures.sessions,
     branding: { apiRoutes: branding.apiRoutes, service: branding.service },
+    invitationThrottle: throttle.invitation,
     clock: options.clock,
   });
   const pageBranding = branding.pageBranding({

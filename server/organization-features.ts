@@ -24,6 +24,7 @@ import type { Route } from './admin-api/route.ts';
 import { createAdminPages, type AdminPageKit } from './admin-pages/admin-pages.ts';
 import { applicationPages } from './admin-pages/application-pages.ts';
 import { createInvitationRoutes } from '../interactions/invitation-routes.ts';
+import type { ThrottlePolicy } from '../accounts/throttle.ts';
 import { createAccountActivityRoutes } from '../interactions/account-activity-routes.ts';
 import type { Logger } from './logger.ts';
 import type { BrandingService } from '../accounts/branding.ts';
@@ -47,6 +48,8 @@ export function createOrganizationFeatures(deps: {
   lockouts?: Lockouts;
   /** Supplied by the sessions feature: a user's sessions on Access Management → Users and the API. */
   sessions?: Pick<AccountSessions, 'list' | 'end' | 'endAll'>;
+  /** Unusable invitation links per IP. */
+  invitationThrottle?: ThrottlePolicy['invitation'];
   /** Evicts a changed client from every process's client cache. */
   onClientChanged?: (clientId: string) => void;
   /** Supplied by the federation feature: its admin API routes and its Identity Providers pages. */
@@ -76,7 +79,7 @@ export function createOrganizationFeatures(deps: {
 
   const api = createAdminApi({ ...services, provider: deps.provider, orgs, audit: deps.audit, logger: deps.logger, issuer: deps.issuer, extraRoutes: [...userSessionRoutes(users), ...(deps.federation?.apiRoutes ?? []), ...(deps.branding?.apiRoutes ?? [])] });
   const pages = createAdminPages({ ...services, orgs, session: deps.session, csrf: deps.csrf, identityProviderPages: deps.federation?.pages, applicationPages: applicationPages({ applications: apps }), branding: deps.branding?.service });
-  const invitationPages = createInvitationRoutes({ invitations, session: deps.session, csrf: deps.csrf });
+  const invitationPages = createInvitationRoutes({ invitations, session: deps.session, csrf: deps.csrf, throttle: deps.invitationThrottle });
   const activity = createAccountActivityRoutes({ session: deps.session, csrf: deps.csrf, auditReader: deps.auditReader });
   return { orgs, services, routers: [api, pages, invitationPages, activity] };
 }

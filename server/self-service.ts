@@ -18,6 +18,7 @@ import type { PasswordHasher } from '../accounts/password-hasher.ts';
 import { createPasswordReset } from '../accounts/password-reset.ts';
 import { createPasswordUpdate } from '../accounts/password-update.ts';
 import type { SessionRevoker } from '../accounts/session-revocation.ts';
+import type { ThrottlePolicy } from '../accounts/throttle.ts';
 import { createSignUp } from '../accounts/sign-up.ts';
 import { createKnexCaptchaStore } from '../adapters/captcha-store.ts';
 import { createKnexEmailCodeStore } from '../adapters/email-code-store.ts';
@@ -55,13 +56,14 @@ export function createSelfServiceServices(deps: {
   logger: Logger;
   clock?: () => number;
   captchaDifficulty?: CaptchaDifficulty;
+  throttle?: ThrottlePolicy;
 }) {
   const { knex, mailer, messages, audit, issuer, logger, clock } = deps;
   const profiles = createKnexProfileStore(knex);
   const passwords = createKnexPasswordStore(knex);
   const tokens = createKnexResetTokenStore(knex);
   // Codes are HMACed under a key derived from the KEK: a database copy alone can't brute-force 10^6 codes.
-  const codes = createEmailCodes({ store: createKnexEmailCodeStore(knex), secret: derive(deps.kek, 'gatehouse email codes'), clock });
+  const codes = createEmailCodes({ store: createKnexEmailCodeStore(knex), secret: derive(deps.kek, 'gatehouse email codes'), throttle: deps.throttle?.emailCodes, clock });
   const update = createPasswordUpdate({ passwords, hasher: deps.hasher });
   const emailVerification = createEmailVerification({ profiles, codes, mailer, messages, audit, logger });
   const emailChange = createEmailChange({ profiles, codes, mailer, messages, audit, issuer, logger });
@@ -85,7 +87,7 @@ export function createSelfServiceServices(deps: {
   const signUp = createSignUp({ accounts: deps.accounts, hasher: deps.hasher, audit });
   /** Work done after responding (forgotten credentials); close() waits for it. */
   const jobs = createBackgroundJobs(logger);
-  return { profiles, emailVerification, emailChange, passwordReset, passwordChange, forgot, captcha, signUp, jobs };
+  return { profiles, emailVerification, emailChange, passwordReset, passwordChange, forgot, captcha, signUp, jobs, throttle: deps.throttle };
 }
 
 export type SelfServiceServices = ReturnType<typeof createSelfServiceServices>;
@@ -104,8 +106,8 @@ export function createSelfServiceRoutes(
   },
 ) {
   return [
-    createSignUpRoutes({ signUp: services.signUp, captcha: services.captcha, issuer: deps.issuer }),
-    createForgotRoutes({ forgot: services.forgot, reset: services.passwordReset, mailer: deps.mailer, jobs: services.jobs, issuer: deps.issuer, logger: deps.logger }),
+    createSignUpRoutes({ signUp: services.signUp, captcha: services.captcha, issuer: deps.issuer, throttle: services.throttle }),
+    createForgotRoutes({ forgot: services.forgot, reset: services.passwordReset, mailer: deps.mailer, jobs: services.jobs, issuer: deps.issuer, logger: deps.logger, throttle: services.throttle }),
     createAccountRoutes({
       session: deps.session,
       csrf: deps.csrf,

@@ -13,7 +13,8 @@ import type { ErrorLogger } from '../../accounts/mail-delivery.ts';
 import type { Mailer } from '../../accounts/mailer.ts';
 import type { PasswordReset } from '../../accounts/password-reset.ts';
 import type { BackgroundJobs } from './background.ts';
-import { assertSameOrigin, errorMessages, formInput, page, requestInfo } from './http.ts';
+import { assertSameOrigin, errorMessages, formInput, page, requestInfo, throttleRefusal } from './http.ts';
+import type { ThrottlePolicy } from '../../accounts/throttle.ts';
 
 export function createForgotRoutes(deps: {
   forgot: ForgotCredentials;
@@ -22,6 +23,8 @@ export function createForgotRoutes(deps: {
   jobs: BackgroundJobs;
   issuer: string;
   logger?: ErrorLogger;
+  /** Per IP and per typed identifier (accounts/throttle.ts); counted whether or not an account matches. */
+  throttle?: Pick<ThrottlePolicy, 'forgot'>;
 }) {
   const router = new Router();
   const showForm = (ctx: Context, model: Record<string, unknown> = {}, status = 200) =>
@@ -37,6 +40,8 @@ export function createForgotRoutes(deps: {
       const errors = { identifier: [{ code: 'forgot.identifier_required', text: 'Enter your username or your email address.', level: 'error' }] };
       return showForm(ctx, { form: { identifier: typed.slice(0, 254) }, errors }, 400);
     }
+    const refused = deps.throttle ? await throttleRefusal(ctx, () => deps.throttle!.forgot(identifier, requestInfo(ctx))) : undefined;
+    if (refused) return showForm(ctx, { form: { identifier }, messages: refused }, 429);
     // The same check whatever was typed, so it reveals nothing about accounts.
     try {
       await deps.mailer.check?.();

@@ -2,6 +2,7 @@
 // field messages, and the same-origin check for forms that have no session to bind a token to.
 import type { Context } from 'koa';
 import { DomainError, ValidationError, type RuleViolation } from '../../accounts/errors.ts';
+import { ThrottledError } from '../../accounts/throttle.ts';
 import { render, type ViewMessage } from '../../views/render.ts';
 
 export type RequestInfo = { ip?: string; userAgent?: string };
@@ -50,6 +51,21 @@ export function sameOrigin(ctx: Context, issuer: string): boolean {
 export function assertSameOrigin(ctx: Context, issuer: string) {
   if (!sameOrigin(ctx, issuer)) {
     throw new DomainError('request.cross_site', 'This form was sent from another site. Open the page again and retry.', { status: 403 });
+  }
+}
+
+/**
+ * Runs a throttle's count; a refusal sets Retry-After and comes back as the page's message (the form
+ * stays, with the wait), anything else is thrown.
+ */
+export async function throttleRefusal(ctx: Context, take: () => Promise<void>): Promise<ViewMessage[] | undefined> {
+  try {
+    await take();
+    return undefined;
+  } catch (err) {
+    if (!(err instanceof ThrottledError)) throw err;
+    ctx.set('Retry-After', String(err.retryAfterSeconds));
+    return [{ code: err.code, text: err.message, level: 'error' }];
   }
 }
 

@@ -10,7 +10,8 @@ import type { Context } from 'koa';
 import type { Captcha } from '../../accounts/captcha.ts';
 import { DomainError, type RuleViolation } from '../../accounts/errors.ts';
 import { signUpViolations, type createSignUp, type SignUpInput } from '../../accounts/sign-up.ts';
-import { assertSameOrigin, errorMessages, fieldMessages, formInput, page, requestInfo } from './http.ts';
+import { assertSameOrigin, errorMessages, fieldMessages, formInput, page, requestInfo, throttleRefusal } from './http.ts';
+import type { ThrottlePolicy } from '../../accounts/throttle.ts';
 
 const TERMS_REQUIRED: RuleViolation = { field: 'terms', code: 'terms.required', message: 'Accept the terms of service to create an account.' };
 const CAPTCHA_FAILED: RuleViolation = {
@@ -19,7 +20,7 @@ const CAPTCHA_FAILED: RuleViolation = {
   message: 'Complete the captcha ("I\'m not a robot") and wait until it is verified, then try again.',
 };
 
-export function createSignUpRoutes(deps: { signUp: ReturnType<typeof createSignUp>; captcha: Captcha; issuer: string }) {
+export function createSignUpRoutes(deps: { signUp: ReturnType<typeof createSignUp>; captcha: Captcha; issuer: string; throttle?: Pick<ThrottlePolicy, 'signUp'> }) {
   const router = new Router();
 
   const show = (ctx: Context, model: Record<string, unknown> = {}, status = 200) =>
@@ -50,6 +51,9 @@ export function createSignUpRoutes(deps: { signUp: ReturnType<typeof createSignU
     if (!captchaSolved) violations.push(CAPTCHA_FAILED);
     // Without a solved captcha nothing touches the database (no "username is taken" probing).
     if (violations.length > 0) return show(ctx, { form, errors: fieldMessages(violations) }, 400);
+    // Counted once the form is complete and the captcha solved: per IP and per email address.
+    const refused = deps.throttle ? await throttleRefusal(ctx, () => deps.throttle!.signUp(signUp.email, requestInfo(ctx))) : undefined;
+    if (refused) return show(ctx, { form, messages: refused }, 429);
     try {
       const { account, organization } = await deps.signUp(signUp, requestInfo(ctx));
       page(ctx, 'signed-up', { title: 'Account created', username: account.username, organization: organization.name }, 201);
