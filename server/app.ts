@@ -61,7 +61,6 @@ import { createSelfServiceRoutes, createSelfServiceServices, SIGN_IN_LINKS } fro
 import { createOrganizationFeatures } from './organization-features.ts';
 import { trackSessions } from '../adapters/provider-sessions.ts';
 import { createSessionFeatures } from './session-features.ts';
-import { createLogoutNotifier } from './session-logout.ts';
 import { DomainError } from '../accounts/errors.ts';
 import { createFederationFeatures, CUSTOM_DOMAIN_LINK } from './federation-features.ts';
 import { createRedisRateLimitStore, createSqlRateLimitStore } from '../adapters/rate-limit-store.ts';
@@ -93,6 +92,8 @@ export async function createGatehouse(
     redisPrefix?: string;
     /** Milliseconds since the epoch; tests move it instead of sleeping. */
     clock?: () => number;
+    /** The provider's outgoing fetch (server/provider.ts): tests only. */
+    providerFetch?: typeof fetch;
   } = {},
 ) {
   const logger = options.logger ?? createLogger(config.logLevel);
@@ -173,6 +174,7 @@ export async function createGatehouse(
     cookieKeys: secrets.cookieKeys,
     trustProxy: config.trustProxy,
     allowPostAuthorization: config.allowPostAuthorization,
+    fetch: options.providerFetch,
     consents: appConsents,
   });
   // Back-channel logout tokens go out in the background, with retries (server/backchannel-logout.ts).
@@ -253,7 +255,6 @@ export async function createGatehouse(
     mailer,
     messages: emailMessages,
     federation: federation.store,
-    notifyLogout: createLogoutNotifier(provider, logger),
     issuer: config.issuer,
     later: selfService.jobs.run,
     logger,

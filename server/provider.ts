@@ -24,6 +24,12 @@ export type ProviderOptions = {
   cookieKeys: string[];
   trustProxy: boolean;
   allowPostAuthorization: boolean;
+  /**
+   * The provider's outgoing HTTP (back-channel logout, client JWKS). oidc-provider refuses loopback and
+   * private addresses (SSRF protection) by giving fetch its own dispatcher; tests whose apps listen
+   * on 127.0.0.1 pass a fetch that ignores it. Never set in production.
+   */
+  fetch?: typeof fetch;
   /** Consent people gave third-party apps, remembered across sessions (accounts/app-consents.ts). */
   consents?: { find(accountId: string, clientId: string): Promise<{ scopes: string[]; claims: string[] } | undefined> };
 };
@@ -62,6 +68,7 @@ export function createProvider(options: ProviderOptions): Provider {
       short: { signed: true, httpOnly: true, sameSite: options.allowPostAuthorization ? 'none' : 'lax' },
     },
     enableHttpPostMethods: options.allowPostAuthorization,
+    ...(options.fetch ? { fetch: options.fetch as Configuration['fetch'] } : {}),
 
     async findAccount(ctx, sub) {
       // The provider asks several times per request (session check, claims, ID token): one query each request.

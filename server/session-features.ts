@@ -5,6 +5,7 @@ import type { Knex } from 'knex';
 import type Provider from 'oidc-provider';
 import type { AccountStore } from '../accounts/account.ts';
 import { createAccountSessions, type LogoutNotifier } from '../accounts/account-sessions.ts';
+import { deliverBackchannelLogout } from './backchannel-logout.ts';
 import type { AuditLog } from '../accounts/audit.ts';
 import type { EmailMessages } from '../accounts/email-messages.ts';
 import type { Mailer } from '../accounts/mailer.ts';
@@ -30,7 +31,6 @@ export function createSessionFeatures(deps: {
   mailer: Mailer;
   messages: EmailMessages;
   federation: Pick<FederationStore, 'findIdentityById' | 'findIdentityProvider'>;
-  notifyLogout: LogoutNotifier;
   issuer: string;
   later(name: string, job: () => Promise<unknown>): void;
   logger: Logger;
@@ -47,9 +47,14 @@ export function createSessionFeatures(deps: {
     const client = await deps.provider.Client.find(clientId).catch(() => undefined);
     return (client?.clientName as string | undefined) ?? clientId;
   }
+  // Back-channel logout to an ended session's apps: in the background, retried (server/backchannel-logout.ts).
+  const notifyLogout: LogoutNotifier = async (accountId, apps) => {
+    const sids = new Map(apps.map((a) => [a.clientId, a.sid ?? undefined]));
+    deps.later('back-channel logout', () => deliverBackchannelLogout({ provider: deps.provider, accountId, clientIds: [...sids.keys()], sid: (clientId) => sids.get(clientId) }));
+  };
   const sessions = createAccountSessions({
     directory,
-    notifyLogout: deps.notifyLogout,
+    notifyLogout,
     accounts: deps.accounts,
     audit: deps.audit,
     mailer: deps.mailer,

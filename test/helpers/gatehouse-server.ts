@@ -49,6 +49,8 @@ export async function startGatehouse(
     logger?: Logger;
     /** ISSUER's host; 'localhost' for WebAuthn, whose RP ID can't be an IP address. Still listens on 127.0.0.1. */
     issuerHost?: string;
+    /** Lets the provider reach apps on 127.0.0.1 (back-channel logout), which it refuses in production. */
+    allowLoopbackApps?: boolean;
   } = {},
 ): Promise<TestServer> {
   const server = http.createServer();
@@ -65,7 +67,8 @@ export async function startGatehouse(
     REDIS_URL: store.redisUrl,
     ...env,
   });
-  const gatehouse = await createGatehouse(config, { database, logger: options.logger ?? createLogger('silent'), redisPrefix: schema ? `${schema}:` : undefined, hasher: options.hasher, clock: options.clock });
+  const gatehouse = await createGatehouse(config, { database, logger: options.logger ?? createLogger('silent'), redisPrefix: schema ? `${schema}:` : undefined, hasher: options.hasher, clock: options.clock,
+    providerFetch: options.allowLoopbackApps ? (url, init) => fetch(url, { ...init, dispatcher: undefined } as RequestInit) : undefined });
   server.on('request', gatehouse.app.callback());
   const url = `http://${options.issuerHost ?? '127.0.0.1'}:${port}`;
   const signUp = createSignUp({ accounts: gatehouse.accounts, hasher: gatehouse.hasher, audit: gatehouse.audit });

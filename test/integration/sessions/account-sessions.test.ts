@@ -9,6 +9,10 @@ import { describeFor, storeMatrix } from '../../helpers/stores.ts';
 import { CookieJar, follow, postForm, request, type Step } from '../../helpers/browserless-user.ts';
 import { createTestClock, openSignedIn } from '../../helpers/self-service.ts';
 import { startSmtpSink, type SmtpSink } from '../../helpers/smtp-sink.ts';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { backchannelSettled } from '../../../server/backchannel-logout.ts';
+import { decodeJwtPayload } from '../../helpers/authorization.ts';
 
 const FIREFOX_WINDOWS = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:121.0) Gecko/20100101 Firefox/121.0';
 const CHROME_MAC = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
@@ -40,7 +44,7 @@ for (const store of storeMatrix()) {
 
     before(async () => {
       sink = await startSmtpSink();
-      server = await startGatehouse(store, { SMTP_URL: sink.url }, { clock: clock.now });
+      server = await startGatehouse(store, { SMTP_URL: sink.url }, { clock: clock.now, allowLoopbackApps: true });
     });
     after(async () => {
       await server?.close();
@@ -117,6 +121,44 @@ for (const store of storeMatrix()) {
       const mail = await sink.waitFor((m) => m.subject === 'A Gatehouse session was signed out' && (m.text ?? '').includes(user.username));
       assert.match(mail.text ?? '', /Safari 17 on iOS 17/);
       assert.match(mail.text ?? '', new RegExp(`${server.url}/account/sessions`));
+    });
+
+    it('an ended session’s apps get back-channel logout with the sid they know it by', async () => {
+      const received: string[] = [];
+      const receiver = http.createServer((req, res) => {
+        let body = '';
+        req.on('data', (c) => (body += c));
+        req.on('end', () => {
+          received.push(new URLSearchParams(body).get('logout_token') ?? '');
+          res.writeHead(200).end();
+        });
+      });
+      await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+      try {
+        const { port } = receiver.address() as AddressInfo;
+        const client = await server.createClient({ client_name: 'Wiki', backchannel_logout_uri: `http://127.0.0.1:${port}/logout`, backchannel_logout_session_required: true });
+        const user = await server.createUser();
+        const rp = await oidc.discovery(new URL(server.url), client.client_id, client.client_secret, undefined, { execute: [oidc.allowInsecureRequests] });
+        const verifier = oidc.randomPKCECodeVerifier();
+        const url = oidc.buildAuthorizationUrl(rp, { redirect_uri: client.redirect_uris[0], scope: 'openid', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
+        const phone = await openSignedIn(server, user, { jar: new CookieJar(SAFARI_IPHONE), path: url.pathname + url.search, clock });
+        const tokens = await oidc.authorizationCodeGrant(rp, new URL(phone.step.location!), { pkceCodeVerifier: verifier, idTokenExpected: true });
+        const sid = decodeJwtPayload(tokens.id_token!).sid;
+        assert.ok(sid, 'the app was told the session id');
+        const laptop = await signedIn(user, CHROME_MAC);
+        await postForm(laptop.jar, `${server.url}/account/sessions/end-others`, server.url, { csrf: csrfOf(laptop.step.body) });
+        await server.gatehouse.selfService.jobs.settled(); // the delivery runs after the response
+        await backchannelSettled(server.gatehouse.provider);
+        assert.equal(received.length, 1, 'one logout token, to the app of the ended session');
+        const claims = decodeJwtPayload(received[0]);
+        assert.equal(claims.sub, user.id);
+        assert.equal(claims.sid, sid);
+        assert.equal(claims.aud, client.client_id);
+        assert.ok(claims.events['http://schemas.openid.net/event/backchannel-logout']);
+      } finally {
+        receiver.closeAllConnections();
+        await new Promise<void>((resolve) => receiver.close(() => resolve()));
+      }
     });
 
     it('"Sign out" on one session ends only that one; a session already ended answers "already ended"', async () => {
