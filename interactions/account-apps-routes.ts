@@ -50,7 +50,7 @@ export function createAccountAppsRoutes(deps: { session: AccountSession; csrf: C
     const s = await deps.session.requireSignIn(ctx);
     if (!s) return;
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
-    deps.csrf.check(s.sessionUid, typeof body._csrf === 'string' ? body._csrf : undefined);
+    deps.csrf.check(s.sessionUid, typeof body.csrf === 'string' ? body.csrf : undefined);
     try {
       await deps.access.remove(s.accountId, ctx.params.clientId, { ip: ctx.ip, userAgent: ctx.get('user-agent') || undefined });
     } catch (err) {
