@@ -68,7 +68,6 @@ export function createProvider(options: ProviderOptions): Provider {
       short: { signed: true, httpOnly: true, sameSite: options.allowPostAuthorization ? 'none' : 'lax' },
     },
     enableHttpPostMethods: options.allowPostAuthorization,
-    ...(options.fetch ? { fetch: options.fetch as Configuration['fetch'] } : {}),
 
     async findAccount(ctx, sub) {
       // The provider asks several times per request (session check, claims, ID token): one query each request.
@@ -112,10 +111,10 @@ export function createProvider(options: ProviderOptions): Provider {
     // Outgoing requests (back-channel logout, JWKS URIs) keep oidc-provider's SSRF guard, which refuses
     // loopback and private addresses. Only a development server (ISSUER on a loopback host) may reach
     // an app on the same machine (http://localhost back-channel logout URIs).
-    fetch: (url, init) => {
+    fetch: (options.fetch as Configuration['fetch'] | undefined) ?? ((url, init) => {
       if (issuerIsLoopback && LOOPBACK.has(new URL(url instanceof Request ? url.url : url).hostname)) delete (init as { dispatcher?: unknown }).dispatcher;
       return globalThis.fetch(url, init);
-    },
+    }),
     // Gatehouse's own registration fields (accounts/application.ts writes them).
     extraClientMetadata: { properties: ['first_party', 'organization_id', 'web_origins', 'gatehouse_kind', 'disabled', 'created_at', 'connected_app'] },
     // CORS on token, userinfo, revocation, introspection: only the calling app's registered web origins.
