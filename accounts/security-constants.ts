@@ -185,3 +185,6 @@ export const INVITATION_FAILURES_PER_IP = 20;
 export const INVITATION_WINDOW_SECONDS = 60 * 60;
 /** An organization's logo is shown on every sign-in page: larger files slow phones down and fill the database. */
 export const BRANDING_LOGO_MAX_BYTES = 256 * 1024;
+
+/** A return ticket (sign-up / reset / invitation → the app's pending sign-in) is used at once by a redirect: minutes are plenty. */
+export const JOURNEY_RETURN_TICKET_TTL = 10 * 60;

@@ -10,6 +10,7 @@ import { render, type ViewMessage } from '../views/render.ts';
 import type { AccountSession } from './account-session.ts';
 import type { Csrf } from './csrf.ts';
 import { ThrottledError, type ThrottlePolicy } from '../accounts/throttle.ts';
+import type { JourneyReturn } from './journey-return.ts';
 
 type FieldErrors = Record<string, { code: string; text: string }[]>;
 
@@ -25,6 +26,8 @@ export function createInvitationRoutes(deps: {
   csrf: Csrf;
   /** Unusable links per IP (accounts/throttle.ts): stops scanning for tokens. */
   throttle?: ThrottlePolicy['invitation'];
+  /** Invitations accepted with a new account return to the app's sign-in they started from. */
+  journeys?: Pick<JourneyReturn, 'resumeUrl'>;
 }) {
   const { invitations, session, csrf } = deps;
   const router = new Router({ prefix: '/invitations' });
@@ -104,6 +107,12 @@ export function createInvitationRoutes(deps: {
         name: form.name || null,
         phoneNumber: form.phoneNumber ?? '',
       }, request(ctx));
+      // Started from an app's sign-in page: back to it as the new account (MFA set-up comes next).
+      const resume = await deps.journeys?.resumeUrl(ctx, account.id, 'sign_up');
+      if (resume) {
+        ctx.status = 303;
+        return ctx.redirect(resume);
+      }
       page(ctx, 'invitation-joined', {
         title: `Welcome to ${opened.organization.name}`,
         messages: [{ code: 'invitation.accepted_new_account', text: `Your account ${account.username} was created in ${opened.organization.name}.`, level: 'info' }],

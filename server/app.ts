@@ -29,6 +29,8 @@ import { usesMfa } from '../accounts/mfa-policy.ts';
 import { createMailer } from '../adapters/mailer.ts';
 import { createSigningKeyStore } from '../adapters/signing-key-store.ts';
 import { createLoginRoutes } from '../interactions/login/login-routes.ts';
+import { createJourneyReturn } from '../interactions/journey-return.ts';
+import { createResumeJourneyStep } from '../interactions/login/steps/resume-journey.ts';
 import { loginSteps } from '../interactions/login/steps/index.ts';
 import { createMethodRegistry } from '../interactions/methods/registry.ts';
 import { createPushStore } from '../adapters/push-store.ts';
@@ -260,6 +262,8 @@ export async function createGatehouse(
     logger,
     clock: options.clock,
   });
+  // Sign-up, forgotten credentials and invitations return to the app's sign-in they started from.
+  const journeys = createJourneyReturn({ key: Buffer.from(hkdfSync('sha256', secrets.kek, '', 'gatehouse journey return', 32)), provider, clock: options.clock });
   const { router: interactions } = createLoginRoutes({
     provider,
     methods,
@@ -273,6 +277,7 @@ export async function createGatehouse(
     steps: [
       ...loginSteps({ mfa, recoveryDigest, mfaChanges: mfaManagement, signInLinks: [...SIGN_IN_LINKS, CUSTOM_DOMAIN_LINK] }),
       ...federationInteractions.steps,
+      createResumeJourneyStep({ journeys, accounts }),
     ],
   });
   const push = createPushRoutes({ provider, store: pushStore, audit, serverUrl: config.issuer, throttle: throttle.pushEnrolment, clock: options.clock });
@@ -294,7 +299,7 @@ export async function createGatehouse(
   // Applications (web, SPA, native, service), remembered consent and "Apps with access": issue 9.
   const applicationFeatures = createApplicationFeatures({ knex: db.knex, provider, stateAdapter, audit, consents: appConsents, announce: clientChanges.announce, session: accountSession, csrf, logger });
   const linkedProfiles = federation.profile({ session: accountSession, csrf, pendingState: stateAdapter });
-  const selfServiceRoutes = createSelfServiceRoutes(selfService, { session: accountSession, csrf, accounts, mailer, issuer: config.issuer, logger, linkedProfiles: linkedProfiles.section });
+  const selfServiceRoutes = createSelfServiceRoutes(selfService, { session: accountSession, csrf, accounts, mailer, issuer: config.issuer, logger, linkedProfiles: linkedProfiles.section, journeys });
   const accountSessionsRoutes = sessionFeatures.routes({ session: accountSession, csrf });
   const accountMfa = createAccountMfaRoutes({ session: accountSession, csrf, methods, mfa, management: mfaManagement, accounts, setupState: stateAdapter, isSsoAccount: (id) => federation.ssoPolicy.isSsoAccount(id) });
   // An organization's display name, logo and accent colour on its pages (issue 12).
@@ -323,6 +328,7 @@ export async function createGatehouse(
     sessions: sessionFeatures.sessions,
     branding: { apiRoutes: branding.apiRoutes, service: branding.service },
     invitationThrottle: throttle.invitation,
+    journeys,
     clock: options.clock,
   });
   const pageBranding = branding.pageBranding({
@@ -434,6 +440,7 @@ export async function createGatehouse(
     routesOf(ops),
     (ctx, next) => (OWN_BODY_PATHS.some((p) => ctx.path.startsWith(p)) ? parseBody(ctx, next) : next()),
     pageBranding,
+    journeys.remember,
     ...[branding.assets, ...featureRouters].map(routesOf),
   ] satisfies Koa.Middleware[]);
   // The provider's endpoints skip our routers altogether (the token endpoint's hot path).

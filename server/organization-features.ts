@@ -28,6 +28,7 @@ import type { ThrottlePolicy } from '../accounts/throttle.ts';
 import { createAccountActivityRoutes } from '../interactions/account-activity-routes.ts';
 import type { Logger } from './logger.ts';
 import type { BrandingService } from '../accounts/branding.ts';
+import type { JourneyReturn } from '../interactions/journey-return.ts';
 
 export function createOrganizationFeatures(deps: {
   knex: Knex;
@@ -58,6 +59,8 @@ export function createOrganizationFeatures(deps: {
   applications: Applications;
   /** Supplied by the branding feature: its admin API routes and the service the Organization page uses. */
   branding?: { apiRoutes: Route[]; service: BrandingService };
+  /** Invitations accepted with a new account return to the app's sign-in they started from. */
+  journeys?: JourneyReturn;
   clock?: () => number;
 }) {
   const orgs = createKnexOrganizationStore(deps.knex);
@@ -79,7 +82,7 @@ export function createOrganizationFeatures(deps: {
 
   const api = createAdminApi({ ...services, provider: deps.provider, orgs, audit: deps.audit, logger: deps.logger, issuer: deps.issuer, extraRoutes: [...userSessionRoutes(users), ...(deps.federation?.apiRoutes ?? []), ...(deps.branding?.apiRoutes ?? [])] });
   const pages = createAdminPages({ ...services, orgs, session: deps.session, csrf: deps.csrf, identityProviderPages: deps.federation?.pages, applicationPages: applicationPages({ applications: apps }), branding: deps.branding?.service });
-  const invitationPages = createInvitationRoutes({ invitations, session: deps.session, csrf: deps.csrf, throttle: deps.invitationThrottle });
+  const invitationPages = createInvitationRoutes({ invitations, session: deps.session, csrf: deps.csrf, throttle: deps.invitationThrottle, journeys: deps.journeys });
   const activity = createAccountActivityRoutes({ session: deps.session, csrf: deps.csrf, auditReader: deps.auditReader });
   return { orgs, services, routers: [api, pages, invitationPages, activity] };
 }

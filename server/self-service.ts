@@ -26,6 +26,7 @@ import { createKnexPasswordStore } from '../adapters/password-store.ts';
 import { createKnexProfileStore } from '../adapters/profile-store.ts';
 import { createKnexResetTokenStore } from '../adapters/reset-token-store.ts';
 import type { Context } from 'koa';
+import type { JourneyReturn } from '../interactions/journey-return.ts';
 import type { AccountSession, SignedInSession } from '../interactions/account-session.ts';
 import type { Csrf } from '../interactions/csrf.ts';
 import type { SignInLink } from '../interactions/login/steps/credentials.ts';
@@ -37,8 +38,9 @@ import type { Logger } from './logger.ts';
 
 /** The links under the sign-in form (reference wording). */
 export const SIGN_IN_LINKS: SignInLink[] = [
-  { id: 'sign-up', text: 'Create an account', href: '/signup' },
-  { id: 'forgot', text: 'Forgot your username or password?', href: '/forgot' },
+  // ":uid" names the sign-in, so the journey can return to it (interactions/journey-return.ts).
+  { id: 'sign-up', text: 'Create an account', href: '/signup?interaction=:uid' },
+  { id: 'forgot', text: 'Forgot your username or password?', href: '/forgot?interaction=:uid' },
 ];
 
 const derive = (kek: Buffer, info: string) => Buffer.from(hkdfSync('sha256', kek, '', info, 32));
@@ -103,11 +105,13 @@ export function createSelfServiceRoutes(
     logger: Logger;
     /** Federation's "Logged In Via" section of the permissions page. */
     linkedProfiles?: (ctx: Context, s: SignedInSession) => Promise<Record<string, unknown>>;
+    /** Sign-up and reset return to the app's sign-in they started from. */
+    journeys?: JourneyReturn;
   },
 ) {
   return [
-    createSignUpRoutes({ signUp: services.signUp, captcha: services.captcha, issuer: deps.issuer, throttle: services.throttle }),
-    createForgotRoutes({ forgot: services.forgot, reset: services.passwordReset, mailer: deps.mailer, jobs: services.jobs, issuer: deps.issuer, logger: deps.logger, throttle: services.throttle }),
+    createSignUpRoutes({ signUp: services.signUp, captcha: services.captcha, issuer: deps.issuer, throttle: services.throttle, journeys: deps.journeys }),
+    createForgotRoutes({ forgot: services.forgot, reset: services.passwordReset, mailer: deps.mailer, jobs: services.jobs, issuer: deps.issuer, logger: deps.logger, throttle: services.throttle, journeys: deps.journeys }),
     createAccountRoutes({
       session: deps.session,
       csrf: deps.csrf,

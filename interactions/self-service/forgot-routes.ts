@@ -10,6 +10,7 @@ import type { Context } from 'koa';
 import { DomainError } from '../../accounts/errors.ts';
 import { forgotIdentifier, type ForgotCredentials } from '../../accounts/forgot-credentials.ts';
 import type { ErrorLogger } from '../../accounts/mail-delivery.ts';
+import type { JourneyReturn } from '../journey-return.ts';
 import type { Mailer } from '../../accounts/mailer.ts';
 import type { PasswordReset } from '../../accounts/password-reset.ts';
 import type { BackgroundJobs } from './background.ts';
@@ -25,6 +26,8 @@ export function createForgotRoutes(deps: {
   logger?: ErrorLogger;
   /** Per IP and per typed identifier (accounts/throttle.ts); counted whether or not an account matches. */
   throttle?: Pick<ThrottlePolicy, 'forgot'>;
+  /** Back to the app's sign-in when the journey started there (interactions/journey-return.ts). */
+  journeys?: Pick<JourneyReturn, 'resumeUrl'>;
 }) {
   const router = new Router();
   const showForm = (ctx: Context, model: Record<string, unknown> = {}, status = 200) =>
@@ -73,7 +76,12 @@ export function createForgotRoutes(deps: {
     const token = ctx.params.token;
     const password = formInput(ctx.request.body, 300).password ?? '';
     try {
-      const { username } = await deps.reset.complete(token, password, requestInfo(ctx));
+      const { accountId, username } = await deps.reset.complete(token, password, requestInfo(ctx));
+      const resume = await deps.journeys?.resumeUrl(ctx, accountId, 'reset');
+      if (resume) {
+        ctx.status = 303;
+        return ctx.redirect(resume);
+      }
       page(ctx, 'reset-done', { title: 'Password reset', username });
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;

@@ -12,6 +12,7 @@ import { DomainError, type RuleViolation } from '../../accounts/errors.ts';
 import { signUpViolations, type createSignUp, type SignUpInput } from '../../accounts/sign-up.ts';
 import { assertSameOrigin, errorMessages, fieldMessages, formInput, page, requestInfo, throttleRefusal } from './http.ts';
 import type { ThrottlePolicy } from '../../accounts/throttle.ts';
+import type { JourneyReturn } from '../journey-return.ts';
 
 const TERMS_REQUIRED: RuleViolation = { field: 'terms', code: 'terms.required', message: 'Accept the terms of service to create an account.' };
 const CAPTCHA_FAILED: RuleViolation = {
@@ -20,7 +21,7 @@ const CAPTCHA_FAILED: RuleViolation = {
   message: 'Complete the captcha ("I\'m not a robot") and wait until it is verified, then try again.',
 };
 
-export function createSignUpRoutes(deps: { signUp: ReturnType<typeof createSignUp>; captcha: Captcha; issuer: string; throttle?: Pick<ThrottlePolicy, 'signUp'> }) {
+export function createSignUpRoutes(deps: { signUp: ReturnType<typeof createSignUp>; captcha: Captcha; issuer: string; throttle?: Pick<ThrottlePolicy, 'signUp'>; journeys?: Pick<JourneyReturn, 'resumeUrl' | 'hadReturn'> }) {
   const router = new Router();
 
   const show = (ctx: Context, model: Record<string, unknown> = {}, status = 200) =>
@@ -56,7 +57,14 @@ export function createSignUpRoutes(deps: { signUp: ReturnType<typeof createSignU
     if (refused) return show(ctx, { form, messages: refused }, 429);
     try {
       const { account, organization } = await deps.signUp(signUp, requestInfo(ctx));
-      page(ctx, 'signed-up', { title: 'Account created', username: account.username, organization: organization.name }, 201);
+      // Started from an app's sign-in page: back to it, where MFA set-up comes next (journey-return.ts).
+      const expired = deps.journeys?.hadReturn(ctx) ?? false;
+      const resume = await deps.journeys?.resumeUrl(ctx, account.id, 'sign_up');
+      if (resume) {
+        ctx.status = 303;
+        return ctx.redirect(resume);
+      }
+      page(ctx, 'signed-up', { title: 'Account created', username: account.username, organization: organization.name, returnExpired: expired }, 201);
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
       const { errors, messages } = errorMessages(err);

@@ -42,8 +42,10 @@ describe('self-service: sign-up page', () => {
       code_challenge_method: 'S256',
     }).toString();
     const page = await follow(new CookieJar(), url.href, server.url);
-    assert.match(page.body, /<a href="\/signup" data-testid="link\/sign-up">Create an account<\/a>/);
-    assert.match(page.body, /<a href="\/forgot" data-testid="link\/forgot">Forgot your username or password\?<\/a>/);
+    // The links name this sign-in, so the journey returns to it (test/integration/pages/continuity.test.ts).
+    const uid = /\/interaction\/([\w-]+)/.exec(page.url)![1];
+    assert.match(page.body, new RegExp(`<a href="/signup\\?interaction=${uid}" data-testid="link/sign-up">Create an account</a>`));
+    assert.match(page.body, new RegExp(`<a href="/forgot\\?interaction=${uid}" data-testid="link/forgot">Forgot your username or password\\?</a>`));
   });
 
   it('has labelled Email, Username, Phone Number, Password and Company fields, terms, captcha and "Accept and create account"', async () => {
