@@ -18,6 +18,8 @@ import { createTestClock } from '../helpers/self-service.ts';
 import { CHALLENGE_HEADING, ENROL_HEADING, MfaPage, RECOVERY_CODES_HEADING } from './pages/mfa-page.ts';
 import { SignInPage } from './pages/sign-in-page.ts';
 import { readWidth, scrollsSideways, type WidthReading } from './pages/page-width.ts';
+import { ForgotPage } from './pages/self-service-pages.ts';
+import { addMember } from '../helpers/organization-fixtures.ts';
 
 const PHONE = { width: 390, height: 844 };
 /** A real phone browser's User-Agent, longer than most, shown in Recent sign-ins and the Audit Log. */
@@ -92,8 +94,9 @@ describeBrowser('e2e: every page fits a 390 px phone', () => {
     await visit(page, `/auth?client_id=${LONG}&response_type=code&scope=openid&redirect_uri=https://example.com/cb`, 'provider error');
     await visit(page, '/signup', 'sign-up');
     await visit(page, '/forgot', 'forgot');
-    await page.getByLabel(/username or email/i).fill(`${LONG}@example.com`);
-    await page.getByRole('button').first().click();
+    const forgot = new ForgotPage(page);
+    await forgot.request(`${LONG}@example.com`);
+    await forgot.message('forgot.sent').waitFor();
     await check(page, 'forgot sent');
     await visit(page, `/reset/${LONG}`, 'reset invalid');
     await visit(page, '/terms', 'terms');
@@ -115,9 +118,10 @@ describeBrowser('e2e: every page fits a 390 px phone', () => {
     await check(page, 'MFA set-up chooser');
     await mfa.choose('Authenticator app');
     await check(page, 'TOTP set-up');
-    const secret = (await mfa.totpSecret.textContent())!.replace(/\s/g, '');
-    await page.getByLabel('Verification code', { exact: true }).fill(await totpCode(secret, clock.now()));
-    await page.getByRole('button', { name: /Verify|Continue|Done|Save/ }).first().click();
+    const secret = await mfa.secret();
+    clock.advance(30_000);
+    await mfa.verificationCode.fill(await totpCode(secret, clock.now()));
+    await mfa.done.click();
     await mfa.waitForHeading(RECOVERY_CODES_HEADING);
     await check(page, 'recovery codes');
     await mfa.done.click();
@@ -134,6 +138,7 @@ describeBrowser('e2e: every page fits a 390 px phone', () => {
     await services.invitations.invite(principal, { email: `${uniqueName('invitee')}-${LONG}@example.com` });
     await services.apps.create({ principal }, { kind: 'service', name: `${LONG} Robot`, scopes: ['users:read'] });
     const [method] = await server.gatehouse.mfa.listMethods(owner.id);
+    const member = await addMember(server, { organizationId: owner.organizationId, groupId: group.id, username: uniqueName('member_with_a_long_name_') });
 
     const page = await phone();
     await page.goto(`${server.url}/account`);
@@ -151,7 +156,7 @@ describeBrowser('e2e: every page fits a 390 px phone', () => {
     await visit(page, '/account/permissions', 'permissions');
     await visit(page, '/account/sign-ins', 'recent sign-ins');
     await visit(page, '/admin/users', 'admin users');
-    await visit(page, `/admin/users/${owner.id}`, 'user detail');
+    await visit(page, `/admin/users/${member.id}`, 'user detail');
     await page.getByRole('button', { name: 'Reset multi-factor authentication' }).click();
     await check(page, 'reset MFA confirmation');
     await visit(page, '/admin/groups', 'business groups');
