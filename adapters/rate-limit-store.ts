@@ -56,7 +56,6 @@ export function createRedisRateLimitStore(redis: Redis, options: { prefix?: stri
         points: NO_LIMIT,
         duration: windowSeconds,
         inMemoryBlockOnConsumed: 0, // an in-process block would survive an administrator's unlock
-        rejectIfRedisNotReady: true,
       }));
     },
   };
