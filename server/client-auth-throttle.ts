@@ -7,6 +7,7 @@
 import type { Context, Middleware } from 'koa';
 import { ThrottledError, type ThrottlePolicy } from '../accounts/throttle.ts';
 import { PROVIDER_ROUTES } from './provider-routes.ts';
+import { asRequestError, STORE_RETRY_AFTER_SECONDS, StoreUnavailable } from './error-handler.ts';
 
 const CLIENT_AUTH_PATHS = new Set<string>([PROVIDER_ROUTES.token, PROVIDER_ROUTES.introspection, PROVIDER_ROUTES.revocation]);
 /** oidc-provider's own body limit: larger bodies are left for it to refuse. */
@@ -42,15 +43,25 @@ export function clientAuthThrottle(policy: ThrottlePolicy['clientAuth']): Middle
     try {
       await policy.check({ clientId, ip: ctx.ip });
     } catch (err) {
-      if (!(err instanceof ThrottledError)) throw err;
-      ctx.status = 429;
-      ctx.set('Retry-After', String(err.retryAfterSeconds));
-      ctx.set('Cache-Control', 'no-store');
-      ctx.body = { error: 'temporarily_unavailable', error_description: `too many failed client authentications; retry after ${err.retryAfterSeconds} seconds` };
-      return;
+      if (err instanceof ThrottledError) return answer(ctx, 429, err.retryAfterSeconds, `too many failed client authentications; retry after ${err.retryAfterSeconds} seconds`);
+      // The throttle's store is down: the OAuth answer the provider gives for its own store outages.
+      if (asRequestError(err) instanceof StoreUnavailable) return answer(ctx, 503, STORE_RETRY_AFTER_SECONDS, new StoreUnavailable().message);
+      throw err;
     }
     await next();
     const body = ctx.body as { error?: unknown } | undefined;
-    if (ctx.status === 401 && body?.error === 'invalid_client') await policy.failed({ clientId, ip: ctx.ip });
+    if (ctx.status === 401 && body?.error === 'invalid_client') {
+      // A failure that can't be counted (store outage) leaves the provider's 401 as it is.
+      await policy.failed({ clientId, ip: ctx.ip }).catch((err) => {
+        if (!(asRequestError(err) instanceof StoreUnavailable)) throw err;
+      });
+    }
   };
+}
+
+function answer(ctx: Context, status: number, retryAfterSeconds: number, description: string) {
+  ctx.status = status;
+  ctx.set('Retry-After', String(retryAfterSeconds));
+  ctx.set('Cache-Control', 'no-store');
+  ctx.body = { error: 'temporarily_unavailable', error_description: description };
 }
