@@ -4,7 +4,7 @@
 // Pages covered (PAGES below, checked by the last test): home, 404, provider error, sign-up, forgot,
 // forgot sent, reset invalid, terms, invitation unusable, sign-in, custom domain, MFA challenge, MFA
 // set-up chooser, TOTP set-up, recovery codes, consent, profile contact, change email, change password,
-// MFA list, add MFA, remove MFA (confirmation), permissions, recent sign-ins, admin users, user detail,
+// MFA list, add MFA, remove MFA (confirmation), permissions, recent sign-ins, sessions, admin users, user detail,
 // reset MFA confirmation, business groups, invitations, connected apps, audit log, identity providers,
 // exempt accounts, organization, sign out.
 import assert from 'node:assert/strict';
@@ -29,7 +29,7 @@ const LONG = 'Supercalifragilisticexpialidocious-International-Holdings';
 const PAGES = [
   'home', '404', 'provider error', 'sign-up', 'forgot', 'forgot sent', 'reset invalid', 'terms', 'invitation unusable',
   'sign-in', 'custom domain', 'MFA challenge', 'MFA set-up chooser', 'TOTP set-up', 'recovery codes', 'consent',
-  'profile contact', 'change email', 'change password', 'MFA list', 'add MFA', 'remove MFA', 'permissions', 'recent sign-ins',
+  'profile contact', 'change email', 'change password', 'MFA list', 'add MFA', 'remove MFA', 'permissions', 'recent sign-ins', 'sessions',
   'admin users', 'user detail', 'reset MFA confirmation', 'business groups', 'invitations', 'connected apps', 'audit log',
   'identity providers', 'exempt accounts', 'organization', 'sign out',
 ] as const;
@@ -155,6 +155,7 @@ describeBrowser('e2e: every page fits a 390 px phone', () => {
     await check(page, 'remove MFA');
     await visit(page, '/account/permissions', 'permissions');
     await visit(page, '/account/sign-ins', 'recent sign-ins');
+    await visit(page, '/account/sessions', 'sessions');
     await visit(page, '/admin/users', 'admin users');
     await visit(page, `/admin/users/${member.id}`, 'user detail');
     await page.getByRole('button', { name: 'Reset multi-factor authentication' }).click();
