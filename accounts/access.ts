@@ -2,6 +2,7 @@
 // Every administrative service takes a Principal and checks it here; there is no principal that spans
 // organizations (the CLI on the server is the only cross-organization power).
 import { DomainError } from './errors.ts';
+import type { MessageCode, PlainCode } from './messages/language.ts';
 import { subtreeIds } from './membership-rules.ts';
 import type { OrganizationStore } from './organization.ts';
 import { APP_PERMISSIONS, GROUP_SCOPED_PERMISSIONS, isPermission, permissionsFor, type Permission } from './permissions.ts';
@@ -22,21 +23,23 @@ export type Principal = {
   userAgent?: string;
 };
 
-export class AccessDenied extends DomainError {
-  constructor(message = 'You do not have permission to do that.') {
-    super('access.denied', message, { status: 403 });
+/** Always `access.denied` (a stable API code); the reason says why, from the catalog. */
+export class AccessDenied extends DomainError<'access.denied'> {
+  constructor(reason: PlainCode | { code: MessageCode; vars: Record<string, string | number> } = 'access.reason.default') {
+    super('access.denied', { status: 403, vars: { reason: typeof reason === 'string' ? { code: reason } : reason } });
   }
 }
 
 /** Anything of another organization (or that does not exist) looks the same: not found, never "forbidden". */
-export const notFound = (what: string) => new DomainError(`${what}.not_found`, `No such ${what.replace(/_/g, ' ')}.`, { status: 404 });
+export type NotFoundThing = 'app_access' | 'application' | 'account' | 'business_group' | 'connected_app' | 'identity_provider' | 'invitation' | 'linked_profile' | 'organization' | 'user';
+export const notFound = (what: NotFoundThing) => new DomainError(`${what}.not_found`, { status: 404 });
 
 export function can(principal: Principal, permission: Permission): boolean {
   return principal.permissions.has(permission);
 }
 
 export function assertCan(principal: Principal, permission: Permission): void {
-  if (!can(principal, permission)) throw new AccessDenied(`This needs the ${permission} permission.`);
+  if (!can(principal, permission)) throw new AccessDenied({ code: 'access.reason.needs_permission', vars: { permission } });
 }
 
 /** Whether the principal's group-scoped permissions reach a node of its organization. */

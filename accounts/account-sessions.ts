@@ -175,7 +175,7 @@ export function createAccountSessions(deps: {
 
     async end(accountId: string, uid: string, context: EndContext) {
       const count = await endRecords(accountId, [uid], context);
-      if (count === 0) throw new DomainError('session.not_found', 'That session has already ended.', { status: 404 });
+      if (count === 0) throw new DomainError('session.not_found', { status: 404 });
     },
 
     /** "Sign out of all other sessions": every session but `keepUid`. */

@@ -2,7 +2,8 @@
 // a "connected app" is an application of kind `service` (client credentials + API permissions).
 // This file holds the rules (validation with one message per field) and the mapping to the OIDC
 // client metadata oidc-provider reads from the oidc_clients table; it has no I/O.
-import type { RuleViolation } from './errors.ts';
+import { violation, type RuleViolation } from './errors.ts';
+import type { MessageCode } from './messages/language.ts';
 import { APP_PERMISSIONS } from './permissions.ts';
 
 export const APPLICATION_KINDS = ['web', 'spa', 'native', 'service'] as const;
@@ -130,7 +131,8 @@ function shorten(s: string) {
 /** Every broken rule of a complete application, one message per problem, tied to its field. */
 export function validateApplication(kind: ApplicationKind, f: ApplicationFields): RuleViolation[] {
   const v: RuleViolation[] = [];
-  const add = (field: string, code: string, message: string) => v.push({ field, code, message });
+  // Fixed rules have their own text; checks that explain a specific value pass it as the detail.
+  const add = (field: string, code: MessageCode, detail: string) => v.push(violation(field, code, { detail } as never));
   const name = f.name.trim();
   if (name.length < 1 || name.length > 100) add('name', 'application.name_invalid', 'Name the application (1 to 100 characters).');
   if (f.logoUri !== null) {
@@ -184,9 +186,9 @@ export function validateApplication(kind: ApplicationKind, f: ApplicationFields)
   }
   return v;
 
-  function checkList(field: string, code: string, list: string[], max: number, what: string, problem: (item: string) => string | undefined) {
+  function checkList(field: string, code: MessageCode, list: string[], max: number, what: string, problem: (item: string) => string | undefined) {
     if (list.length > max) {
-      add(field, `application.too_many_${field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`, `At most ${max} ${what} (got ${list.length}).`);
+      add(field, `application.too_many_${field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}` as MessageCode, `At most ${max} ${what} (got ${list.length}).`);
       return;
     }
     const seen = new Set<string>();

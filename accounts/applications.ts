@@ -5,8 +5,8 @@
 // digests; deleting an app also revokes its grants, tokens and consents (`retire`).
 import { randomBytes } from 'node:crypto';
 import { AccessDenied, assertCan, notFound, type Principal } from './access.ts';
-import type { AuditLog } from './audit.ts';
-import { DomainError, ValidationError } from './errors.ts';
+import type { AuditAction, AuditLog } from './audit.ts';
+import { DomainError, ValidationError, violation } from './errors.ts';
 import { APP_PERMISSIONS } from './permissions.ts';
 import {
   CLIENT_ID_PATTERN,
@@ -52,7 +52,7 @@ export function createApplications(deps: {
 }) {
   const { store, audit } = deps;
 
-  async function record(actor: Actor, action: string, app: Application, details?: Record<string, unknown>) {
+  async function record(actor: Actor, action: AuditAction, app: Application, details?: Record<string, unknown>) {
     const p = 'principal' in actor ? actor.principal : undefined;
     await audit.record({
       actor: p ? p.id : 'cli',
@@ -83,11 +83,11 @@ export function createApplications(deps: {
     if ('principal' in actor && kind === 'service') {
       // Nobody grants more than they hold.
       const beyond = fields.scopes.filter((s) => !actor.principal.permissions.has(s as never));
-      if (beyond.length) throw new AccessDenied(`You cannot grant permissions you do not have: ${beyond.join(', ')}.`);
+      if (beyond.length) throw new AccessDenied({ code: 'access.reason.grant_beyond_own', vars: { permissions: beyond.join(', ') } });
     }
     const candidate: Application = { ...fields, name: fields.name.trim(), clientId, kind, organizationId, createdAt: new Date() };
     const problem = await deps.checkMetadata?.(candidate);
-    if (problem) throw new ValidationError([{ field: 'metadata', code: 'application.metadata_invalid', message: problem }]);
+    if (problem) throw new ValidationError([violation('metadata', 'application.metadata_invalid', { detail: problem })]);
     return candidate;
   }
 
@@ -108,19 +108,19 @@ export function createApplications(deps: {
       const organizationId = 'principal' in actor ? actor.principal.organizationId : (org ?? null);
       const clientId = wanted ?? newClientId();
       if (!CLIENT_ID_PATTERN.test(clientId)) {
-        throw new ValidationError([{ field: 'clientId', code: 'application.client_id_invalid', message: 'A client id is 1 to 200 letters, digits and . _ ~ - only.' }]);
+        throw new ValidationError([violation('clientId', 'application.client_id_invalid')]);
       }
       const fields: ApplicationFields = { ...defaultFields(kind), ...definedOnly(patch) };
       const app = await validate(kind, fields, actor, clientId, organizationId);
       if (givenSecret !== undefined && !isConfidential(kind)) {
-        throw new ValidationError([{ field: 'clientSecret', code: 'application.secret_unused', message: 'Public clients (single-page, native) have no secret.' }]);
+        throw new ValidationError([violation('clientSecret', 'application.secret_unused')]);
       }
       if (givenSecret !== undefined && givenSecret.length < 32) {
-        throw new ValidationError([{ field: 'clientSecret', code: 'application.secret_too_short', message: 'A client secret has at least 32 characters.' }]);
+        throw new ValidationError([violation('clientSecret', 'application.secret_too_short')]);
       }
       const secret = givenSecret ?? secretFor(kind);
       if ((await store.insert(app, secret)) === 'exists') {
-        throw new DomainError('application.exists', `An application with client id ${clientId} already exists; change it with update.`, { status: 409, field: 'clientId' });
+        throw new DomainError('application.exists', { status: 409, field: 'clientId', vars: { clientId } });
       }
       await deps.announce(clientId);
       await record(actor, 'application.create', app, { kind, name: app.name, scopes: app.scopes });
@@ -147,7 +147,7 @@ export function createApplications(deps: {
     async rotateSecret(actor: Actor, clientId: string) {
       const app = await appOf(actor, clientId);
       if (!isConfidential(app.kind)) {
-        throw new DomainError('application.no_secret', 'Single-page and native applications are public clients: they have no secret to rotate.', { status: 409 });
+        throw new DomainError('application.no_secret', { status: 409 });
       }
       const secret = newClientSecret();
       await store.setSecret(app.clientId, secret);

@@ -1,11 +1,16 @@
 // The audit API every feature calls. Events record who did what to whom, where, and how it ended.
+import type { AuditAction as CatalogAuditAction } from './messages/language.ts';
+
+/** An audit action: a catalog entry `audit.<action>`, or `api.<operationId>` for a refused API call. */
+export type AuditAction = CatalogAuditAction | `api.${string}`;
+
 export type AuditOutcome = 'success' | 'failure' | 'denied';
 
 export type AuditEvent = {
   /** Account id, client id (for connected apps) or 'system'. */
   actor?: string | null;
-  /** Namespaced verb, e.g. 'session.sign_in', 'token.revoke'. */
-  action: string;
+  /** Namespaced verb from the catalog (`audit.<action>`), e.g. 'session.sign_in'; `api.<operation>` for refused API calls. */
+  action: AuditAction;
   target?: string | null;
   organizationId?: string | null;
   ip?: string | null;

@@ -2,7 +2,7 @@
 // type detection from the file's own bytes (never the declared type or file name), and the accent
 // palette that keeps text readable (WCAG 2.2 §1.4.3: 4.5:1 for text).
 import { BRANDING_LOGO_MAX_BYTES } from './security-constants.ts';
-import type { RuleViolation } from './errors.ts';
+import { violation, type RuleViolation } from './errors.ts';
 
 export const DISPLAY_NAME_MAX = 80;
 export const ACCENT_PATTERN = /^#[0-9a-f]{6}$/i;
@@ -16,15 +16,15 @@ export type LogoType = (typeof LOGO_TYPES)[number];
 
 export function displayNameViolations(name: string | null): RuleViolation[] {
   if (name === null) return [];
-  if (name.length > DISPLAY_NAME_MAX) return [{ field: 'displayName', code: 'branding.display_name_too_long', message: `A display name is at most ${DISPLAY_NAME_MAX} characters.` }];
+  if (name.length > DISPLAY_NAME_MAX) return [violation('displayName', 'branding.display_name_too_long', { max: DISPLAY_NAME_MAX })];
   // Control characters would break the page title and header.
-  if (/\p{Cc}/u.test(name)) return [{ field: 'displayName', code: 'branding.display_name_invalid', message: 'A display name cannot contain control characters.' }];
+  if (/\p{Cc}/u.test(name)) return [violation('displayName', 'branding.display_name_invalid')];
   return [];
 }
 
 export function accentViolations(color: string | null): RuleViolation[] {
   if (color === null || ACCENT_PATTERN.test(color)) return [];
-  return [{ field: 'accentColor', code: 'branding.accent_invalid', message: 'Enter the accent colour as #rrggbb, for example #2a4d8f.' }];
+  return [violation('accentColor', 'branding.accent_invalid')];
 }
 
 /** The image type of `bytes` by its magic number, or undefined when it is none we accept. */
@@ -36,15 +36,15 @@ export function sniffLogoType(bytes: Buffer): LogoType | undefined {
 }
 
 export function logoViolations(bytes: Buffer, declaredType?: string): RuleViolation[] {
-  if (bytes.length === 0) return [{ field: 'logo', code: 'branding.logo_missing', message: 'Choose an image file for the logo.' }];
+  if (bytes.length === 0) return [violation('logo', 'branding.logo_missing')];
   if (bytes.length > BRANDING_LOGO_MAX_BYTES) {
-    return [{ field: 'logo', code: 'branding.logo_too_large', message: `A logo is at most ${BRANDING_LOGO_MAX_BYTES / 1024} KB.` }];
+    return [violation('logo', 'branding.logo_too_large', { kb: BRANDING_LOGO_MAX_BYTES / 1024 })];
   }
   const type = sniffLogoType(bytes);
-  if (!type) return [{ field: 'logo', code: 'branding.logo_type', message: 'A logo must be a PNG, JPEG or WebP image (SVG is not accepted).' }];
+  if (!type) return [violation('logo', 'branding.logo_type')];
   // A declared type that disagrees with the bytes is a mislabelled (or disguised) file.
   if (declaredType && declaredType !== 'application/octet-stream' && declaredType.toLowerCase() !== type) {
-    return [{ field: 'logo', code: 'branding.logo_type', message: 'The file is not the image type it claims to be.' }];
+    return [violation('logo', 'branding.logo_mislabelled')];
   }
   return [];
 }

@@ -2,7 +2,7 @@
 // the admin API and pages, and what pages read to look like the organization. Branding belongs to
 // the root organization; a business group shows its root's.
 import { assertCan, type Principal } from './access.ts';
-import type { AuditLog } from './audit.ts';
+import type { AuditAction, AuditLog } from './audit.ts';
 import { accentViolations, displayNameViolations, logoViolations, sniffLogoType, type LogoType } from './branding-rules.ts';
 import { ValidationError } from './errors.ts';
 import type { OrganizationStore } from './organization.ts';
@@ -34,7 +34,7 @@ export const isBranded = (b: Branding) => b.displayName !== null || b.accentColo
 
 export function createBrandingService(deps: { store: BrandingStore; orgs: OrganizationStore; audit: AuditLog }) {
   const { store, orgs, audit } = deps;
-  const record = (p: Principal, action: string, details: Record<string, unknown>) =>
+  const record = (p: Principal, action: AuditAction, details: Record<string, unknown>) =>
     audit.record({ actor: p.id, action, target: p.organizationId, organizationId: p.organizationId, outcome: 'success', ip: p.ip, userAgent: p.userAgent, details });
 
   return {

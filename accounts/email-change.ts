@@ -4,7 +4,7 @@
 import type { AuditLog } from './audit.ts';
 import { emailViolations, normalizeEmail } from './account-rules.ts';
 import { ThrottledError } from './throttle.ts';
-import { DomainError, ValidationError, assertThat } from './errors.ts';
+import { DomainError, ValidationError, assertThat, violation } from './errors.ts';
 import type { EmailCodes } from './email-codes.ts';
 import type { EmailMessages } from './email-messages.ts';
 import type { RequestContext } from './email-verification.ts';
@@ -13,7 +13,7 @@ import type { Mailer } from './mailer.ts';
 import { SSO_EMAIL_MANAGED, type ProfileStore } from './profile.ts';
 import { EMAIL_CODE_TTL_SECONDS } from './security-constants.ts';
 
-const NO_ACCOUNT = () => new DomainError('account.not_found', 'This account no longer exists.', { status: 404 });
+const NO_ACCOUNT = () => new DomainError('account.not_found', { status: 404 });
 
 export function createEmailChange(deps: {
   profiles: ProfileStore;
@@ -36,12 +36,12 @@ export function createEmailChange(deps: {
       const violations = emailViolations(email);
       if (violations.length > 0) throw new ValidationError(violations);
       if (email === account.email) {
-        throw new ValidationError([{ field: 'email', code: 'email.unchanged', message: 'This is already your email address.' }]);
+        throw new ValidationError([violation('email', 'email.unchanged')]);
       }
       const { id, code } = await codes.issue(account.id, 'change_email', email, context);
       const event = {
         actor: account.id,
-        action: 'email.change_requested',
+        action: 'email.change_requested' as const,
         target: account.id,
         outcome: 'success' as const,
         ...context,
@@ -71,7 +71,7 @@ export function createEmailChange(deps: {
         // Refused by the throttle: recorded in aggregate there, not one row per attempt.
         if (!(err instanceof ThrottledError)) await audit.record({
           actor: account.id,
-          action: 'email.change',
+          action: 'email.change' as const,
           target: account.id,
           outcome: 'failure',
           details: { reason: (err as DomainError).code },
@@ -80,13 +80,13 @@ export function createEmailChange(deps: {
         throw err;
       }
       await profiles.setEmail(account.id, email, true);
-      await audit.record({ actor: account.id, action: 'email.change', target: account.id, outcome: 'success', ...context });
+      await audit.record({ actor: account.id, action: 'email.change' as const, target: account.id, outcome: 'success', ...context });
       // The notice is best effort: the change is done, and a mail outage must not undo it.
       await deliver(
         deps,
         account.email,
         deps.messages.emailChanged({ username: account.username, newEmail: email, accountUrl: `${deps.issuer}/account` }),
-        { actor: account.id, action: 'email.change_notice', target: account.id, outcome: 'success', ...context },
+        { actor: account.id, action: 'email.change_notice' as const, target: account.id, outcome: 'success', ...context },
       ).catch(() => {});
       return { email, previous: account.email };
     },

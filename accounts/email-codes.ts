@@ -34,11 +34,11 @@ export type EmailCodeStore = {
 };
 
 export const CODE_EXPIRED = () =>
-  new DomainError('code.expired', 'This code has expired or was already used. Send a new code.', { field: 'code' });
+  new DomainError('code.expired', { field: 'code' });
 export const CODE_TOO_MANY_ATTEMPTS = () =>
-  new DomainError('code.too_many_attempts', 'Too many wrong codes. Send a new code.', { status: 429, field: 'code' });
+  new DomainError('code.too_many_attempts', { status: 429, field: 'code' });
 export const CODE_INVALID = (left: number) =>
-  new DomainError('code.invalid', `The code is incorrect. ${left} ${left === 1 ? 'try' : 'tries'} left.`, { field: 'code' });
+  new DomainError('code.invalid', { field: 'code', vars: { count: left } });
 
 export function createEmailCodes(deps: { store: EmailCodeStore; secret: Buffer; throttle?: ThrottlePolicy['emailCodes']; clock?: () => number }) {
   const now = () => (deps.clock ?? Date.now)();

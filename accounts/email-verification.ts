@@ -14,9 +14,9 @@ import { EMAIL_CODE_TTL_SECONDS } from './security-constants.ts';
 
 export type RequestContext = { ip?: string; userAgent?: string };
 
-const NO_ACCOUNT = () => new DomainError('account.not_found', 'This account no longer exists.', { status: 404 });
+const NO_ACCOUNT = () => new DomainError('account.not_found', { status: 404 });
 const ALREADY_VERIFIED = () =>
-  new DomainError('email.already_verified', 'Your email address is already verified.', { status: 409 });
+  new DomainError('email.already_verified', { status: 409 });
 
 export function createEmailVerification(deps: {
   profiles: ProfileStore;
@@ -42,7 +42,7 @@ export function createEmailVerification(deps: {
       assertThat(!account.sso, SSO_EMAIL_MANAGED);
       assertThat(!account.emailVerified, ALREADY_VERIFIED);
       const { id, code } = await codes.issue(account.id, 'verify_email', account.email, context);
-      const event = { actor: account.id, action: 'email.verification_sent', target: account.id, outcome: 'success' as const, ...context };
+      const event = { actor: account.id, action: 'email.verification_sent' as const, target: account.id, outcome: 'success' as const, ...context };
       try {
         await deliver(deps, account.email, deps.messages.verifyEmail({ username: account.username, code, minutes: EMAIL_CODE_TTL_SECONDS / 60 }), event);
       } catch (err) {
@@ -65,7 +65,7 @@ export function createEmailVerification(deps: {
         // Refused by the throttle: recorded in aggregate there, not one row per attempt.
         if (!(err instanceof ThrottledError)) await audit.record({
           actor: account.id,
-          action: 'email.verify',
+          action: 'email.verify' as const,
           target: account.id,
           outcome: 'failure',
           details: { reason: (err as DomainError).code },
@@ -75,8 +75,8 @@ export function createEmailVerification(deps: {
       }
       // The code was sent to the address the account had then; if it changed since, it proves nothing.
       const marked = await profiles.markEmailVerified(account.id, email);
-      assertThat(marked, () => new DomainError('code.expired', 'Your email address changed since this code was sent. Send a new code.', { field: 'code' }));
-      await audit.record({ actor: account.id, action: 'email.verify', target: account.id, outcome: 'success', ...context });
+      assertThat(marked, () => new DomainError('code.expired', { field: 'code' }));
+      await audit.record({ actor: account.id, action: 'email.verify' as const, target: account.id, outcome: 'success', ...context });
       return { email };
     },
 

@@ -1,14 +1,34 @@
-// Domain errors carry a stable namespaced code (shown as data-testid="message/<code>"),
-// an HTTP status, and optionally the form field they belong to.
-export class DomainError extends Error {
-  readonly code: string;
+// Domain errors carry a catalog code (shown as data-testid="message/<code>"), the variables of its
+// text, an HTTP status, and optionally the form field they belong to. The text is never written at
+// the throw site: it comes from accounts/messages in the reader's language (English in `message`,
+// for logs and the JSON API).
+import { message as textOf } from './messages/catalog.ts';
+import type { Message, MessageCode, MessageValue, MessageVars, PlainCode } from './messages/language.ts';
+
+export type DomainErrorOptions = { status?: number; field?: string };
+
+/** The options argument: optional for codes without placeholders, and then `vars` is required. */
+export type DomainErrorArgs<C extends MessageCode> = C extends PlainCode
+  ? [options?: DomainErrorOptions]
+  : [options: DomainErrorOptions & { vars: MessageVars<C> }];
+
+export class DomainError<C extends MessageCode = MessageCode> extends Error {
+  readonly code: C;
+  readonly vars?: Record<string, MessageValue>;
   readonly status: number;
   readonly field?: string;
-  constructor(code: string, message: string, options: { status?: number; field?: string } = {}) {
-    super(message);
+  constructor(code: C, ...[options]: DomainErrorArgs<C>) {
+    const o = (options ?? {}) as DomainErrorOptions & { vars?: Record<string, MessageValue> };
+    super(textOf(code as MessageCode, o.vars as never));
     this.code = code;
-    this.status = options.status ?? 400;
-    this.field = options.field;
+    this.vars = o.vars;
+    this.status = o.status ?? 400;
+    this.field = o.field;
+  }
+
+  /** The error as a page message (its text is looked up in the page's language when rendered). */
+  toMessage(level: 'error' | 'info' = 'error'): Message {
+    return { code: this.code, ...(this.vars ? { vars: this.vars } : {}), level, ...(this.field ? { field: this.field } : {}) };
   }
 }
 
@@ -16,13 +36,26 @@ export function assertThat(condition: unknown, error: DomainError | (() => Domai
   if (!condition) throw typeof error === 'function' ? error() : error;
 }
 
-/** One broken rule of a rule set, tied to a form field. */
-export type RuleViolation = { field: string; code: string; message: string };
+/** One broken rule of a rule set, tied to a form field; `message` is the English text. */
+export type RuleViolation = { field: string; code: MessageCode; vars?: Record<string, MessageValue>; message: string };
+
+/** Builds a violation; its text comes from the catalog. */
+export function violation<C extends MessageCode>(field: string, code: C, ...[vars]: C extends PlainCode ? [vars?: undefined] : [vars: MessageVars<C>]): RuleViolation {
+  return { field, code, ...(vars ? { vars: vars as Record<string, MessageValue> } : {}), message: textOf(code as MessageCode, vars as never) };
+}
 
 export class ValidationError extends DomainError {
   readonly violations: RuleViolation[];
   constructor(violations: RuleViolation[]) {
-    super(violations[0]?.code ?? 'validation.failed', violations.map((v) => v.message).join(' '), { status: 400 });
+    super('validation.failed');
+    // The API's `message` lists every broken rule, as before.
+    this.message = violations.map((v) => v.message).join(' ') || this.message;
+    (this as { code: MessageCode }).code = violations[0]?.code ?? 'validation.failed';
     this.violations = violations;
   }
+}
+
+/** A violation as a page message tied to its field. */
+export function violationMessage(v: RuleViolation): Message {
+  return { code: v.code, ...(v.vars ? { vars: v.vars } : {}), level: 'error', field: v.field };
 }

@@ -46,7 +46,7 @@ export function createForgotCredentials(deps: {
         const email = normalizeEmail(identifier);
         const accounts = await profiles.findByEmail(email);
         if (accounts.length > 0) {
-          const event = { actor: null, action: 'credentials.username_list', target: email, outcome: 'success' as const, details: { accounts: accounts.length }, ...context };
+          const event = { actor: null, action: 'credentials.username_list' as const, target: email, outcome: 'success' as const, details: { accounts: accounts.length }, ...context };
           const message = deps.messages.usernameList({
             usernames: accounts.map((a) => a.username).sort((a, b) => a.localeCompare(b)),
             forgotUrl: `${deps.issuer}/forgot`,
@@ -62,7 +62,7 @@ export function createForgotCredentials(deps: {
         }
       }
       if (!result.resetLink && !result.usernameList) {
-        await audit.record({ actor: null, action: 'credentials.forgot', outcome: 'failure', details: { reason: 'no_match_or_not_sent' }, ...context });
+        await audit.record({ actor: null, action: 'credentials.forgot' as const, outcome: 'failure', details: { reason: 'no_match_or_not_sent' }, ...context });
       }
       return result;
     },

@@ -3,12 +3,12 @@
 // in the organization with that address, or brings an existing account under the reference rules.
 // This is the only way into an existing organization.
 import { createHash, randomBytes } from 'node:crypto';
-import type { AuditLog } from './audit.ts';
+import type { AuditLog, AuditAction } from './audit.ts';
 import { AccessDenied, assertCan, notFound, reaches, type Principal } from './access.ts';
 import { emailViolations, normalizeEmail } from './account-rules.ts';
 import { toE164 } from './phone-number.ts';
 import { signUpViolations } from './sign-up.ts';
-import { DomainError, ValidationError, assertThat } from './errors.ts';
+import { DomainError, ValidationError, assertThat, violation } from './errors.ts';
 import { INVITATION_ROLES, invitationStatus, type Invitation, type InvitationRole, type InvitationStatus, type InvitationStore } from './invitation.ts';
 import type { Mailer } from './mailer.ts';
 import { assessStanding, needsConfirmation, type Standing } from './membership-rules.ts';
@@ -54,7 +54,7 @@ export function createInvitationService(deps: {
   const { orgs, invitations, mailer, hasher, audit } = deps;
   const now = () => (deps.clock ?? (() => new Date()))();
 
-  const recordAs = (p: Principal, action: string, target: string | null, details?: Record<string, unknown>) =>
+  const recordAs = (p: Principal, action: AuditAction, target: string | null, details?: Record<string, unknown>) =>
     audit.record({ actor: p.id, action, target, organizationId: p.organizationId, outcome: 'success', ip: p.ip, userAgent: p.userAgent, details });
 
   function newToken() {
@@ -103,13 +103,8 @@ export function createInvitationService(deps: {
   /** A usable invitation, or the reason it is not (stable codes the pages show). */
   async function usable(token: string): Promise<OpenedInvitation> {
     const opened = await open(token);
-    if (!opened) throw new DomainError('invitation.invalid', 'This invitation link is not valid. Ask the administrator for a new one.', { status: 404 });
-    const messages: Record<Exclude<InvitationStatus, 'pending'>, string> = {
-      expired: 'This invitation has expired. Invitations are valid for one week: ask the administrator to send a new one.',
-      accepted: 'This invitation has already been used.',
-      revoked: 'This invitation was withdrawn by the administrator.',
-    };
-    if (opened.status !== 'pending') throw new DomainError(`invitation.${opened.status}`, messages[opened.status], { status: 410 });
+    if (!opened) throw new DomainError('invitation.invalid', { status: 404 });
+    if (opened.status !== 'pending') throw new DomainError(`invitation.${opened.status}`, { status: 410 });
     return opened;
   }
 
@@ -130,15 +125,15 @@ export function createInvitationService(deps: {
       const violations = emailViolations(input.email.trim());
       if (violations.length) throw new ValidationError(violations);
       const role = input.role ?? 'member';
-      assertThat(INVITATION_ROLES.includes(role), new ValidationError([{ field: 'role', code: 'invitation.role_invalid', message: 'The role must be member or admin.' }]));
+      assertThat(INVITATION_ROLES.includes(role), new ValidationError([violation('role', 'invitation.role_invalid')]));
       const group = await orgs.findNode(input.businessGroupId ?? p.organizationId);
       if (!group || group.rootId !== p.organizationId) throw notFound('business_group');
-      if (!reaches(p, group.id)) throw new AccessDenied('You can invite people only into the groups you administer.');
+      if (!reaches(p, group.id)) throw new AccessDenied('access.reason.invite_scope');
       const email = normalizeEmail(input.email);
       const pending = await invitations.list(p.organizationId, { pendingOnly: true, limit: 1000 });
       assertThat(
         !pending.some((i) => i.email === email && i.businessGroupId === group.id),
-        new DomainError('invitation.already_pending', 'This address already has a pending invitation to this group: resend it instead.', { status: 409, field: 'email' }),
+        new DomainError('invitation.already_pending', { status: 409, field: 'email' }),
       );
       const { token, tokenHash } = newToken();
       const sentAt = now();
@@ -181,7 +176,7 @@ export function createInvitationService(deps: {
       const status = invitationStatus(invitation, now());
       assertThat(
         status === 'pending' || status === 'expired',
-        new DomainError('invitation.not_pending', `This invitation was ${status}; send a new one instead.`, { status: 409 }),
+        new DomainError('invitation.not_pending', { status: 409 }),
       );
       const { token, tokenHash } = newToken();
       const sentAt = now();
@@ -196,7 +191,7 @@ export function createInvitationService(deps: {
       const invitation = await invitationOf(p, id);
       assertThat(
         !invitation.acceptedAt,
-        new DomainError('invitation.not_pending', 'This invitation was already accepted.', { status: 409 }),
+        new DomainError('invitation.not_pending', { status: 409 }),
       );
       await invitations.revoke(id);
       await recordAs(p, 'invitation.revoke', id, { email: invitation.email });
@@ -226,11 +221,7 @@ export function createInvitationService(deps: {
     ) {
       const { invitation, organization } = await usable(token);
       if (normalizeEmail(input.email) !== invitation.email) {
-        throw new ValidationError([{
-          field: 'email',
-          code: 'invitation.email_mismatch',
-          message: `This invitation is for ${invitation.email}: use that address.`,
-        }]);
+        throw new ValidationError([violation('email', 'invitation.email_mismatch', { email: invitation.email })]);
       }
       // The sign-up rules, with the company preset to the organization.
       const violations = signUpViolations({
@@ -252,7 +243,7 @@ export function createInvitationService(deps: {
         });
         // Claimed in the same transaction: a second use of the link rolls its account back.
         assertThat(await tx.claimInvitation(invitation.id, created.id), () =>
-          new DomainError('invitation.accepted', 'This invitation has already been used.', { status: 410 }));
+          new DomainError('invitation.accepted', { status: 410 }));
         await tx.updateAccount(created.id, { emailVerified: true });
         await tx.addMembership({ accountId: created.id, organizationId: invitation.businessGroupId, role: invitation.role });
         return created;
@@ -271,7 +262,7 @@ export function createInvitationService(deps: {
       const { standing, rootId } = await standingOf(accountId);
       assertThat(
         rootId !== invitation.organizationId,
-        new DomainError('invitation.already_member', 'This account is already in the organization.', { status: 409 }),
+        new DomainError('invitation.already_member', { status: 409 }),
       );
       const leaving = rootId ? ((await orgs.findNode(rootId))?.name ?? null) : null;
       const adminNames: Record<string, string> = {};
@@ -304,7 +295,7 @@ export function createInvitationService(deps: {
         const oldRootId = memberships[0]?.rootId ?? null;
         assertThat(
           oldRootId !== invitation.organizationId,
-          new DomainError('invitation.already_member', 'This account is already in the organization.', { status: 409 }),
+          new DomainError('invitation.already_member', { status: 409 }),
         );
         let standing: Standing = { kind: 'unattached' };
         let oldName: string | null = null;
@@ -314,19 +305,15 @@ export function createInvitationService(deps: {
           standing = assessStanding({ accountId, tree: await tx.listTree(oldRootId), memberships: await tx.membershipsIn(oldRootId) });
         }
         if (standing.kind === 'owner_with_members') {
-          throw new DomainError(
-            'invitation.owner_has_members',
-            `This account owns ${oldName ?? 'another organization'}, which has other members. Transfer the ownership to one of them first, then use this invitation again.`,
-            { status: 409 },
-          );
+          throw new DomainError('invitation.owner_has_members', { status: 409, vars: { organization: oldName ?? '—' } });
         }
         if (needsConfirmation(standing) && !options.confirmed) {
-          throw new DomainError('invitation.confirmation_required', 'Confirm that this account leaves its current organization.', { status: 409 });
+          throw new DomainError('invitation.confirmation_required', { status: 409 });
         }
         await tx.lockOrganization(invitation.organizationId);
         assertThat(await tx.claimInvitation(invitation.id, accountId), () =>
-          new DomainError('invitation.accepted', 'This invitation has already been used.', { status: 410 }));
-        const changes: { kind: string; target: string; details?: Record<string, unknown> }[] = [];
+          new DomainError('invitation.accepted', { status: 410 }));
+        const changes: { kind: AuditAction; target: string; details?: Record<string, unknown> }[] = [];
         if (standing.kind === 'owner_alone') {
           await tx.deleteNode(standing.rootId);
           changes.push({ kind: 'organization.delete', target: standing.rootId, details: { reason: 'owner joined another organization' } });

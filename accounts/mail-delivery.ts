@@ -9,7 +9,7 @@ import type { Mailer } from './mailer.ts';
 export class MailDeliveryError extends DomainError {
   readonly reason: unknown;
   constructor(reason: unknown) {
-    super('mail.send_failed', 'We could not send the email. Try again in a moment.', { status: 503 });
+    super('mail.send_failed', { status: 503 });
     this.reason = reason;
   }
 }

@@ -1,7 +1,7 @@
 // Waiving MFA (reference: "Exempt accounts"): only non-SSO service accounts can be exempted, by an
 // administrator of their organization; a person's account never is ("use a connected app").
 import { assertCan, notFound, reaches, type Principal } from './access.ts';
-import type { AuditLog } from './audit.ts';
+import type { AuditLog, AuditAction } from './audit.ts';
 import { DomainError, assertThat } from './errors.ts';
 import type { Member, OrganizationStore } from './organization.ts';
 
@@ -22,7 +22,7 @@ export function createMfaExemptions(deps: { orgs: OrganizationStore; store: MfaE
     return member;
   }
 
-  const record = (p: Principal, action: string, target: string, outcome: 'success' | 'denied', reason?: string) =>
+  const record = (p: Principal, action: AuditAction, target: string, outcome: 'success' | 'denied', reason?: string) =>
     audit.record({ actor: p.id, action, target, organizationId: p.organizationId, outcome, ip: p.ip, userAgent: p.userAgent, details: reason ? { reason } : undefined });
 
   return {
@@ -35,10 +35,10 @@ export function createMfaExemptions(deps: { orgs: OrganizationStore; store: MfaE
       const member = await memberOf(p, accountId);
       if (!member.serviceAccount) {
         await record(p, 'mfa.exemption_add', accountId, 'denied', 'human_account');
-        throw new DomainError('mfa_exemption.human_account', 'Waiving MFA for user accounts isn’t permitted; use a connected app.', { status: 409 });
+        throw new DomainError('mfa_exemption.human_account', { status: 409 });
       }
       const local = await store.hasPassword(accountId);
-      assertThat(local, () => new DomainError('mfa_exemption.sso_account', 'SSO accounts rely on their identity provider’s MFA and can’t be exempted.', { status: 409 }));
+      assertThat(local, () => new DomainError('mfa_exemption.sso_account', { status: 409 }));
       await store.set(accountId, true);
       await record(p, 'mfa.exemption_add', accountId, 'success');
     },

@@ -1,12 +1,13 @@
 // Changes to a person's verification methods (their own, from the profile, or an administrator's
 // reset). Every change is audited and, when mail is available, the person is told by email.
 import type { AccountStore } from './account.ts';
-import type { AuditLog } from './audit.ts';
+import type { AuditAction, AuditLog } from './audit.ts';
+import type { Message } from './messages/language.ts';
 import type { EmailMessages } from './email-messages.ts';
 import { DomainError } from './errors.ts';
 import type { Mailer } from './mailer.ts';
 import { generateRecoveryCodes } from './recovery-codes.ts';
-import { MFA_KIND_LABELS, validMethodName, type MfaMethod, type MfaStore } from './mfa.ts';
+import { validMethodName, type MfaMethod, type MfaStore } from './mfa.ts';
 import type { SessionRevoker } from './session-revocation.ts';
 
 export type ChangeContext = { actor: string; ip?: string; userAgent?: string };
@@ -24,7 +25,7 @@ export function createMfaManagement(deps: {
 }) {
   const { mfa, audit } = deps;
 
-  async function record(accountId: string, action: string, context: ChangeContext, details: Record<string, unknown>, change: string) {
+  async function record(accountId: string, action: AuditAction, context: ChangeContext, details: Record<string, unknown>, change: Message) {
     const account = await deps.accounts.findById(accountId);
     await audit.record({
       actor: context.actor,
@@ -51,34 +52,34 @@ export function createMfaManagement(deps: {
 
     async added(method: MfaMethod, context: ChangeContext) {
       await record(method.accountId, 'mfa.method_added', context, { kind: method.kind, method_id: method.id },
-        `A verification method was added: ${method.name} (${MFA_KIND_LABELS[method.kind]}).`);
+        { code: 'mfa.change.added', vars: { name: method.name, kind: { code: `mfa.kind.${method.kind}` } } });
     },
 
     async rename(accountId: string, methodId: string, name: string, context: ChangeContext) {
       const clean = validMethodName(name);
-      if (!(await mfa.rename(accountId, methodId, clean))) throw new DomainError('mfa.not_found', 'That method no longer exists.', { status: 404 });
-      await record(accountId, 'mfa.method_renamed', context, { method_id: methodId }, `A verification method was renamed to ${clean}.`);
+      if (!(await mfa.rename(accountId, methodId, clean))) throw new DomainError('mfa.not_found', { status: 404 });
+      await record(accountId, 'mfa.method_renamed', context, { method_id: methodId }, { code: 'mfa.change.renamed', vars: { name: clean } });
     },
 
     async remove(accountId: string, methodId: string, context: ChangeContext) {
       const method = await mfa.findMethod(accountId, methodId);
       const result = await mfa.remove(accountId, methodId);
-      if (result === 'not_found' || !method) throw new DomainError('mfa.not_found', 'That method no longer exists.', { status: 404 });
+      if (result === 'not_found' || !method) throw new DomainError('mfa.not_found', { status: 404 });
       if (result === 'last_method') {
-        throw new DomainError('mfa.last_method', 'You need at least one verification method. Add another one before removing this one.', { status: 409 });
+        throw new DomainError('mfa.last_method', { status: 409 });
       }
       await record(accountId, 'mfa.method_removed', context, { kind: method.kind, method_id: methodId },
-        `A verification method was removed: ${method.name} (${MFA_KIND_LABELS[method.kind]}).`);
+        { code: 'mfa.change.removed', vars: { name: method.name, kind: { code: `mfa.kind.${method.kind}` } } });
     },
 
     /** New recovery codes; the old ones stop working. Returns the codes to show once. */
     async regenerateRecoveryCodes(accountId: string, context: ChangeContext) {
       if ((await mfa.listMethods(accountId)).length === 0) {
-        throw new DomainError('mfa.no_method', 'Add a verification method first.', { status: 409 });
+        throw new DomainError('mfa.no_method', { status: 409 });
       }
       const codes = generateRecoveryCodes();
       await mfa.replaceRecoveryCodes(accountId, codes.map(deps.recoveryDigest));
-      await record(accountId, 'mfa.recovery_codes_regenerated', context, {}, 'New recovery codes were generated; the old ones no longer work.');
+      await record(accountId, 'mfa.recovery_codes_regenerated', context, {}, { code: 'mfa.change.recovery_codes' });
       return codes;
     },
 
@@ -87,7 +88,7 @@ export function createMfaManagement(deps: {
       const removed = await mfa.removeAll(accountId);
       const revoked = deps.sessions ? await deps.sessions.revokeAccount(accountId) : { sessions: 0, grants: 0 };
       await record(accountId, 'mfa.reset', context, { removed, ...revoked },
-        'An administrator reset your multi-factor authentication. You will set up a new method at your next sign-in.');
+        { code: 'mfa.change.reset' });
     },
   };
 }

@@ -3,6 +3,7 @@
 // the first factor. The login engine (interactions/login/) and the profile call these; nothing else
 // restates them.
 import { DomainError } from './errors.ts';
+import type { Message } from './messages/language.ts';
 import { reauthenticationRequired, type FactorMarks } from './reauthentication.ts';
 import { SINGLE_FACTOR_PASSWORD_MIN_LENGTH } from './security-constants.ts';
 
@@ -23,8 +24,8 @@ export function usesMfa(account: { serviceAccount: boolean; mfaExempt: boolean }
 /** One password is all that guards a single-factor account, so it must be longer (one code, one text). */
 export const SINGLE_FACTOR_PASSWORD_TOO_SHORT = {
   code: 'password.single_factor_too_short',
-  text: `This account signs in without MFA, so its password must be at least ${SINGLE_FACTOR_PASSWORD_MIN_LENGTH} characters.`,
-} as const;
+  vars: { min: SINGLE_FACTOR_PASSWORD_MIN_LENGTH },
+} as const satisfies Message;
 
 export function singleFactorPasswordTooShort(singleFactor: boolean, password: string): boolean {
   return singleFactor && password.length < SINGLE_FACTOR_PASSWORD_MIN_LENGTH;
@@ -36,10 +37,7 @@ export function singleFactorPasswordTooShort(singleFactor: boolean, password: st
  */
 export type MethodTraits = { kind: string; inbox?: boolean };
 
-export const INBOX_ONLY_METHOD = {
-  code: 'mfa.inbox_not_only_method',
-  text: 'An emailed code can’t be your only verification method: a password reset goes to the same inbox. Keep another method.',
-} as const;
+export const INBOX_ONLY_METHOD = { code: 'mfa.inbox_not_only_method' } as const satisfies Message;
 
 /**
  * Whether `remaining` (the methods left after a change) is an acceptable set: none at all is the
@@ -48,7 +46,7 @@ export const INBOX_ONLY_METHOD = {
  */
 export function soleMethodRefusal(remaining: MethodTraits[], canResetPasswordByEmail: boolean): DomainError | undefined {
   if (!canResetPasswordByEmail || remaining.length === 0) return undefined;
-  return remaining.every((m) => m.inbox) ? new DomainError(INBOX_ONLY_METHOD.code, INBOX_ONLY_METHOD.text, { status: 409 }) : undefined;
+  return remaining.every((m) => m.inbox) ? new DomainError(INBOX_ONLY_METHOD.code, { status: 409 }) : undefined;
 }
 
 /** After the first factor: what the login still needs. */

@@ -55,7 +55,7 @@ export type MfaStore = {
 export function validMethodName(name: string): string {
   const trimmed = name.replace(/\s+/g, ' ').trim();
   if (trimmed.length < 1 || trimmed.length > 60) {
-    throw new DomainError('mfa.invalid_name', 'A method name must be 1 to 60 characters.', { field: 'name' });
+    throw new DomainError('mfa.invalid_name', { field: 'name' });
   }
   return trimmed;
 }

@@ -1,16 +1,16 @@
 // Organizations and their business groups: read the tree, create, rename, move and delete groups,
 // transfer ownership, delete an organization. The admin API and the admin pages both call this.
-import type { AuditLog } from './audit.ts';
+import type { AuditLog, AuditAction } from './audit.ts';
 import { assertCan, AccessDenied, notFound, reaches, type Principal } from './access.ts';
 import { companyViolations } from './account-rules.ts';
-import { DomainError, ValidationError, assertThat, type RuleViolation } from './errors.ts';
+import { DomainError, ValidationError, assertThat, type RuleViolation, violation } from './errors.ts';
 import { membersOf, subtreeIds } from './membership-rules.ts';
 import type { OrganizationStore, OrgNode } from './organization.ts';
 
 export function groupNameViolations(name: string): RuleViolation[] {
   const trimmed = name.trim();
-  if (trimmed.length < 1) return [{ field: 'name', code: 'group.name_required', message: 'Enter a name for the business group.' }];
-  if (trimmed.length > 200) return [{ field: 'name', code: 'group.name_too_long', message: 'A business group name is at most 200 characters.' }];
+  if (trimmed.length < 1) return [violation('name', 'group.name_required')];
+  if (trimmed.length > 200) return [violation('name', 'group.name_too_long')];
   return [];
 }
 
@@ -19,7 +19,7 @@ export type OrganizationTree = { organization: OrgNode; groups: (OrgNode & { mem
 export function createOrganizationService(deps: { orgs: OrganizationStore; audit: AuditLog }) {
   const { orgs, audit } = deps;
 
-  const record = (p: Principal, action: string, target: string | null, details?: Record<string, unknown>) =>
+  const record = (p: Principal, action: AuditAction, target: string | null, details?: Record<string, unknown>) =>
     audit.record({ actor: p.id, action, target, organizationId: p.organizationId, outcome: 'success', ip: p.ip, userAgent: p.userAgent, details });
 
   /** A node of the principal's organization, or not found (another organization's ids do not exist here). */
@@ -59,7 +59,7 @@ export function createOrganizationService(deps: { orgs: OrganizationStore; audit
       const violations = groupNameViolations(input.name);
       if (violations.length) throw new ValidationError(violations);
       const parent = await nodeOf(p, input.parentId ?? p.organizationId);
-      if (!reaches(p, parent.id)) throw new AccessDenied('You can create business groups only inside the groups you administer.');
+      if (!reaches(p, parent.id)) throw new AccessDenied('access.reason.create_group_scope');
       const group = await orgs.createGroup({ name: input.name, parentId: parent.id, rootId: p.organizationId });
       await record(p, 'group.create', group.id, { name: group.name, parentId: parent.id });
       return group;
@@ -73,7 +73,7 @@ export function createOrganizationService(deps: { orgs: OrganizationStore; audit
         if (violations.length) throw new ValidationError(violations);
       } else {
         assertCan(p, 'groups:manage');
-        if (!reaches(p, node.id)) throw new AccessDenied('You can rename only the groups you administer.');
+        if (!reaches(p, node.id)) throw new AccessDenied('access.reason.rename_group_scope');
         const violations = groupNameViolations(name);
         if (violations.length) throw new ValidationError(violations);
       }
@@ -88,16 +88,16 @@ export function createOrganizationService(deps: { orgs: OrganizationStore; audit
       const moved = await orgs.transaction(async (tx) => {
         await tx.lockOrganization(p.organizationId);
         const group = await nodeOfIn(tx, p, id);
-        assertThat(group.parentId !== null, new DomainError('group.is_root', 'The organization itself cannot be moved.', { status: 409 }));
+        assertThat(group.parentId !== null, new DomainError('group.is_root', { status: 409 }));
         const parent = await nodeOfIn(tx, p, parentId);
         // A group administrator moves groups below their own, never their own group out of reach.
         if (!reaches(p, group.id) || !reaches(p, group.parentId!) || !reaches(p, parent.id)) {
-          throw new AccessDenied('You can move only groups below the groups you administer, to places you administer.');
+          throw new AccessDenied('access.reason.move_group_scope');
         }
         const nodes = await tx.listTree(p.organizationId);
         assertThat(
           !subtreeIds(nodes, group.id).has(parent.id),
-          new DomainError('group.move_cycle', 'A business group cannot move inside itself.', { status: 409, field: 'parentId' }),
+          new DomainError('group.move_cycle', { status: 409, field: 'parentId' }),
         );
         await tx.moveGroup(group.id, parent.id);
         return { group: { ...group, parentId: parent.id }, from: group.parentId };
@@ -111,13 +111,13 @@ export function createOrganizationService(deps: { orgs: OrganizationStore; audit
       await orgs.transaction(async (tx) => {
         await tx.lockOrganization(p.organizationId);
         const group = await nodeOfIn(tx, p, id);
-        assertThat(group.parentId !== null, new DomainError('group.is_root', 'Delete the organization from its settings, not as a business group.', { status: 409 }));
-        if (!reaches(p, group.id) || !reaches(p, group.parentId!)) throw new AccessDenied('You can delete only groups below the groups you administer.');
+        assertThat(group.parentId !== null, new DomainError('group.is_root', { status: 409 }));
+        if (!reaches(p, group.id) || !reaches(p, group.parentId!)) throw new AccessDenied('access.reason.delete_group_scope');
         const nodes = await tx.listTree(p.organizationId);
         const members = membersOf(nodes, await tx.membershipsIn(p.organizationId), group.id);
         assertThat(
           members.size === 0,
-          new DomainError('group.not_empty', `The business group still has ${members.size} member(s); remove or move them first.`, { status: 409 }),
+          new DomainError('group.not_empty', { status: 409, vars: { count: members.size } }),
         );
         await tx.deleteNode(group.id);
       });
@@ -127,15 +127,15 @@ export function createOrganizationService(deps: { orgs: OrganizationStore; audit
     /** The owner hands the organization to another of its members, who also becomes an administrator. */
     async transferOwnership(p: Principal, toAccountId: string) {
       assertCan(p, 'organization:transfer');
-      assertThat(p.kind === 'user', new AccessDenied('Only the owner can transfer ownership.'));
+      assertThat(p.kind === 'user', new AccessDenied('access.reason.owner_transfers'));
       await orgs.transaction(async (tx) => {
         await tx.lockOrganization(p.organizationId);
         const memberships = await tx.membershipsIn(p.organizationId);
         assertThat(
           memberships.some((m) => m.accountId === p.id && m.role === 'owner' && m.organizationId === p.organizationId),
-          new AccessDenied('Only the owner can transfer ownership.'),
+          new AccessDenied('access.reason.owner_transfers'),
         );
-        assertThat(toAccountId !== p.id, new DomainError('ownership.same_account', 'You already own this organization.', { status: 409 }));
+        assertThat(toAccountId !== p.id, new DomainError('ownership.same_account', { status: 409 }));
         assertThat(memberships.some((m) => m.accountId === toAccountId), notFound('user'));
         await tx.removeMembership({ accountId: p.id, organizationId: p.organizationId, role: 'owner' });
         await tx.addMembership({ accountId: toAccountId, organizationId: p.organizationId, role: 'owner' });
@@ -150,12 +150,12 @@ export function createOrganizationService(deps: { orgs: OrganizationStore; audit
       await orgs.transaction(async (tx) => {
         await tx.lockOrganization(p.organizationId);
         const memberships = await tx.membershipsIn(p.organizationId);
-        assertThat(memberships.some((m) => m.accountId === p.id && m.role === 'owner'), new AccessDenied('Only the owner can delete the organization.'));
+        assertThat(memberships.some((m) => m.accountId === p.id && m.role === 'owner'), new AccessDenied('access.reason.owner_deletes'));
         const others = new Set(memberships.map((m) => m.accountId));
         others.delete(p.id);
         assertThat(
           others.size === 0,
-          new DomainError('organization.has_members', 'The organization has other members: transfer ownership or remove them first.', { status: 409 }),
+          new DomainError('organization.has_members', { status: 409 }),
         );
         await tx.deleteNode(p.organizationId);
       });

@@ -1,7 +1,7 @@
 // "Change password" on the profile: the current password, then the new one under the same rules
 // as a reset (+ history of 3). Other sessions of the account end; this one stays signed in.
 import type { AuditLog } from './audit.ts';
-import { DomainError, ValidationError, assertThat } from './errors.ts';
+import { DomainError, ValidationError, assertThat, violation } from './errors.ts';
 import type { EmailMessages } from './email-messages.ts';
 import type { RequestContext } from './email-verification.ts';
 import { deliver, type ErrorLogger } from './mail-delivery.ts';
@@ -40,14 +40,14 @@ export function createPasswordChange(deps: {
       const stored = account && !account.sso ? await passwords.findByAccount(accountId) : undefined;
       assertThat(
         account && stored,
-        () => new DomainError('password.managed_by_idp', 'You sign in through your organization’s identity provider; change your password there.', { status: 403 }),
+        () => new DomainError('password.managed_by_idp', { status: 403 }),
       );
       const fail = async (err: DomainError) => {
         await audit.record({ actor: accountId, action: 'password.change', target: accountId, outcome: 'failure', details: { reason: err.code }, ...context });
         throw err;
       };
       if (!(await deps.hasher.verify(stored.hash, input.currentPassword.slice(0, 256)))) {
-        await fail(new ValidationError([{ field: 'currentPassword', code: 'password.current_incorrect', message: 'Your current password is incorrect.' }]));
+        await fail(new ValidationError([violation('currentPassword', 'password.current_incorrect')]));
       }
       try {
         await deps.update.check(stored, input.newPassword, personalWords(account));
@@ -55,7 +55,7 @@ export function createPasswordChange(deps: {
         await fail(err as DomainError);
       }
       if (!(await deps.update.store(stored, input.newPassword))) {
-        await fail(new DomainError('password.changed_concurrently', 'Your password was changed meanwhile. Try again.', { status: 409 }));
+        await fail(new DomainError('password.changed_concurrently', { status: 409 }));
       }
       await deps.tokens.invalidateAll(accountId, new Date((deps.clock ?? Date.now)()));
       const revoked = await deps.revoker.revokeAccount(accountId, { keepSessionUid });

@@ -34,7 +34,7 @@ export type ResetTokenStore = {
 };
 
 export const RESET_LINK_INVALID = () =>
-  new DomainError('reset.link_invalid', 'This reset link has expired or was already used. Request a new one.', { status: 410 });
+  new DomainError('reset.link_invalid', { status: 410 });
 
 const digest = (token: string) => createHash('sha256').update(token).digest('hex');
 
@@ -71,7 +71,7 @@ export function createPasswordReset(deps: {
       const account = await profiles.find(accountId);
       const stored = account && !account.sso ? await passwords.findByAccount(account.id) : undefined;
       const requestedBy = options.requestedBy ?? null;
-      const base = { actor: requestedBy ?? account?.id ?? null, action: 'password.reset_link', target: accountId, ...options.context };
+      const base = { actor: requestedBy ?? account?.id ?? null, action: 'password.reset_link' as const, target: accountId, ...options.context };
       if (!account || !stored) {
         await audit.record({ ...base, outcome: 'denied', details: { reason: account ? 'no_password' : 'no_account' } });
         return false;
@@ -126,7 +126,7 @@ export function createPasswordReset(deps: {
       try {
         await deps.update.check(stored, password, personalWords(account));
       } catch (err) {
-        await audit.record({ actor: account.id, action: 'password.reset', target: account.id, outcome: 'failure', details: { reason: (err as DomainError).code }, ...context });
+        await audit.record({ actor: account.id, action: 'password.reset' as const, target: account.id, outcome: 'failure', details: { reason: (err as DomainError).code }, ...context });
         throw err;
       }
       // Spend the link first: of two parallel submissions only one may set a password.
@@ -134,12 +134,12 @@ export function createPasswordReset(deps: {
       assertThat(await deps.update.store(stored, password), RESET_LINK_INVALID);
       await tokens.invalidateAll(account.id, now());
       const revoked = await deps.revoker.revokeAccount(account.id);
-      await audit.record({ actor: account.id, action: 'password.reset', target: account.id, outcome: 'success', details: { revoked }, ...context });
+      await audit.record({ actor: account.id, action: 'password.reset' as const, target: account.id, outcome: 'success', details: { revoked }, ...context });
       await deliver(
         deps,
         account.email,
         deps.messages.passwordChanged({ username: account.username, forgotUrl: `${deps.issuer}/forgot`, reset: true }),
-        { actor: account.id, action: 'password.reset_notice', target: account.id, outcome: 'success', ...context },
+        { actor: account.id, action: 'password.reset_notice' as const, target: account.id, outcome: 'success', ...context },
       ).catch(() => {}); // the password is changed; a lost notice is logged and audited, not undone
       return { accountId: account.id, username: account.username };
     },

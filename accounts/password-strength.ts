@@ -3,7 +3,7 @@
 // person's own username, email or company. Composition rules stay in account-rules.ts.
 import { createRequire } from 'node:module';
 import { ZxcvbnFactory } from '@zxcvbn-ts/core';
-import type { RuleViolation } from './errors.ts';
+import { violation, type RuleViolation } from './errors.ts';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_STRENGTH_SCORE } from './security-constants.ts';
 
 let estimator: ZxcvbnFactory | undefined;
@@ -36,11 +36,5 @@ export function commonPasswordViolations(password: string, userInputs: string[] 
   if (password.length === 0 || password.length > PASSWORD_MAX_LENGTH) return [];
   const result = zxcvbn().check(password, userInputs);
   if (result.score >= PASSWORD_MIN_STRENGTH_SCORE) return [];
-  return [
-    {
-      field: 'password',
-      code: 'password.too_common',
-      message: 'This password is too common or too easy to guess. Choose a less predictable one.',
-    },
-  ];
+  return [violation('password', 'password.too_common')];
 }

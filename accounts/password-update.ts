@@ -1,7 +1,7 @@
 // Setting a new password (reset or change): the sign-up rules, the common-password rule, and
 // "not one of the previous three passwords", then the new argon2id hash with the history kept.
 import { passwordViolations } from './account-rules.ts';
-import { ValidationError } from './errors.ts';
+import { ValidationError, violation } from './errors.ts';
 import type { PasswordHasher } from './password-hasher.ts';
 import { commonPasswordViolations } from './password-strength.ts';
 import { PASSWORD_HISTORY_DEPTH } from './security-constants.ts';
@@ -23,11 +23,7 @@ export type PasswordStore = {
   replace(credentialId: string, expectedHash: string, hash: string, history: string[]): Promise<boolean>;
 };
 
-export const PASSWORD_REUSED = {
-  field: 'password',
-  code: 'password.reused',
-  message: `You can't reuse any of your previous ${PASSWORD_HISTORY_DEPTH} passwords.`,
-};
+export const PASSWORD_REUSED = violation('password', 'password.reused', { count: PASSWORD_HISTORY_DEPTH });
 
 export function createPasswordUpdate(deps: { passwords: PasswordStore; hasher: PasswordHasher }) {
   /** "Previous three": the current password and the two before it. */
@@ -43,7 +39,7 @@ export function createPasswordUpdate(deps: { passwords: PasswordStore; hasher: P
     async check(stored: StoredPassword, password: string, personalWords: string[]): Promise<void> {
       const violations = passwordViolations(password);
       if (singleFactorPasswordTooShort(stored.singleFactor === true, password)) {
-        violations.push({ field: 'password', code: SINGLE_FACTOR_PASSWORD_TOO_SHORT.code, message: SINGLE_FACTOR_PASSWORD_TOO_SHORT.text });
+        violations.push(violation('password', SINGLE_FACTOR_PASSWORD_TOO_SHORT.code, SINGLE_FACTOR_PASSWORD_TOO_SHORT.vars));
       }
       if (violations.length === 0) violations.push(...commonPasswordViolations(password, personalWords));
       if (violations.length === 0 && (await reused(stored, password))) violations.push(PASSWORD_REUSED);

@@ -2,13 +2,9 @@
 // E.164 (+14155550100). Without a country code there is no way to know the country, so the number
 // must start with + and the country code.
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
-import type { RuleViolation } from './errors.ts';
+import { violation, type RuleViolation } from './errors.ts';
 
-const INVALID: RuleViolation = {
-  field: 'phoneNumber',
-  code: 'phone.invalid',
-  message: 'Enter a phone number with country and area code, e.g. +1 415 555 0100.',
-};
+const INVALID: RuleViolation = violation('phoneNumber', 'phone.invalid');
 
 /** The E.164 form of a valid number, or undefined. */
 export function toE164(input: string): string | undefined {
@@ -20,7 +16,7 @@ export function toE164(input: string): string | undefined {
 
 export function phoneViolations(input: string): RuleViolation[] {
   if (input.trim() === '') {
-    return [{ field: 'phoneNumber', code: 'phone.required', message: 'Enter your phone number with country and area code.' }];
+    return [violation('phoneNumber', 'phone.required')];
   }
   return toE164(input) ? [] : [INVALID];
 }

@@ -1,6 +1,6 @@
 // What the self-service features read and change about an account (contact info, email, lookups
 // for forgotten credentials), and the store contract adapters/profile-store.ts implements.
-import { DomainError, ValidationError, type RuleViolation } from './errors.ts';
+import { DomainError, ValidationError, type RuleViolation, violation } from './errors.ts';
 import { phoneViolations, toE164 } from './phone-number.ts';
 
 export type ProfileAccount = {
@@ -28,19 +28,15 @@ export type ProfileStore = {
 };
 
 export const SSO_EMAIL_MANAGED = () =>
-  new DomainError(
-    'email.managed_by_idp',
-    'Your email address comes from your organization’s identity provider. Change or verify it there.',
-    { status: 403, field: 'email' },
-  );
+  new DomainError('email.managed_by_idp', { status: 403, field: 'email' });
 
 /** Name and phone as typed on the Contact Info tab: name optional (≤ 200), phone optional but valid. */
 export function contactChanges(input: { name?: string; phoneNumber?: string }): { name: string | null; phoneNumber: string | null } {
   const name = (input.name ?? '').trim();
   const phone = (input.phoneNumber ?? '').trim();
   const violations: RuleViolation[] = [];
-  if (name.length > 200) violations.push({ field: 'name', code: 'name.too_long', message: 'Name must be at most 200 characters.' });
-  if (/[\x00-\x1f\x7f]/.test(name)) violations.push({ field: 'name', code: 'name.invalid_characters', message: 'Name cannot contain control characters.' });
+  if (name.length > 200) violations.push(violation('name', 'name.too_long'));
+  if (/[\x00-\x1f\x7f]/.test(name)) violations.push(violation('name', 'name.invalid_characters'));
   if (phone !== '') violations.push(...phoneViolations(phone));
   if (violations.length > 0) throw new ValidationError(violations);
   return { name: name === '' ? null : name, phoneNumber: phone === '' ? null : (toE164(phone) ?? null) };

@@ -2,7 +2,7 @@
 // (the CLI now, the sign-up page later).
 import type { AccountStore } from './account.ts';
 import type { AuditLog } from './audit.ts';
-import { ValidationError, type RuleViolation } from './errors.ts';
+import { ValidationError, type RuleViolation, violation } from './errors.ts';
 import { companyViolations, emailViolations, passwordViolations, usernameViolations } from './account-rules.ts';
 import type { PasswordHasher } from './password-hasher.ts';
 import { commonPasswordViolations, personalWords } from './password-strength.ts';
@@ -38,7 +38,7 @@ export function createSignUp(deps: { accounts: AccountStore; hasher: PasswordHas
     const violations = signUpViolations(input);
     // Reference: the page says plainly that a username is taken (usernames are public by design).
     if (!violations.some((v) => v.field === 'username') && (await deps.accounts.usernameExists(input.username))) {
-      violations.push({ field: 'username', code: 'username.taken', message: 'This username is taken.' });
+      violations.push(violation('username', 'username.taken'));
     }
     if (violations.length > 0) throw new ValidationError(violations);
     const phoneNumber = typeof input.phoneNumber === 'string' ? toE164(input.phoneNumber) : input.phoneNumber;

@@ -6,7 +6,8 @@
 // Sign-in factors count per account across flows, keyed by the normalized username, so an unknown
 // username is counted, waited and refused exactly like a known one; only the lockout email and audit
 // (run after the response) differ, and the person answering can't see either.
-import type { AuditLog } from './audit.ts';
+import type { AuditAction, AuditLog } from './audit.ts';
+import { translate } from './messages/catalog.ts';
 import { normalizeUsername } from './account-rules.ts';
 import { DomainError } from './errors.ts';
 import type { EmailMessages } from './email-messages.ts';
@@ -49,15 +50,20 @@ export class ThrottledError extends DomainError {
   readonly retryAfterSeconds: number;
   constructor(retryAfterSeconds: number) {
     const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
-    super('throttle.wait', `Too many attempts. Wait ${describeWait(seconds)} and try again.`, { status: 429 });
+    super('throttle.wait', { status: 429, vars: { wait: waitMessage(seconds) } });
     this.retryAfterSeconds = seconds;
   }
 }
 
-export function describeWait(seconds: number): string {
-  if (seconds < 60) return `${seconds} ${seconds === 1 ? 'second' : 'seconds'}`;
-  const minutes = Math.ceil(seconds / 60);
-  return `${minutes} ${minutes === 1 ? 'minute' : 'minutes'}`;
+/** A wait as a catalog message: seconds under a minute, else whole minutes (rounded up). */
+export function waitMessage(seconds: number): { code: 'time.seconds' | 'time.minutes'; vars: { count: number } } {
+  if (seconds < 60) return { code: 'time.seconds', vars: { count: seconds } };
+  return { code: 'time.minutes', vars: { count: Math.ceil(seconds / 60) } };
+}
+
+export function describeWait(seconds: number, language = 'en'): string {
+  const wait = waitMessage(seconds);
+  return translate(language, wait.code, wait.vars);
 }
 
 /** How long the next sign-in attempt must wait after this many consecutive failures (0: no wait). */
@@ -134,7 +140,7 @@ export function createThrottlePolicy(deps: {
    * count), in the account's organization when there is an account, so a guessing attack can't fill
    * the disk or queue on the audit chain. Runs after the response.
    */
-  async function refused(subject: string, action: string, context: RequestContext, account?: () => Promise<{ id: string } | undefined>) {
+  async function refused(subject: string, action: 'session.sign_in' | `email_code.${string}`, context: RequestContext, account?: () => Promise<{ id: string } | undefined>) {
     const { count } = await refusals.add(`${action}|${subject}`);
     if (!isMilestone(count)) return;
     deps.later('throttle-refusal-audit', async () => {
@@ -145,7 +151,7 @@ export function createThrottlePolicy(deps: {
       }
       await deps.audit.record({
         actor: null,
-        action: `${action}_throttled`,
+        action: `${action}_throttled` as AuditAction,
         target: found.id,
         outcome: 'denied',
         details: { refused: count, window_seconds: THROTTLE_REFUSAL_AUDIT_WINDOW_SECONDS },

@@ -9,8 +9,8 @@ import type { Role } from './account.ts';
 import { AccessDenied, assertCan, notFound, reaches, type Principal } from './access.ts';
 import { emailViolations, normalizeEmail } from './account-rules.ts';
 import type { AccountSessions } from './account-sessions.ts';
-import type { AuditLog } from './audit.ts';
-import { DomainError, ValidationError, assertThat } from './errors.ts';
+import type { AuditLog, AuditAction } from './audit.ts';
+import { DomainError, ValidationError, assertThat, violation } from './errors.ts';
 import { assessStanding } from './membership-rules.ts';
 import type { Member, OrganizationStore } from './organization.ts';
 import { effectivePermissions } from './permissions.ts';
@@ -50,7 +50,7 @@ export function createUserAdmin(deps: {
 }) {
   const { orgs, audit } = deps;
 
-  const record = (p: Principal, action: string, target: string, details?: Record<string, unknown>) =>
+  const record = (p: Principal, action: AuditAction, target: string, details?: Record<string, unknown>) =>
     audit.record({ actor: p.id, action, target, organizationId: p.organizationId, outcome: 'success', ip: p.ip, userAgent: p.userAgent, details });
 
   const view = (m: Member, rootId: string): UserView => ({
@@ -72,11 +72,11 @@ export function createUserAdmin(deps: {
     if (p.kind === 'user' && p.id === target.id) return;
     const actorRank = p.kind === 'app' ? 2 : rankOf(p.organizationId, (await orgs.membershipsOf(p.id)).filter((m) => m.rootId === p.organizationId));
     const targetRank = rankOf(p.organizationId, target.memberships);
-    if (targetRank >= actorRank) throw new AccessDenied('Only someone with a higher role can change this user.');
+    if (targetRank >= actorRank) throw new AccessDenied('access.reason.higher_role');
   }
 
   function sessionsFeature() {
-    if (!deps.sessions) throw new DomainError('sessions.unavailable', 'Sessions are not available.', { status: 501 });
+    if (!deps.sessions) throw new DomainError('sessions.unavailable', { status: 501 });
     return deps.sessions;
   }
   const endContext = (p: Principal) => ({ actor: p.id, by: 'administrator' as const, organizationId: p.organizationId, ip: p.ip, userAgent: p.userAgent });
@@ -100,7 +100,7 @@ export function createUserAdmin(deps: {
       const violations = [];
       if (changes.email !== undefined) violations.push(...emailViolations(changes.email.trim()));
       if (changes.name !== undefined && changes.name !== null && changes.name.trim().length > 200) {
-        violations.push({ field: 'name', code: 'name.too_long', message: 'Name must be at most 200 characters.' });
+        violations.push(violation('name', 'name.too_long'));
       }
       if (violations.length) throw new ValidationError(violations);
       const email = changes.email !== undefined ? normalizeEmail(changes.email) : undefined;
@@ -118,7 +118,7 @@ export function createUserAdmin(deps: {
       await assertMayManage(p, target);
       assertThat(
         !(serviceAccount && target.memberships.some((m) => m.role === 'owner')),
-        new DomainError('user.owner_not_service_account', 'The organization owner cannot be a service account.', { status: 409 }),
+        new DomainError('user.owner_not_service_account', { status: 409 }),
       );
       await orgs.updateAccount(accountId, { serviceAccount });
       await record(p, serviceAccount ? 'user.service_account_set' : 'user.service_account_unset', accountId);
@@ -131,7 +131,7 @@ export function createUserAdmin(deps: {
      */
     async remove(p: Principal, accountId: string) {
       const target = await userOf(p, accountId);
-      assertThat(!(p.kind === 'user' && p.id === accountId), new DomainError('user.remove_self', 'You cannot remove yourself.', { status: 409 }));
+      assertThat(!(p.kind === 'user' && p.id === accountId), new DomainError('user.remove_self', { status: 409 }));
       await assertMayManage(p, target);
       const handovers = await orgs.transaction(async (tx) => {
         await tx.lockOrganization(p.organizationId);
@@ -141,7 +141,7 @@ export function createUserAdmin(deps: {
         const standing = assessStanding({ accountId, tree, memberships });
         assertThat(
           standing.kind !== 'owner_alone' && standing.kind !== 'owner_with_members',
-          new DomainError('user.is_owner', 'The owner cannot be removed: the owner transfers ownership first.', { status: 409 }),
+          new DomainError('user.is_owner', { status: 409 }),
         );
         const out: { groupId: string; newAdminIds: string[] }[] = [];
         if (standing.kind === 'admin') {
@@ -163,7 +163,7 @@ export function createUserAdmin(deps: {
       const target = await userOf(p, accountId);
       await assertMayManage(p, target);
       if (!deps.sendPasswordReset) {
-        throw new DomainError('password_reset.unavailable', 'Password reset links are not available yet.', { status: 501 });
+        throw new DomainError('password_reset.unavailable', { status: 501 });
       }
       await deps.sendPasswordReset(accountId, { ip: p.ip, userAgent: p.userAgent, initiatedBy: p.id });
       await record(p, 'user.password_reset_link', accountId);
@@ -173,7 +173,7 @@ export function createUserAdmin(deps: {
       const target = await userOf(p, accountId);
       await assertMayManage(p, target);
       if (!deps.resetMfa) {
-        throw new DomainError('mfa_reset.unavailable', 'Resetting MFA is not available yet.', { status: 501 });
+        throw new DomainError('mfa_reset.unavailable', { status: 501 });
       }
       await deps.resetMfa(accountId, { ip: p.ip, userAgent: p.userAgent, initiatedBy: p.id });
       await record(p, 'user.mfa_reset', accountId);

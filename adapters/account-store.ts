@@ -107,7 +107,7 @@ export function createKnexAccountStore(knex: Knex): AccountStore {
         });
       } catch (err) {
         if ((err as { code?: string }).code === UNIQUE_VIOLATION) {
-          throw new DomainError('username.taken', 'This username is taken.', { status: 409, field: 'username' });
+          throw new DomainError('username.taken', { status: 409, field: 'username' });
         }
         throw err;
       }

@@ -163,7 +163,7 @@ export function createKnexFederationStore(db: Knex | Knex.Transaction): Federati
         });
       } catch (err) {
         if ((err as { code?: string }).code === UNIQUE_VIOLATION) {
-          throw new DomainError('domain.taken', 'One of these domains is already used by another organization.', { status: 409, field: 'domains' });
+          throw new DomainError('domain.taken', { status: 409, field: 'domains' });
         }
         throw err;
       }
@@ -212,7 +212,7 @@ export function createKnexFederationStore(db: Knex | Knex.Transaction): Federati
         return toIdentity(row);
       } catch (err) {
         if ((err as { code?: string }).code === UNIQUE_VIOLATION) {
-          throw new DomainError('link.same_idp', 'This profile set already has a profile from this identity provider.', { status: 409 });
+          throw new DomainError('link.same_idp', { status: 409 });
         }
         throw err;
       }
@@ -275,7 +275,7 @@ export function createKnexFederationStore(db: Knex | Knex.Transaction): Federati
         });
       } catch (err) {
         if ((err as { code?: string }).code === UNIQUE_VIOLATION) {
-          throw new DomainError('username.taken', 'This username is taken.', { status: 409, field: 'username' });
+          throw new DomainError('username.taken', { status: 409, field: 'username' });
         }
         throw err;
       }

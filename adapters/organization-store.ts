@@ -17,7 +17,7 @@ const toNode = (r: NodeRow): OrgNode => ({
   createdAt: new Date(r.created_at),
 });
 
-const usernameTaken = () => new DomainError('username.taken', 'This username is taken.', { status: 409, field: 'username' });
+const usernameTaken = () => new DomainError('username.taken', { status: 409, field: 'username' });
 
 export function createKnexOrganizationStore(db: Knex | Knex.Transaction): OrganizationStore {
   const inTree = (rootId: string) => (q: Knex.QueryBuilder) => q.where('o.id', rootId).orWhere('o.root_id', rootId);

@@ -1,7 +1,7 @@
 // Organization domains for custom-domain sign-in: validated as host names (RFC 1123 §2.1), compared
 // lower-case without a trailing dot. An email address "belongs" to a registered domain when its host is
 // that domain or a subdomain of it.
-import type { RuleViolation } from '../accounts/errors.ts';
+import { violation, type RuleViolation } from '../accounts/errors.ts';
 
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -22,7 +22,7 @@ export function domainViolations(domains: string[]): RuleViolation[] {
   const v: RuleViolation[] = [];
   for (const raw of domains) {
     const d = normalizeDomain(raw);
-    if (!isHostname(d)) v.push({ field: 'domains', code: 'domain.invalid', message: `“${raw.slice(0, 100)}” is not a domain name (letters, digits, hyphens and dots, like example.com).` });
+    if (!isHostname(d)) v.push(violation('domains', 'domain.invalid', { domain: raw.slice(0, 100) }));
   }
   return v;
 }

@@ -30,7 +30,7 @@ export function createFederatedSignIn(deps: { store: FederationStore; upstream: 
 
   async function enabledIdp(idpId: string): Promise<StoredIdentityProvider> {
     const idp = await store.findIdentityProvider(idpId);
-    if (!idp || !idp.enabled) throw new DomainError('federation.idp_not_found', 'This identity provider is not available. Choose another way to sign in.', { status: 404 });
+    if (!idp || !idp.enabled) throw new DomainError('federation.idp_not_found', { status: 404 });
     return idp;
   }
 
@@ -66,12 +66,12 @@ export function createFederatedSignIn(deps: { store: FederationStore; upstream: 
       const candidate = `${base}-${randomBytes(3).toString('hex')}`;
       if (!(await store.usernameExists(candidate))) return candidate;
     }
-    throw new DomainError('federation.username_unavailable', 'No username could be found for your new account. Try again.', { status: 503 });
+    throw new DomainError('federation.username_unavailable', { status: 503 });
   }
 
   async function provision(idp: StoredIdentityProvider, claims: UpstreamClaims, request: RequestInfo): Promise<SignInResolution> {
     if (!claims.email) {
-      return refuse(idp, claims, new DomainError('federation.email_required', `${idp.name} did not share your email address, which Gatehouse needs to create your account. Ask your administrator.`, { status: 403 }), request);
+      return refuse(idp, claims, new DomainError('federation.email_required', { status: 403, vars: { idp: idp.name } }), request);
     }
     const username = await deriveUsername(claims);
     const { account, identity } = await store.transaction(async (tx) => {
@@ -129,14 +129,14 @@ export function createFederatedSignIn(deps: { store: FederationStore; upstream: 
 
     async resolve(idp: StoredIdentityProvider, claims: UpstreamClaims, request: RequestInfo): Promise<SignInResolution> {
       if (await foreignEmailDomain(idp, claims.email)) {
-        return refuse(idp, claims, new DomainError('federation.email_domain_foreign', `${idp.name} returned an email address in a domain that belongs to another organization, so you were not signed in. Ask your administrator.`, { status: 403 }), request);
+        return refuse(idp, claims, new DomainError('federation.email_domain_foreign', { status: 403 }), request);
       }
       const identity = await store.findIdentity(idp.id, claims.issuer, claims.subject);
       if (identity) {
         const account = await store.accountFacts(identity.accountId);
         // An IdP signs in only accounts of its own organization (an account may have moved since).
         if (!account || account.organizationId !== idp.organizationId) {
-          return refuse(idp, claims, new DomainError('federation.account_elsewhere', 'The Gatehouse account linked to this profile no longer belongs to this organization. Ask your administrator.', { status: 403 }), request);
+          return refuse(idp, claims, new DomainError('federation.account_elsewhere', { status: 403 }), request);
         }
         await store.touchIdentity(identity.id, claims.email);
         // The IdP is the source of an SSO account's email and name; a local account keeps its own.
@@ -149,7 +149,7 @@ export function createFederatedSignIn(deps: { store: FederationStore; upstream: 
         if (candidates.length > 0) return { kind: 'choose_link', candidates, canProvision: idp.provisionUsers };
       }
       if (idp.provisionUsers) return provision(idp, claims, request);
-      return refuse(idp, claims, new DomainError('federation.no_account', `There is no Gatehouse account for your ${idp.name} profile yet. Ask your administrator to invite you.`, { status: 403 }), request);
+      return refuse(idp, claims, new DomainError('federation.no_account', { status: 403, vars: { idp: idp.name } }), request);
     },
 
     provision,

@@ -3,7 +3,7 @@
 // another organization's IdP does not exist here. The client secret is sealed before it is stored and
 // never leaves this module again.
 import { assertCan, notFound, type Principal } from '../accounts/access.ts';
-import type { AuditLog } from '../accounts/audit.ts';
+import type { AuditLog, AuditAction } from '../accounts/audit.ts';
 import { DomainError, ValidationError, assertThat } from '../accounts/errors.ts';
 import { MAX_IDENTITY_PROVIDERS_PER_ORGANIZATION } from '../accounts/security-constants.ts';
 import { testConnection, type ConnectionReport } from './connection-test.ts';
@@ -37,7 +37,7 @@ export function createIdentityProviderAdmin(deps: {
   onChange?: (idpId: string) => void;
 }) {
   const { store, audit } = deps;
-  const record = (p: Principal, action: string, target: string | null, outcome: 'success' | 'failure', details?: Record<string, unknown>) =>
+  const record = (p: Principal, action: AuditAction, target: string | null, outcome: 'success' | 'failure', details?: Record<string, unknown>) =>
     audit.record({ actor: p.id, action, target, organizationId: p.organizationId, outcome, ip: p.ip, userAgent: p.userAgent, details });
 
   async function own(p: Principal, id: string): Promise<StoredIdentityProvider> {
@@ -66,7 +66,7 @@ export function createIdentityProviderAdmin(deps: {
       assertCan(p, 'idps:manage');
       validate(input);
       const existing = await store.listIdentityProviders(p.organizationId);
-      assertThat(existing.length < MAX_IDENTITY_PROVIDERS_PER_ORGANIZATION, new DomainError('idp.limit_reached', `An organization can register at most ${MAX_IDENTITY_PROVIDERS_PER_ORGANIZATION} identity providers.`, { status: 409 }));
+      assertThat(existing.length < MAX_IDENTITY_PROVIDERS_PER_ORGANIZATION, new DomainError('idp.limit_reached', { status: 409, vars: { max: MAX_IDENTITY_PROVIDERS_PER_ORGANIZATION } }));
       const row: NewIdentityProviderRow = {
         organizationId: p.organizationId,
         name: input.name.trim(),
@@ -138,7 +138,7 @@ export function createIdentityProviderAdmin(deps: {
     const settings = await store.settings(p.organizationId);
     if (!settings.ssoRequired) return;
     const others = (await store.listIdentityProviders(p.organizationId)).filter((i) => i.id !== id && i.enabled);
-    assertThat(others.length > 0, new DomainError('idp.required_for_sso', 'This is the organization’s last enabled identity provider and single sign-on is required. Turn off “SSO required” first.', { status: 409 }));
+    assertThat(others.length > 0, new DomainError('idp.required_for_sso', { status: 409 }));
   }
 }
 

@@ -1,7 +1,7 @@
 // External OpenID Connect identity providers (IdPs) an organization registers: the types and the
 // rules for a registration. Only OpenID Connect is accepted: the issuer is discovered, the flow is the
 // authorization code flow with an ID token; no SAML, no plain OAuth 2.0.
-import type { RuleViolation } from '../accounts/errors.ts';
+import { violation, type RuleViolation } from '../accounts/errors.ts';
 
 /** Which upstream claim carries each piece of the profile. */
 export type ClaimMapping = { subject: string; email: string; emailVerified: string; name: string };
@@ -63,50 +63,46 @@ export function normalizeIssuer(value: string): string | undefined {
 export function identityProviderViolations(input: IdentityProviderInput, options: { allowHttpIssuers: boolean }): RuleViolation[] {
   const v: RuleViolation[] = [];
   const name = input.name.trim();
-  if (name.length < 1 || name.length > 100) v.push({ field: 'name', code: 'idp.name_length', message: 'Give the identity provider a name of 1 to 100 characters.' });
-  if (/[\x00-\x1f\x7f]/.test(name)) v.push({ field: 'name', code: 'idp.name_invalid', message: 'The name cannot contain control characters.' });
+  if (name.length < 1 || name.length > 100) v.push(violation('name', 'idp.name_length'));
+  if (/[\x00-\x1f\x7f]/.test(name)) v.push(violation('name', 'idp.name_invalid'));
 
   const issuer = normalizeIssuer(input.issuer);
   if (!issuer || input.issuer.length > 500) {
-    v.push({ field: 'issuer', code: 'idp.issuer_invalid', message: 'Enter the issuer URL of an OpenID Connect provider, e.g. https://login.example.com.' });
+    v.push(violation('issuer', 'idp.issuer_invalid'));
   } else {
     const url = new URL(issuer);
     // OIDC Discovery §4.3 / RFC 8414 §2: the issuer is an https URL with no query or fragment.
     if (url.protocol !== 'https:' && !(options.allowHttpIssuers && url.protocol === 'http:')) {
-      v.push({ field: 'issuer', code: 'idp.issuer_not_https', message: 'The issuer URL must use https.' });
+      v.push(violation('issuer', 'idp.issuer_not_https'));
     }
     if (url.search || url.hash || url.username || url.password) {
-      v.push({ field: 'issuer', code: 'idp.issuer_invalid', message: 'The issuer URL cannot have a query, a fragment or credentials.' });
+      v.push(violation('issuer', 'idp.issuer_invalid'));
     }
   }
 
   const clientId = input.clientId.trim();
   if (clientId.length < 1 || clientId.length > 300 || /[\x00-\x1f\x7f]/.test(clientId)) {
-    v.push({ field: 'clientId', code: 'idp.client_id_invalid', message: 'Enter the client id Gatehouse was given by the identity provider.' });
+    v.push(violation('clientId', 'idp.client_id_invalid'));
   }
   if (input.clientSecret !== undefined && (input.clientSecret.length > 1000 || /[\x00-\x1f\x7f]/.test(input.clientSecret))) {
-    v.push({ field: 'clientSecret', code: 'idp.client_secret_invalid', message: 'The client secret is at most 1000 printable characters.' });
+    v.push(violation('clientSecret', 'idp.client_secret_invalid'));
   }
 
   if (input.scopes !== undefined) {
     if (!input.scopes.includes('openid')) {
-      v.push({ field: 'scopes', code: 'idp.openid_scope_required', message: 'Only OpenID Connect is supported: the scopes must include openid.' });
+      v.push(violation('scopes', 'idp.openid_scope_required'));
     }
     if (input.scopes.length > 20 || input.scopes.some((s) => !SCOPE.test(s))) {
-      v.push({ field: 'scopes', code: 'idp.scopes_invalid', message: 'Scopes are up to 20 space-separated words.' });
+      v.push(violation('scopes', 'idp.scopes_invalid'));
     }
   }
 
   const mapping = { ...DEFAULT_CLAIM_MAPPING, ...definedOnly(input.claimMapping ?? {}) };
   for (const [key, claim] of Object.entries(mapping)) {
-    if (!CLAIM_NAME.test(claim)) v.push({ field: `claimMapping.${key}`, code: 'idp.claim_invalid', message: `The ${key} claim name is not valid.` });
+    if (!CLAIM_NAME.test(claim)) v.push(violation(`claimMapping.${key}`, 'idp.claim_invalid', { claim: key }));
   }
   if (NOT_A_SUBJECT.has(mapping.subject) || mapping.subject === mapping.email) {
-    v.push({
-      field: 'claimMapping.subject',
-      code: 'idp.subject_claim_unstable',
-      message: 'The subject must be the IdP’s stable identifier (usually sub), never an email address or a name.',
-    });
+    v.push(violation('claimMapping.subject', 'idp.subject_claim_unstable'));
   }
   return v;
 }

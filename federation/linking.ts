@@ -8,6 +8,7 @@
 //   - every link, unlink and refusal is audited.
 import type { AuditLog } from '../accounts/audit.ts';
 import { DomainError, assertThat } from '../accounts/errors.ts';
+import type { Message } from '../accounts/messages/language.ts';
 import { notFound } from '../accounts/access.ts';
 import { MAX_LINKED_PROFILES } from '../accounts/security-constants.ts';
 import type { AccountFacts, FederatedIdentity, FederationStore } from './federation-store.ts';
@@ -31,23 +32,23 @@ export type LinkCandidate = {
   idpNames: string[];
   proof: LinkProof;
   /** Why this candidate can't take the new profile, if it can't. */
-  refusal?: { code: string; text: string };
+  refusal?: Message;
 };
 
 export const linkRefusals = {
   sameIdp: (username: string, idpName: string) =>
-    new DomainError('link.same_idp', `${username} already has a profile from ${idpName}. Profiles that use the same identity provider cannot be linked.`, { status: 409 }),
+    new DomainError('link.same_idp', { status: 409 }),
   limit: (username: string) =>
-    new DomainError('link.limit_reached', `${username} already has ${MAX_LINKED_PROFILES} linked profiles, the most one set can hold.`, { status: 409 }),
-  disabled: () => new DomainError('link.not_enabled', 'Profile linking is not enabled for your organization. An administrator can turn it on.', { status: 403 }),
+    new DomainError('link.limit_reached', { status: 409, vars: { username, max: MAX_LINKED_PROFILES } }),
+  disabled: () => new DomainError('link.not_enabled', { status: 403 }),
   unverified: () =>
-    new DomainError('link.email_unverified', 'Your identity provider has not verified your email address, so it cannot be used to link profiles.', { status: 403 }),
-  taken: (idpName: string) => new DomainError('link.identity_taken', `This ${idpName} profile already signs in to another Gatehouse account.`, { status: 409 }),
-  otherOrganization: () => new DomainError('link.other_organization', 'Only profiles of the same organization can be linked.', { status: 403 }),
-  notCandidate: () => new DomainError('link.not_a_candidate', 'That profile cannot be linked to this sign-in. Choose one of the profiles listed.', { status: 400 }),
-  proofMismatch: () => new DomainError('link.proof_mismatch', 'You signed in as a different profile than the one you chose, so nothing was linked.', { status: 403 }),
+    new DomainError('link.email_unverified', { status: 403 }),
+  taken: (idpName: string) => new DomainError('link.identity_taken', { status: 409, vars: { idp: idpName } }),
+  otherOrganization: () => new DomainError('link.other_organization', { status: 403 }),
+  notCandidate: () => new DomainError('link.not_a_candidate', { status: 400 }),
+  proofMismatch: () => new DomainError('link.proof_mismatch', { status: 403 }),
   emailMismatch: () =>
-    new DomainError('link.email_mismatch', 'This profile’s email address is not the same as your account’s, so it cannot be linked.', { status: 403 }),
+    new DomainError('link.email_mismatch', { status: 403 }),
 };
 
 export function createLinking(deps: { store: FederationStore; audit: AuditLog }) {
@@ -74,7 +75,7 @@ export function createLinking(deps: { store: FederationStore; audit: AuditLog })
     return names;
   }
 
-  async function recordRefusal(err: DomainError, input: { actor: string | null; target: string | null; idp: StoredIdentityProvider; request: RequestInfo; details?: Record<string, unknown> }) {
+  async function recordRefusal(err: { code: string }, input: { actor: string | null; target: string | null; idp: StoredIdentityProvider; request: RequestInfo; details?: Record<string, unknown> }) {
     await audit.record({
       actor: input.actor,
       action: 'federation.link',
@@ -115,7 +116,7 @@ export function createLinking(deps: { store: FederationStore; audit: AuditLog })
           username: account.username,
           idpNames: [...(account.hasPassword ? [LOCAL_IDP_NAME] : []), ...set.identities.map((i) => names.get(i.idpId) ?? 'identity provider')],
           proof,
-          ...(refusal ? { refusal: { code: refusal.code, text: refusal.message } } : {}),
+          ...(refusal ? { refusal: refusal.toMessage() } : {}),
         });
       }
       return out;
@@ -194,9 +195,9 @@ export function createLinking(deps: { store: FederationStore; audit: AuditLog })
         await tx.lockAccount(input.accountId);
         const set = (await linkSetOf(tx, input.accountId))!;
         if (identity.id === input.currentIdentityId) {
-          return new DomainError('link.unlink_current', 'You are signed in with this profile, so it stays linked. Sign in with another profile to unlink it.', { status: 409 });
+          return new DomainError('link.unlink_current', { status: 409 });
         }
-        if (set.size <= 1) return new DomainError('link.unlink_last', 'This is the only way to sign in to this account, so it stays linked.', { status: 409 });
+        if (set.size <= 1) return new DomainError('link.unlink_last', { status: 409 });
         await tx.deleteIdentity(identity.id);
         return undefined;
       });

@@ -24,18 +24,18 @@ export function createSignInSettings(deps: { store: FederationStore; audit: Audi
       assertCan(p, 'idps:manage');
       const before = await store.settings(p.organizationId);
       if (changes.allowProfileLinking !== undefined && changes.allowProfileLinking !== before.allowProfileLinking && p.kind !== 'user') {
-        throw new AccessDenied('Only an organization administrator can turn profile linking on or off.');
+        throw new AccessDenied('access.reason.linking_admin_only');
       }
       if (changes.domains !== undefined) {
         const violations = domainViolations(changes.domains);
         if (violations.length) throw new ValidationError(violations);
         const domains = [...new Set(changes.domains.map(normalizeDomain))].sort();
-        assertThat(domains.length <= MAX_DOMAINS_PER_ORGANIZATION, new DomainError('domain.limit_reached', `An organization can have at most ${MAX_DOMAINS_PER_ORGANIZATION} domains.`, { field: 'domains' }));
+        assertThat(domains.length <= MAX_DOMAINS_PER_ORGANIZATION, new DomainError('domain.limit_reached', { field: 'domains', vars: { max: MAX_DOMAINS_PER_ORGANIZATION } }));
         await store.replaceDomains(p.organizationId, domains);
       }
       if (changes.ssoRequired === true && !before.ssoRequired) {
         const enabled = (await store.listIdentityProviders(p.organizationId)).filter((i) => i.enabled);
-        assertThat(enabled.length > 0, new DomainError('sso.no_identity_provider', 'Add and enable an identity provider before requiring single sign-on, or every member would be locked out.', { status: 409 }));
+        assertThat(enabled.length > 0, new DomainError('sso.no_identity_provider', { status: 409 }));
       }
       await store.saveSettings(p.organizationId, { ssoRequired: changes.ssoRequired, allowProfileLinking: changes.allowProfileLinking });
       const after = await store.settings(p.organizationId);

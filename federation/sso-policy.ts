@@ -3,12 +3,9 @@
 // provider, or enter your organization's domain name first. Checked after the password was found valid,
 // as the reference describes ("rejects your valid credentials").
 import type { FederationStore } from './federation-store.ts';
+import type { Message } from '../accounts/messages/language.ts';
 
-export const SSO_REQUIRED_MESSAGE = {
-  code: 'session.sso_required',
-  text: 'Your organization signs in with single sign-on, so your Gatehouse password can’t be used here. Sign in through your identity provider, or choose “Use custom domain” and enter your organization’s domain name.',
-  level: 'error' as const,
-};
+export const SSO_REQUIRED_MESSAGE = { code: 'session.sso_required', level: 'error' } satisfies Message;
 
 export function createSsoPolicy(deps: { store: FederationStore }) {
   return {

@@ -9,6 +9,7 @@ import {
   UPSTREAM_HTTP_TIMEOUT_SECONDS,
 } from '../accounts/security-constants.ts';
 import type { StoredIdentityProvider } from './identity-provider.ts';
+import { DomainError } from '../accounts/errors.ts';
 
 /** Seals and opens secrets at rest (adapters/secret-box.ts). */
 export type Sealer = { seal(plaintext: string): string; open(sealed: string): string };
@@ -35,13 +36,14 @@ export type UpstreamClaims = {
   amr: string[];
 };
 
-export class UpstreamError extends Error {
-  readonly code: string;
+/** Upstream codes take the IdP's name; state_mismatch needs no variables. */
+type UpstreamCode = 'federation.idp_unavailable' | 'federation.invalid_response' | 'federation.access_denied' | 'federation.idp_error';
+
+export class UpstreamError extends DomainError {
   /** Technical reason for the audit log (never shown, never a token). */
   readonly reason: string;
-  constructor(code: string, message: string, reason: string) {
-    super(message);
-    this.code = code;
+  constructor(code: UpstreamCode | 'federation.state_mismatch', idpName: string | null, reason: string) {
+    super(code as 'federation.idp_unavailable', { vars: { idp: idpName ?? '' } });
     this.reason = reason;
   }
 }
@@ -71,7 +73,7 @@ export function createUpstreamClient(deps: {
         execute: deps.allowHttpIssuers ? [oidc.allowInsecureRequests] : [],
       });
     } catch (err) {
-      throw new UpstreamError('federation.idp_unavailable', `${idp.name} could not be reached. Try again in a moment, or sign in another way.`, reasonOf(err));
+      throw new UpstreamError('federation.idp_unavailable', idp.name, reasonOf(err));
     }
     const server = discovered.serverMetadata();
     // The ID token must be signed with an algorithm the IdP announced, RS256 when it offers it (never `none`).
@@ -136,10 +138,10 @@ export function createUpstreamClient(deps: {
      * comes from the validated ID token only; userinfo may only fill in email and name.
      */
     async finish(idp: StoredIdentityProvider, query: URLSearchParams, pending: PendingUpstream): Promise<UpstreamClaims> {
-      if (pending.idpId !== idp.id) throw new UpstreamError('federation.state_mismatch', 'This sign-in response does not belong to this sign-in. Start again.', 'idp_mismatch');
+      if (pending.idpId !== idp.id) throw new UpstreamError('federation.state_mismatch', null, 'idp_mismatch');
       const config = await configurationOf(idp);
       if (config.serverMetadata().issuer !== pending.issuer) {
-        throw new UpstreamError('federation.invalid_response', `${idp.name}’s answer could not be verified. Start again.`, 'issuer_changed');
+        throw new UpstreamError('federation.invalid_response', idp.name, 'issuer_changed');
       }
       const currentUrl = new URL(deps.redirectUri);
       currentUrl.search = query.toString();
@@ -155,7 +157,7 @@ export function createUpstreamClient(deps: {
         throw upstreamErrorOf(err, idp.name);
       }
       const idToken = tokens.claims();
-      if (!idToken) throw new UpstreamError('federation.invalid_response', `${idp.name} did not send an ID token. Only OpenID Connect is supported.`, 'no_id_token');
+      if (!idToken) throw new UpstreamError('federation.invalid_response', idp.name, 'no_id_token');
       const mapping = idp.claimMapping;
       const claims: Record<string, unknown> = { ...idToken };
       const missing = [mapping.email, mapping.emailVerified, mapping.name].some((c) => claims[c] === undefined);
@@ -169,7 +171,7 @@ export function createUpstreamClient(deps: {
       }
       const subject = idToken[mapping.subject];
       if (typeof subject !== 'string' || subject.length === 0 || subject.length > 255) {
-        throw new UpstreamError('federation.invalid_response', `${idp.name} did not say who you are (no ${mapping.subject} claim).`, 'no_subject');
+        throw new UpstreamError('federation.invalid_response', idp.name, 'no_subject');
       }
       const email = typeof claims[mapping.email] === 'string' && /^[^\s@]+@[^\s@]+$/.test(claims[mapping.email] as string) && (claims[mapping.email] as string).length <= 254
         ? (claims[mapping.email] as string).trim().toLowerCase()
@@ -207,17 +209,17 @@ function upstreamErrorOf(err: unknown, idpName: string): UpstreamError {
   const e = err as { name?: string; code?: string; error?: string; message?: string };
   const reason = reasonOf(err);
   if (e.name === 'AuthorizationResponseError') {
-    if (e.error === 'access_denied') return new UpstreamError('federation.access_denied', `Sign-in was cancelled or refused at ${idpName}.`, reason);
+    if (e.error === 'access_denied') return new UpstreamError('federation.access_denied', idpName, reason);
     if (e.error === 'login_required' || e.error === 'interaction_required') {
-      return new UpstreamError('federation.idp_error', `${idpName} needs you to sign in again. Start again.`, reason);
+      return new UpstreamError('federation.idp_error', idpName, reason);
     }
-    return new UpstreamError('federation.idp_error', `${idpName} could not sign you in. Start again, or ask your administrator.`, reason);
+    return new UpstreamError('federation.idp_error', idpName, reason);
   }
   if (e.name === 'TimeoutError' || e.name === 'AbortError' || e.code === 'OAUTH_TIMEOUT' || /fetch failed|ECONNREFUSED|timeout|aborted/i.test(e.message ?? '')) {
-    return new UpstreamError('federation.idp_unavailable', `${idpName} did not answer in time. Try again in a moment, or sign in another way.`, reason);
+    return new UpstreamError('federation.idp_unavailable', idpName, reason);
   }
   if (e.code === 'OAUTH_INVALID_RESPONSE' && /state/i.test(e.message ?? '')) {
-    return new UpstreamError('federation.state_mismatch', 'This sign-in response does not belong to this sign-in. Start again.', reason);
+    return new UpstreamError('federation.state_mismatch', null, reason);
   }
-  return new UpstreamError('federation.invalid_response', `${idpName}’s answer could not be verified, so you were not signed in. Start again.`, reason);
+  return new UpstreamError('federation.invalid_response', idpName, reason);
 }

@@ -5,6 +5,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { AppAccess } from '../accounts/app-consents.ts';
 import { DomainError } from '../accounts/errors.ts';
+import type { Message } from '../accounts/messages/language.ts';
 import { render } from '../views/render.ts';
 import type { AccountSession } from './account-session.ts';
 import type { Csrf } from './csrf.ts';
@@ -23,7 +24,7 @@ const when = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC
 export function createAccountAppsRoutes(deps: { session: AccountSession; csrf: Csrf; access: AppAccess }) {
   const router = new Router({ prefix: '/account' });
 
-  async function page(ctx: Context, accountId: string, sessionUid: string, messages: { code: string; text: string; level?: 'info' | 'error' }[] = [], status = 200) {
+  async function page(ctx: Context, accountId: string, sessionUid: string, messages: Message[] = [], status = 200) {
     const apps = await deps.access.list(accountId);
     ctx.status = status;
     ctx.type = 'html';
@@ -43,7 +44,7 @@ export function createAccountAppsRoutes(deps: { session: AccountSession; csrf: C
   router.get('/apps', async (ctx) => {
     const s = await deps.session.requireSignIn(ctx);
     if (!s) return;
-    await page(ctx, s.accountId, s.sessionUid, ctx.query.done === 'removed' ? [{ code: 'app_access.removed', text: 'Access removed. The app must ask you again to use your account.', level: 'info' }] : []);
+    await page(ctx, s.accountId, s.sessionUid, ctx.query.done === 'removed' ? [{ code: 'app_access.removed', level: 'info' }] : []);
   });
 
   router.post('/apps/:clientId/remove', async (ctx) => {
@@ -55,7 +56,7 @@ export function createAccountAppsRoutes(deps: { session: AccountSession; csrf: C
       await deps.access.remove(s.accountId, ctx.params.clientId, { ip: ctx.ip, userAgent: ctx.get('user-agent') || undefined });
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
-      return page(ctx, s.accountId, s.sessionUid, [{ code: err.code, text: err.message }], err.status);
+      return page(ctx, s.accountId, s.sessionUid, [err.toMessage()], err.status);
     }
     ctx.status = 303;
     ctx.redirect('/account/apps?done=removed');

@@ -7,7 +7,8 @@ import { DomainError } from '../accounts/errors.ts';
 import { MFA_KIND_LABELS } from '../accounts/mfa.ts';
 import type { MfaManagement } from '../accounts/mfa-management.ts';
 import type { MfaStore } from '../accounts/mfa.ts';
-import { render, type ViewMessage } from '../views/render.ts';
+import { render } from '../views/render.ts';
+import type { Message } from '../accounts/messages/language.ts';
 import type { AccountSession, SignedInSession } from './account-session.ts';
 import type { Csrf } from './csrf.ts';
 import { flowSchema, newFlow, type Flow } from './login/flow.ts';
@@ -20,11 +21,8 @@ type StateAdapter = Pick<SharedStateAdapter, 'upsert' | 'find' | 'destroy'>;
 const SETUP_TTL_SECONDS = 10 * 60;
 
 /** Outcome notices shown after a redirect; the query carries only the code, never user data. */
-const NOTICES: Record<string, string> = {
-  added: 'The verification method was added.',
-  renamed: 'The verification method was renamed.',
-  removed: 'The verification method was removed.',
-};
+/** `?done=` notices after a redirect (texts: mfa.added, mfa.renamed, mfa.removed). */
+const NOTICES = ['added', 'renamed', 'removed'] as const;
 
 export function createAccountMfaRoutes(deps: {
   session: AccountSession;
@@ -52,12 +50,12 @@ export function createAccountMfaRoutes(deps: {
     if (!s) return null;
     if (ctx.method === 'POST') deps.csrf.check(s.sessionUid, body(ctx).csrf);
     if (await deps.isSsoAccount?.(s.accountId)) {
-      throw new DomainError('mfa.managed_by_idp', 'You sign in through your organization’s identity provider, which handles multi-factor authentication for your account.', { status: 403 });
+      throw new DomainError('mfa.managed_by_idp', { status: 403 });
     }
     return s;
   }
 
-  async function renderList(ctx: Context, s: SignedInSession, messages: ViewMessage[] = [], status = 200) {
+  async function renderList(ctx: Context, s: SignedInSession, messages: Message[] = [], status = 200) {
     const methods = await deps.mfa.listMethods(s.accountId);
     ctx.status = status;
     ctx.type = 'html';
@@ -80,15 +78,15 @@ export function createAccountMfaRoutes(deps: {
 
   async function loadSetup(s: SignedInSession, kind: string): Promise<Flow> {
     const stored = flowSchema.safeParse(await setups.find(s.sessionUid));
-    if (stored.success && stored.data.accountId === s.accountId && stored.data.enrolKind === kind) return stored.data;
+    if (stored.success && stored.data.accountId === s.accountId && stored.data.enrolKind === kind) return stored.data as Flow;
     return { ...newFlow(`setup:${s.sessionUid}`), accountId: s.accountId, enrolKind: kind, step: 'mfa_enrol' };
   }
 
-  async function renderAdd(ctx: Context, s: SignedInSession, kind: string, messages: ViewMessage[] = [], status = 200) {
+  async function renderAdd(ctx: Context, s: SignedInSession, kind: string, messages: Message[] = [], status = 200) {
     const strategy = deps.methods.enrollable().find((m) => m.kind === kind);
-    if (!strategy?.enrolment) throw new DomainError('mfa.unknown_kind', 'That kind of verification method does not exist.', { status: 404 });
+    if (!strategy?.enrolment) throw new DomainError('mfa.unknown_kind', { status: 404 });
     const account = await deps.accounts.findById(s.accountId);
-    if (!account) throw new DomainError('account.not_found', 'This account no longer exists.', { status: 404 });
+    if (!account) throw new DomainError('account.not_found', { status: 404 });
     const flow = await loadSetup(s, kind);
     const view = await strategy.enrolment.prepare({ flow, account, methods: await deps.mfa.listMethods(s.accountId), request: {} });
     await setups.upsert(s.sessionUid, flow as unknown as Record<string, unknown>, SETUP_TTL_SECONDS);
@@ -107,8 +105,8 @@ export function createAccountMfaRoutes(deps: {
   router.get('/', async (ctx) => {
     const s = await guard(ctx);
     if (!s) return;
-    const notice = NOTICES[String(ctx.query.done ?? '')];
-    return renderList(ctx, s, notice ? [{ code: `mfa.${ctx.query.done}`, text: notice, level: 'info' }] : []);
+    const notice = NOTICES.find((n) => n === ctx.query.done);
+    return renderList(ctx, s, notice ? [{ code: `mfa.${notice}`, level: 'info' }] : []);
   });
 
   router.get('/add/:kind', async (ctx) => {
@@ -123,14 +121,14 @@ export function createAccountMfaRoutes(deps: {
     const kind = ctx.params.kind;
     const strategy = deps.methods.enrollable().find((m) => m.kind === kind);
     const account = await deps.accounts.findById(s.accountId);
-    if (!strategy?.enrolment || !account) throw new DomainError('mfa.unknown_kind', 'That kind of verification method does not exist.', { status: 404 });
+    if (!strategy?.enrolment || !account) throw new DomainError('mfa.unknown_kind', { status: 404 });
     const flow = await loadSetup(s, kind);
     let outcome;
     try {
       outcome = await strategy.enrolment.complete({ flow, account, methods: await deps.mfa.listMethods(s.accountId), request: context(ctx, s) }, body(ctx));
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
-      outcome = { kind: 'failed' as const, message: { code: err.code, text: err.message, level: 'error' as const } };
+      outcome = { kind: 'failed' as const, message: err.toMessage() };
     }
     if (outcome.kind === 'failed') {
       await setups.upsert(s.sessionUid, flow as unknown as Record<string, unknown>, SETUP_TTL_SECONDS);
@@ -149,7 +147,7 @@ export function createAccountMfaRoutes(deps: {
       await deps.management.rename(s.accountId, ctx.params.id, body(ctx).name ?? '', context(ctx, s));
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
-      return renderList(ctx, s, [{ code: err.code, text: err.message, level: 'error' }], err.status);
+      return renderList(ctx, s, [err.toMessage()], err.status);
     }
     ctx.status = 303;
     ctx.redirect('/account/mfa?done=renamed');
@@ -160,7 +158,7 @@ export function createAccountMfaRoutes(deps: {
     const s = await guard(ctx);
     if (!s) return;
     const method = await deps.mfa.findMethod(s.accountId, ctx.params.id);
-    if (!method) return renderList(ctx, s, [{ code: 'mfa.not_found', text: 'That method no longer exists.', level: 'error' }], 404);
+    if (!method) return renderList(ctx, s, [{ code: 'mfa.not_found', level: 'error' }], 404);
     if (body(ctx).confirm !== 'yes') {
       ctx.type = 'html';
       ctx.body = render('account-mfa-remove', {
@@ -176,7 +174,7 @@ export function createAccountMfaRoutes(deps: {
       await deps.management.remove(s.accountId, method.id, context(ctx, s));
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
-      return renderList(ctx, s, [{ code: err.code, text: err.message, level: 'error' }], err.status);
+      return renderList(ctx, s, [err.toMessage()], err.status);
     }
     ctx.status = 303;
     ctx.redirect('/account/mfa?done=removed');
@@ -190,7 +188,7 @@ export function createAccountMfaRoutes(deps: {
       codes = await deps.management.regenerateRecoveryCodes(s.accountId, context(ctx, s));
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
-      return renderList(ctx, s, [{ code: err.code, text: err.message, level: 'error' }], err.status);
+      return renderList(ctx, s, [err.toMessage()], err.status);
     }
     ctx.type = 'html';
     ctx.body = render('recovery-codes', { title: 'Save your recovery codes', codes, action: '/account/mfa', method: 'get' });

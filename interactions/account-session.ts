@@ -4,6 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
+import { DomainError } from '../accounts/errors.ts';
 import { reauthenticationRequired, type FactorMarksStore } from '../accounts/reauthentication.ts';
 
 export const ACCOUNT_CLIENT_ID = 'gatehouse-account';
@@ -148,10 +149,10 @@ export function createAccountSession(deps: {
       }
       const state = typeof ctx.query.state === 'string' ? ctx.query.state : undefined;
       if (!state || state !== saved.state) {
-        ctx.throw(400, 'This sign-in link is no longer valid. Open your account page again.');
+        throw new DomainError('error.account_sign_in_link_invalid');
       }
       if (typeof ctx.query.error === 'string') {
-        ctx.throw(400, ctx.query.error === 'access_denied' ? 'Sign-in was cancelled.' : 'Sign-in did not complete.');
+        throw new DomainError(ctx.query.error === 'access_denied' ? 'error.account_sign_in_cancelled' : 'error.account_sign_in_incomplete');
       }
       ctx.status = 303;
       ctx.redirect(safeReturnPath(saved.returnTo));

@@ -13,12 +13,8 @@ import type { AccountSession, SignedInSession } from './account-session.ts';
 import type { Csrf } from './csrf.ts';
 import { formInput, page, requestInfo } from './self-service/http.ts';
 
-const NOTICES: Record<string, string> = {
-  ended: 'That session was signed out.',
-  ended_others: 'Your other sessions were signed out.',
-  none_other: 'You had no other sessions.',
-  gone: 'That session had already ended.',
-};
+/** `?done=` notices after a redirect (texts: session.<notice> in the catalog). */
+const NOTICES = ['ended', 'ended_others', 'none_other', 'gone'] as const;
 
 export const when = (d: Date | null) => (d ? `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC` : 'Unknown');
 
@@ -46,7 +42,8 @@ export function createAccountSessionsRoutes(deps: { session: AccountSession; csr
     const s = await guard(ctx);
     if (!s) return;
     const code = typeof ctx.query.done === 'string' ? ctx.query.done : '';
-    const messages: ViewMessage[] = Object.hasOwn(NOTICES, code) ? [{ code: `session.${code}`, text: NOTICES[code], level: 'info' }] : [];
+    const known = NOTICES.find((n) => n === code);
+    const messages: ViewMessage[] = known ? [{ code: `session.${known}`, level: 'info' }] : [];
     const list = await sessions.list(s.accountId, { currentUid: s.sessionUid });
     page(ctx, 'account-sessions', {
       title: 'Sessions',

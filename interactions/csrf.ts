@@ -12,7 +12,7 @@ export function createCsrf(key: Buffer) {
       const expected = Buffer.from(tokenFor(sessionUid));
       const actual = Buffer.from(typeof submitted === 'string' ? submitted : '');
       if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) {
-        throw new DomainError('csrf.invalid', 'This form has expired. Reload the page and try again.', { status: 403 });
+        throw new DomainError('csrf.invalid', { status: 403 });
       }
     },
   };

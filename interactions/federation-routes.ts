@@ -43,7 +43,7 @@ export function createFederationSteps(deps: {
     const match = STATE.exec(state);
     ctx.set('Cache-Control', 'no-store');
     if (!match) {
-      throw new DomainError('federation.state_missing', 'This sign-in response is not valid. Go back to the application and start again.', { status: 400 });
+      throw new DomainError('federation.state_missing', { status: 400 });
     }
     ctx.status = 303;
     const target = match[1] === PROFILE_STATE_PREFIX ? '/account/linked-profiles/callback' : `/interaction/${match[1]}/upstream/callback`;

@@ -4,15 +4,16 @@
 // The link's token authorizes the anonymous sign-up form; joining also needs the session's CSRF token.
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { DomainError, ValidationError } from '../accounts/errors.ts';
+import { DomainError, ValidationError, violationMessage } from '../accounts/errors.ts';
 import type { InvitationService, JoinPreview, OpenedInvitation } from '../accounts/invitations.ts';
-import { render, type ViewMessage } from '../views/render.ts';
+import { render } from '../views/render.ts';
+import type { Message } from '../accounts/messages/language.ts';
 import type { AccountSession } from './account-session.ts';
 import type { Csrf } from './csrf.ts';
 import { ThrottledError, type ThrottlePolicy } from '../accounts/throttle.ts';
 import type { JourneyReturn } from './journey-return.ts';
 
-type FieldErrors = Record<string, { code: string; text: string }[]>;
+type FieldErrors = Record<string, Message[]>;
 
 const formOf = (ctx: Context): Record<string, string> => {
   const out: Record<string, string> = {};
@@ -52,13 +53,13 @@ export function createInvitationRoutes(deps: {
       else await deps.throttle?.failed(ctx.ip);
       page(ctx, 'invitation-unusable', {
         title: err.code === 'invitation.expired' ? 'This invitation has expired' : 'This invitation cannot be used',
-        messages: [{ code: err.code, text: err.message }],
+        messages: [err.toMessage()],
       }, err.status);
       return undefined;
     }
   }
 
-  function renderSignUp(ctx: Context, opened: OpenedInvitation, token: string, form: Record<string, string>, errors: FieldErrors, messages: ViewMessage[] = [], status = 200) {
+  function renderSignUp(ctx: Context, opened: OpenedInvitation, token: string, form: Record<string, string>, errors: FieldErrors, messages: Message[] = [], status = 200) {
     page(ctx, 'invitation-sign-up', {
       title: `Join ${opened.organization.name}`,
       messages,
@@ -96,7 +97,7 @@ export function createInvitationRoutes(deps: {
     const form = formOf(ctx);
     const echo = { username: (form.username ?? '').slice(0, 100), name: (form.name ?? '').slice(0, 200), phoneNumber: (form.phoneNumber ?? '').slice(0, 32), terms: form.terms ?? '' };
     if (form.terms !== 'accepted') {
-      return renderSignUp(ctx, opened, token, echo, { terms: [{ code: 'terms.required', text: 'Agree to the terms of service to create an account.' }] }, [], 400);
+      return renderSignUp(ctx, opened, token, echo, { terms: [{ code: 'terms.required' }] }, [], 400);
     }
     try {
       const { account } = await invitations.acceptWithNewAccount(token, {
@@ -115,27 +116,27 @@ export function createInvitationRoutes(deps: {
       }
       page(ctx, 'invitation-joined', {
         title: `Welcome to ${opened.organization.name}`,
-        messages: [{ code: 'invitation.accepted_new_account', text: `Your account ${account.username} was created in ${opened.organization.name}.`, level: 'info' }],
+        messages: [{ code: 'invitation.accepted_new_account', vars: { username: account.username, organization: opened.organization.name }, level: 'info' }],
         organization: opened.organization.name,
       });
     } catch (err) {
       if (err instanceof ValidationError) {
         const errors: FieldErrors = {};
-        for (const v of err.violations) (errors[v.field] ??= []).push({ code: v.code, text: v.message });
+        for (const v of err.violations) (errors[v.field] ??= []).push(violationMessage(v));
         return renderSignUp(ctx, opened, token, echo, errors, [], 400);
       }
       if (err instanceof DomainError && err.code === 'username.taken') {
         // Known issue fixed: say plainly that the username is taken, and offer to move it if it is theirs.
-        return renderSignUp(ctx, opened, token, echo, { username: [{ code: 'username.taken', text: 'This username is taken.' }] }, [], 409);
+        return renderSignUp(ctx, opened, token, echo, { username: [{ code: 'username.taken' }] }, [], 409);
       }
       if (err instanceof DomainError && err.code.startsWith('invitation.')) {
-        return page(ctx, 'invitation-unusable', { title: 'This invitation cannot be used', messages: [{ code: err.code, text: err.message }] }, err.status);
+        return page(ctx, 'invitation-unusable', { title: 'This invitation cannot be used', messages: [err.toMessage()] }, err.status);
       }
       throw err;
     }
   });
 
-  function renderJoin(ctx: Context, opened: OpenedInvitation, token: string, preview: JoinPreview, csrfToken: string, messages: ViewMessage[] = [], status = 200) {
+  function renderJoin(ctx: Context, opened: OpenedInvitation, token: string, preview: JoinPreview, csrfToken: string, messages: Message[] = [], status = 200) {
     const s = preview.standing;
     page(ctx, 'invitation-join', {
       title: `Join ${opened.organization.name}`,
@@ -167,13 +168,13 @@ export function createInvitationRoutes(deps: {
       preview = await invitations.previewJoin(token, signedIn.accountId);
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
-      return page(ctx, 'invitation-unusable', { title: 'This invitation cannot be used', messages: [{ code: err.code, text: err.message }] }, err.status);
+      return page(ctx, 'invitation-unusable', { title: 'This invitation cannot be used', messages: [err.toMessage()] }, err.status);
     }
     const wanted = typeof ctx.query.as === 'string' ? ctx.query.as : undefined;
     if (wanted && wanted.toLowerCase() !== preview.account.username.toLowerCase()) {
       return page(ctx, 'invitation-other-account', {
         title: `Join ${opened.organization.name}`,
-        messages: [{ code: 'invitation.signed_in_as_other', text: `You are signed in as ${preview.account.username}, not ${wanted}.`, level: 'info' }],
+        messages: [{ code: 'invitation.signed_in_as_other', vars: { username: preview.account.username, wanted }, level: 'info' }],
         signedInAs: preview.account.username,
         wanted,
         continueHref: `/invitations/${token}/join`,
@@ -196,13 +197,13 @@ export function createInvitationRoutes(deps: {
       if (!(err instanceof DomainError)) throw err;
       if (err.code === 'invitation.confirmation_required' || err.code === 'invitation.owner_has_members') {
         const preview = await invitations.previewJoin(token, signedIn.accountId);
-        return renderJoin(ctx, opened, token, preview, csrf.tokenFor(signedIn.sessionUid), [{ code: err.code, text: err.message }], err.status);
+        return renderJoin(ctx, opened, token, preview, csrf.tokenFor(signedIn.sessionUid), [err.toMessage()], err.status);
       }
-      return page(ctx, 'invitation-unusable', { title: 'This invitation cannot be used', messages: [{ code: err.code, text: err.message }] }, err.status);
+      return page(ctx, 'invitation-unusable', { title: 'This invitation cannot be used', messages: [err.toMessage()] }, err.status);
     }
     page(ctx, 'invitation-joined', {
       title: `Welcome to ${opened.organization.name}`,
-      messages: [{ code: 'invitation.accepted_existing_account', text: `Your account joined ${opened.organization.name}.`, level: 'info' }],
+      messages: [{ code: 'invitation.accepted_existing_account', vars: { organization: opened.organization.name }, level: 'info' }],
       organization: opened.organization.name,
     });
   });

@@ -10,6 +10,7 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { normalizeEmail } from '../accounts/account-rules.ts';
 import { DomainError } from '../accounts/errors.ts';
+import type { Message } from '../accounts/messages/language.ts';
 import { MAX_LINKED_PROFILES, PROFILE_LINK_TTL_SECONDS } from '../accounts/security-constants.ts';
 import type { FederatedSignIn } from '../federation/federated-sign-in.ts';
 import type { FederationStore } from '../federation/federation-store.ts';
@@ -28,24 +29,24 @@ const pendingSchema = z.object({
   pending: z.object({ idpId: z.string(), issuer: z.string(), state: z.string(), nonce: z.string(), codeVerifier: z.string() }),
 });
 
-/** Outcome notices after a redirect: the query carries a code, never user data. */
-const NOTICES: Record<string, { text: string; level: 'info' | 'error' }> = {
-  linked: { text: 'The profile was linked. You can now sign in with it.', level: 'info' },
-  unlinked: { text: 'The profile was unlinked. It no longer signs in to this account.', level: 'info' },
-  'link.same_idp': { text: 'This account already has a profile from that identity provider. Profiles that use the same identity provider cannot be linked.', level: 'error' },
-  'link.limit_reached': { text: `This account already has ${MAX_LINKED_PROFILES} linked profiles, the most one set can hold.`, level: 'error' },
-  'link.identity_taken': { text: 'That profile already signs in to another Gatehouse account.', level: 'error' },
-  'link.email_unverified': { text: 'Your identity provider has not verified your email address, so it cannot be used to link profiles.', level: 'error' },
-  'link.email_mismatch': { text: 'That profile’s email address is not the same as your account’s, so it cannot be linked.', level: 'error' },
-  'link.not_enabled': { text: 'Profile linking is not enabled for your organization.', level: 'error' },
-  'link.other_organization': { text: 'Only profiles of your organization can be linked.', level: 'error' },
-  'link.unlink_current': { text: 'You are signed in with this profile, so it stays linked. Sign in with another profile to unlink it.', level: 'error' },
-  'link.unlink_last': { text: 'This is the only way to sign in to this account, so it stays linked.', level: 'error' },
-  'link.expired': { text: 'That linking attempt expired or belongs to another session. Start again.', level: 'error' },
-  'federation.access_denied': { text: 'Sign-in was cancelled or refused at the identity provider. Nothing was linked.', level: 'error' },
-  'federation.idp_unavailable': { text: 'The identity provider could not be reached. Try again in a moment.', level: 'error' },
-  'federation.email_domain_foreign': { text: 'That identity provider returned an email address in a domain that belongs to another organization.', level: 'error' },
-  failed: { text: 'The identity provider’s answer could not be verified, so nothing was linked. Start again.', level: 'error' },
+/** Outcome notices after a redirect: the query carries a code, never user data; each maps to its catalog message. */
+const NOTICES: Record<string, Message> = {
+  linked: { code: 'link.linked', level: 'info' },
+  unlinked: { code: 'link.unlinked', level: 'info' },
+  'link.same_idp': { code: 'link.same_idp', level: 'error' },
+  'link.limit_reached': { code: 'link.set_full', vars: { max: MAX_LINKED_PROFILES }, level: 'error' },
+  'link.identity_taken': { code: 'link.taken_elsewhere', level: 'error' },
+  'link.email_unverified': { code: 'link.email_unverified', level: 'error' },
+  'link.email_mismatch': { code: 'link.email_mismatch', level: 'error' },
+  'link.not_enabled': { code: 'link.not_enabled', level: 'error' },
+  'link.other_organization': { code: 'link.other_organization', level: 'error' },
+  'link.unlink_current': { code: 'link.unlink_current', level: 'error' },
+  'link.unlink_last': { code: 'link.unlink_last', level: 'error' },
+  'link.expired': { code: 'link.expired', level: 'error' },
+  'federation.access_denied': { code: 'link.cancelled', level: 'error' },
+  'federation.idp_unavailable': { code: 'link.idp_unavailable', level: 'error' },
+  'federation.email_domain_foreign': { code: 'link.email_domain_foreign', level: 'error' },
+  failed: { code: 'link.failed', level: 'error' },
 };
 
 const when = (d: Date | null | undefined) => (d ? `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC` : '—');
@@ -109,7 +110,7 @@ export function createLinkedProfilesRoutes(deps: {
       ? idps.filter((i) => i.enabled && !used.has(i.id)).map((i) => ({ id: i.id, name: i.name }))
       : [];
     const code = typeof ctx.query.linked === 'string' ? ctx.query.linked : '';
-    const notice = Object.hasOwn(NOTICES, code) ? [{ code: code.includes('.') ? code : `link.${code}`, ...NOTICES[code] }] : [];
+    const notice = Object.hasOwn(NOTICES, code) ? [NOTICES[code]!] : [];
     return {
       linkedProfiles: profiles,
       linkableIdps: linkable,
@@ -160,7 +161,7 @@ export function createLinkedProfilesRoutes(deps: {
     try {
       const { idp, claims } = await deps.signIn.finish(stored.data.pending, query);
       if (await deps.signIn.foreignEmailDomain(idp, claims.email)) {
-        throw new DomainError('federation.email_domain_foreign', 'foreign email domain', { status: 403 });
+        throw new DomainError('federation.email_domain_foreign', { status: 403 });
       }
       const account = (await deps.linking.linkSetOf(s.accountId))!.account;
       // Never on email alone, and only profiles that share the account's address (as the reference finds them).

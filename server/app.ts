@@ -46,6 +46,7 @@ import type { Config } from './config.ts';
 import { STORE_RETRY_AFTER_SECONDS, StoreUnavailable, errorHandler, notFoundPage } from './error-handler.ts';
 import { createBrandingFeatures, LOGO_UPLOAD_API_PATH, LOGO_UPLOAD_PAGE_PATH } from './branding-features.ts';
 import { createKnexOrganizationStore } from '../adapters/organization-store.ts';
+import { createLanguageRoutes, requestLanguage } from './language.ts';
 import { resolveSecrets } from './local-secrets.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
@@ -75,7 +76,7 @@ import { createApplicationFeatures } from './application-features.ts';
 import { backchannelSettled, installBackchannelLogout } from './backchannel-logout.ts';
 
 /** Paths served by our own routers, whose bodies we parse (everything else belongs to oidc-provider). */
-const OWN_BODY_PATHS = ['/interaction/', '/signup', '/forgot', '/reset', '/account', '/admin', '/api/', '/invitations', '/authenticator/'];
+const OWN_BODY_PATHS = ['/language', '/interaction/', '/signup', '/forgot', '/reset', '/account', '/admin', '/api/', '/invitations', '/authenticator/'];
 
 /** How long start-up waits for Redis before serving (and answering 503 where Redis is needed). */
 const REDIS_STARTUP_WAIT_MS = 5000;
@@ -320,7 +321,7 @@ export async function createGatehouse(
     resetMfa: (accountId, request) => mfaManagement.reset(accountId, { actor: request.initiatedBy, ip: request.ip, userAgent: request.userAgent }),
     sendPasswordReset: async (accountId, request) => {
       const sent = await selfService.passwordReset.issueLink(accountId, { requestedBy: request.initiatedBy, context: { ip: request.ip, userAgent: request.userAgent } });
-      if (!sent) throw new DomainError('password_reset.not_sent', 'No link was sent: the account has no Gatehouse password, or got too many links recently.', { status: 409 });
+      if (!sent) throw new DomainError('password_reset.not_sent', { status: 409 });
     },
     federation: federation.admin,
     lockouts: { status: throttle.signIn.lockout, unlock: throttle.signIn.unlock },
@@ -420,6 +421,7 @@ export async function createGatehouse(
   });
   app.use(metrics.middleware);
   app.use(securityHeaders());
+  app.use(requestLanguage());
   app.use(errorHandler(logger, {
     // A failed sign-in page offers the way back to its app while the interaction lasts.
     wayBack: async (ctx) => {
@@ -435,7 +437,7 @@ export async function createGatehouse(
   const parseBody = bodyParser(undefined, { paths: [LOGO_UPLOAD_PAGE_PATH, LOGO_UPLOAD_API_PATH], limit: Math.ceil((BRANDING_LOGO_MAX_BYTES * 4) / 3) + 16 * 1024 });
   const routesOf = (router: Router) => router.routes() as unknown as Koa.Middleware;
   // Feature routers, one line each (self-service, account, admin API and pages mount here).
-  const featureRouters = [interactions, push, accountCallback, accountMfa, ...organizations.routers, ...applicationFeatures.routers, ...selfServiceRoutes, federationInteractions.callbackRouter, linkedProfiles.router, accountSessionsRoutes];
+  const featureRouters = [createLanguageRoutes({ clock: options.clock }), interactions, push, accountCallback, accountMfa, ...organizations.routers, ...applicationFeatures.routers, ...selfServiceRoutes, federationInteractions.callbackRouter, linkedProfiles.router, accountSessionsRoutes];
   const ownRoutes = compose([
     routesOf(ops),
     (ctx, next) => (OWN_BODY_PATHS.some((p) => ctx.path.startsWith(p)) ? parseBody(ctx, next) : next()),

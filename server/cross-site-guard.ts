@@ -33,7 +33,7 @@ export function crossSiteGuard(issuer: string): Middleware {
     if (EXEMPT_PREFIXES.some((p) => ctx.path.startsWith(p))) return next();
     if (isProviderPath(ctx.path) && !PROVIDER_FORMS.has(ctx.path)) return next();
     if (isCrossSite({ origin: ctx.get('origin') || undefined, secFetchSite: ctx.get('sec-fetch-site') || undefined }, issuerOrigin)) {
-      throw new DomainError('request.cross_site', 'This form was sent from another website, so Gatehouse did not act on it. If you meant to do this, open the page on Gatehouse itself and submit it again.', { status: 403 });
+      throw new DomainError('request.cross_site', { status: 403 });
     }
     return next();
   };

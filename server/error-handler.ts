@@ -5,6 +5,8 @@ import type { Context, Middleware } from 'koa';
 import { DomainError, ValidationError } from '../accounts/errors.ts';
 import { explainProviderError, renderErrorPage, type WayBack } from './error-pages.ts';
 import { isRejectedValue, isStoreUnavailable } from '../adapters/store-errors.ts';
+import { message as message_en } from '../accounts/messages/catalog.ts';
+import { translatorFor } from '../views/language.ts';
 import type { Logger } from './logger.ts';
 
 type HttpishError = Error & { status?: number; statusCode?: number; expose?: boolean; error?: string; error_description?: string };
@@ -18,11 +20,13 @@ export function errorHandler(logger: Logger, options: { wayBack?: (ctx: Context)
       const e = err as HttpishError;
       let status = e instanceof DomainError ? e.status : (e.status ?? e.statusCode ?? 500);
       if (status < 400 || status > 599) status = 500;
+      const { t } = translatorFor();
       let code: string;
       let message: string;
       if (e instanceof DomainError) {
         code = e.code;
-        message = e.message;
+        // Pages speak the reader's language; the JSON API keeps the English text.
+        message = t(e.code, e.vars);
       } else if (e.error && status < 500) {
         // oidc-provider errors (e.g. SessionNotFound when the interaction cookie is gone): our words, not its.
         code = e.error;
@@ -32,7 +36,7 @@ export function errorHandler(logger: Logger, options: { wayBack?: (ctx: Context)
         message = e.message;
       } else {
         code = 'server_error';
-        message = 'Something went wrong on our side. Try again in a moment.';
+        message = t('server_error');
         logger.error({ err: e, path: ctx.path }, 'request failed');
       }
       ctx.status = status;
@@ -41,7 +45,8 @@ export function errorHandler(logger: Logger, options: { wayBack?: (ctx: Context)
         logger.warn({ err: (caught as Error)?.message, path: ctx.path }, 'store unavailable');
       }
       if (ctx.accepts('html', 'json') === 'json' || ctx.path.startsWith('/api/')) {
-        ctx.body = { code, message, ...(e instanceof ValidationError ? { details: e.violations } : {}) };
+        const english = e instanceof DomainError ? e.message : code === 'server_error' ? message_en('server_error') : message;
+        ctx.body = { code, message: english, ...(e instanceof ValidationError ? { details: e.violations.map(({ field, code, message }) => ({ field, code, message })) } : {}) };
       } else {
         const back = options.wayBack ? await options.wayBack(ctx).catch(() => undefined) : undefined;
         ctx.type = 'html';
@@ -72,7 +77,7 @@ export const STORE_RETRY_AFTER_SECONDS = 5;
 /** The database or Redis is down or too slow: nothing was done, try again shortly (503, never a 500). */
 export class StoreUnavailable extends DomainError {
   constructor() {
-    super('store.unavailable', 'Gatehouse cannot reach its data store at the moment, so nothing was changed. Try again in a few seconds.', { status: 503 });
+    super('store.unavailable', { status: 503 });
   }
 }
 
@@ -81,7 +86,7 @@ export class StoreUnavailable extends DomainError {
  * (400); a store that is down or timed out is a 503 (see adapters/store-errors.ts).
  */
 export function asRequestError(err: unknown): unknown {
-  if (isRejectedValue(err)) return new DomainError('request.invalid_value', 'A value in the request is not valid here (wrong format, too long or out of range).', { status: 400 });
+  if (isRejectedValue(err)) return new DomainError('request.value_rejected', { status: 400 });
   if (isStoreUnavailable(err)) return new StoreUnavailable();
   return err;
 }

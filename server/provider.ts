@@ -9,6 +9,8 @@ import { ACR_MULTI_FACTOR, ACR_VALUES } from '../accounts/mfa-policy.ts';
 import { render } from '../views/render.ts';
 import { PROVIDER_ROUTES } from './provider-routes.ts';
 import { clientHome, explainProviderError, renderErrorPage } from './error-pages.ts';
+import { applyUiLocales, translatorFor } from '../views/language.ts';
+import { LANGUAGE_TAGS } from '../accounts/messages/catalog.ts';
 
 export type AdapterFactory = (model: string) => unknown;
 
@@ -129,6 +131,14 @@ export function createProvider(options: ProviderOptions): Provider {
     responseTypes: ['code'],
     pkce: { required: () => true },
     allowOmittingSingleRegisteredRedirectUri: false,
+    // OIDC Discovery §3: the languages of our pages (ui_locales) and of claims (claims_locales: accepted;
+    // claims are returned as stored, so only the default language is advertised for them).
+    discovery: {
+      claim_types_supported: ['normal'],
+      ui_locales_supported: [...LANGUAGE_TAGS],
+      claims_locales_supported: [...LANGUAGE_TAGS],
+    },
+
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
     // Asymmetric algorithms only: secrets are stored hashed, so HS* cannot work, and never `none`.
     enabledJWA: {
@@ -155,11 +165,13 @@ export function createProvider(options: ProviderOptions): Provider {
         enabled: true,
         async logoutSource(ctx, form) {
           ctx.type = 'html';
-          ctx.body = render('logout', { title: 'Sign out', form, clientName: ctx.oidc.client?.clientName });
+          applyUiLocales(ctx.oidc.params?.ui_locales);
+          ctx.body = render('logout', { title: 'page.logout.title', form, clientName: ctx.oidc.client?.clientName });
         },
         async postLogoutSuccessSource(ctx) {
           ctx.type = 'html';
-          ctx.body = render('logged-out', { title: 'Signed out', clientName: ctx.oidc.client?.clientName });
+          applyUiLocales(ctx.oidc.params?.ui_locales);
+          ctx.body = render('logged-out', { title: 'page.logged_out.title', clientName: ctx.oidc.client?.clientName });
         },
       },
     },
@@ -167,6 +179,7 @@ export function createProvider(options: ProviderOptions): Provider {
     // redirect_uri...): our page, in plain words, with the client's home page as the way back when it has one.
     async renderError(ctx, out) {
       ctx.type = 'html';
+      applyUiLocales(ctx.oidc?.params?.ui_locales);
       const clientId = typeof ctx.oidc?.params?.client_id === 'string' ? ctx.oidc.params.client_id : undefined;
       const registered = out.error === 'invalid_client' && clientId ? await clients.find(clientId) : undefined;
       if (registered?.disabled === true) {
@@ -174,7 +187,7 @@ export function createProvider(options: ProviderOptions): Provider {
         ctx.body = renderErrorPage({
           status: ctx.status,
           code: 'application.disabled',
-          description: `${String(registered.client_name ?? clientId)} has been disabled by its administrator, so it cannot sign you in right now. Try again later or tell the people who run the application.`,
+          description: translatorFor().t('application.disabled_sign_in', { app: String(registered.client_name ?? clientId) }),
         });
         return;
       }

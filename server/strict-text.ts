@@ -10,7 +10,7 @@ export class BadTextError extends DomainError {
     const what = problem === 'nul'
       ? 'contains a NUL character'
       : problem === 'escape' ? 'has a malformed %-escape' : 'is not valid UTF-8 text';
-    super('request.invalid_text', `The request's ${where} ${what}. Remove it and try again.`, { status: 400 });
+    super('request.invalid_text', { status: 400, vars: { detail: `The request's ${where} ${what}.` } });
   }
 }
 

@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nunjucks from 'nunjucks';
+import { translatorFor } from './language.ts';
 import type { ComposedEmail, EmailMessages } from '../accounts/email-messages.ts';
 
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'templates', 'email');
@@ -12,7 +13,7 @@ const htmlEnv = new nunjucks.Environment(loader(), { autoescape: true, throwOnUn
 const textEnv = new nunjucks.Environment(loader(), { autoescape: false, throwOnUndefined: false });
 
 function compose(name: string, subject: string, model: Record<string, unknown>): ComposedEmail {
-  const full = { ...model, subject };
+  const full = { ...translatorFor(), ...model, subject };
   return { subject, text: textEnv.render(`${name}.txt.njk`, full), html: htmlEnv.render(`${name}.html.njk`, full) };
 }
 

@@ -5,7 +5,7 @@
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { AccountStore, AccountWithOrganization } from '../../accounts/account.ts';
-import type { AuditLog } from '../../accounts/audit.ts';
+import type { AuditAction, AuditLog } from '../../accounts/audit.ts';
 import { DomainError } from '../../accounts/errors.ts';
 import type { EmailVerification } from '../../accounts/email-verification.ts';
 import type { MfaStore } from '../../accounts/mfa.ts';
@@ -19,6 +19,7 @@ import type { MethodRegistry } from '../methods/registry.ts';
 import { FlowEnded, FlowError } from './flow-error.ts';
 import { loadFlow, type Flow, type FlowMessage, type FlowStep } from './flow.ts';
 import type { LoginStep } from './step.ts';
+import { applyUiLocales } from '../../views/language.ts';
 
 export type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
 /** A request's interaction and its parsed flow, as the pipeline's first middleware loaded them. */
@@ -98,7 +99,7 @@ type Failure = {
   method: string;
   message: FlowMessage;
   /** Audit action and details; by default `session.sign_in` / `session.mfa` with the method and reason. */
-  action?: string;
+  action?: AuditAction;
   details?: Record<string, unknown>;
   /** Whose failure it was, when the flow doesn't know yet (a wrong password of a known username): audited in its organization. */
   actor?: string | null;
@@ -131,9 +132,11 @@ export function createLoginEngine(deps: LoginEngineDeps) {
 
   async function load(ctx: Context, expectedPrompt: 'login' | 'consent' | 'any' = 'login'): Promise<LoadedFlow> {
     const interaction = await provider.interactionDetails(ctx.req, ctx.res);
-    if (interaction.uid !== ctx.params.uid) throw new DomainError('session.interaction_mismatch', 'This page belongs to another sign-in. Start again.');
+    // The app's ui_locales (kept in the interaction) decide this page's language.
+    applyUiLocales(interaction.params.ui_locales, interaction.iat);
+    if (interaction.uid !== ctx.params.uid) throw new DomainError('session.interaction_mismatch');
     if (expectedPrompt !== 'any' && interaction.prompt.name !== expectedPrompt) {
-      throw new DomainError('session.step_unexpected', 'This step is not expected now. Go back to the application and start again.');
+      throw new DomainError('session.step_unexpected');
     }
     const flow = loadFlow(interaction.uid, interaction.result);
     if (flow.step === 'credentials' && interaction.session?.accountId && interaction.prompt.name === 'login') flow.reauth = true;
@@ -160,7 +163,7 @@ export function createLoginEngine(deps: LoginEngineDeps) {
 
   async function loadAccount(flow: Flow): Promise<AccountWithOrganization> {
     const account = flow.accountId ? await deps.accounts.findById(flow.accountId) : undefined;
-    if (!account) throw new DomainError('session.account_gone', 'This account is no longer available. Start again.');
+    if (!account) throw new DomainError('session.account_gone');
     return account;
   }
 
@@ -269,7 +272,7 @@ export function createLoginEngine(deps: LoginEngineDeps) {
       advance(flow, 'signed_in');
     } else {
       const account = await deps.accounts.findById(proven.accountId);
-      if (!account) throw new DomainError('session.account_gone', 'This account is no longer available. Start again.');
+      if (!account) throw new DomainError('session.account_gone');
       // Only Gatehouse's own pages may count an earlier MFA (8-hour window); a relying party's
       // max_age or prompt=login always gets every factor again.
       const reauth = flow.reauth && interaction.session?.accountId === proven.accountId;

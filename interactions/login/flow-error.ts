@@ -11,7 +11,8 @@ import type { LoadedFlow } from './engine.ts';
 export class FlowError extends DomainError {
   readonly level: 'error' | 'info';
   constructor(message: FlowMessage, status = 400) {
-    super(message.code, message.text, { status, field: message.field });
+    super(message.code as 'validation.failed', { status, field: message.field });
+    (this as { vars?: FlowMessage['vars'] }).vars = message.vars;
     this.level = message.level ?? 'error';
   }
 }
@@ -32,7 +33,7 @@ export function flowErrors(engine: {
       if (err instanceof FlowEnded) return;
       const s = loadedFlow(ctx);
       if (!(err instanceof DomainError) || !s) throw err;
-      s.flow.messages = [{ code: err.code, text: err.message, level: err instanceof FlowError ? err.level : 'error', ...(err.field ? { field: err.field } : {}) }];
+      s.flow.messages = [err.toMessage(err instanceof FlowError ? err.level : 'error')];
       await engine.save(s);
       // A throttle's refusal says when to try again (accounts/throttle.ts ThrottledError).
       const retryAfter = (err as { retryAfterSeconds?: unknown }).retryAfterSeconds;

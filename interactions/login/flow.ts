@@ -1,6 +1,7 @@
 // The login flow: one per interaction, stored in interaction.result.flow so it expires with it,
 // and parsed again with zod on every load (stored JSON is never trusted as-is).
 import { z } from 'zod';
+import type { Message } from '../../accounts/messages/language.ts';
 
 export const FLOW_STEPS = [
   'credentials', // first factor (password, or an upstream IdP: the upstream method)
@@ -14,9 +15,12 @@ export const FLOW_STEPS = [
 ] as const;
 export type FlowStep = (typeof FLOW_STEPS)[number];
 
+// A message is its catalog code and variables; its text is looked up in the reader's language when the
+// page is rendered, so a stored flow never holds text.
+const plainValue = z.union([z.string(), z.number()]);
 const messageSchema = z.object({
   code: z.string(),
-  text: z.string(),
+  vars: z.record(z.string(), z.union([plainValue, z.object({ code: z.string(), vars: z.record(z.string(), plainValue).optional() })])).optional(),
   level: z.enum(['error', 'info']).optional(),
   field: z.string().optional(),
 });
@@ -55,8 +59,9 @@ export const flowSchema = z.object({
   private: z.record(z.string(), z.unknown()),
 });
 
-export type Flow = z.infer<typeof flowSchema>;
-export type FlowMessage = z.infer<typeof messageSchema>;
+/** Messages were typed (catalog codes) when they were made; the schema only checks their shape. */
+export type Flow = Omit<z.infer<typeof flowSchema>, 'messages'> & { messages: Message[] };
+export type FlowMessage = Message;
 
 export function newFlow(id: string): Flow {
   return { id, step: 'credentials', amr: [], reauth: false, failures: 0, messages: [], form: {}, emailPrompted: false, hintUsed: false, emailCodeSent: false, private: {} };
@@ -65,5 +70,5 @@ export function newFlow(id: string): Flow {
 /** Reads the flow of an interaction; a missing or corrupt one starts fresh rather than failing. */
 export function loadFlow(uid: string, result: unknown): Flow {
   const parsed = flowSchema.safeParse((result as { flow?: unknown } | undefined)?.flow);
-  return parsed.success && parsed.data.id === uid ? parsed.data : newFlow(uid);
+  return parsed.success && parsed.data.id === uid ? (parsed.data as Flow) : newFlow(uid);
 }

@@ -3,18 +3,18 @@
 import type { AccountStore } from '../../accounts/account.ts';
 import type { PasswordHasher } from '../../accounts/password-hasher.ts';
 import type { SignInMethod } from './method.ts';
+import type { Message } from '../../accounts/messages/language.ts';
 
 export const INVALID_CREDENTIALS = {
   code: 'session.invalid_credentials',
-  text: 'The username or password is incorrect.',
-  level: 'error' as const,
-};
+  level: 'error',
+} satisfies Message;
 
 export function createPasswordMethod(deps: {
   accounts: AccountStore;
   hasher: PasswordHasher;
   /** Organizations that require SSO refuse their members' valid passwords (federation/sso-policy.ts). */
-  ssoPolicy?: { localSignInRefusal(accountId: string): Promise<{ code: string; text: string; level: 'error' } | undefined> };
+  ssoPolicy?: { localSignInRefusal(accountId: string): Promise<Message | undefined> };
 }): SignInMethod {
   return {
     id: 'password',
@@ -26,7 +26,7 @@ export function createPasswordMethod(deps: {
       if (username === '' || password === '') {
         return {
           kind: 'failed',
-          message: { code: 'session.credentials_required', text: 'Enter your username and password.', level: 'error' },
+          message: { code: 'session.credentials_required', level: 'error' },
         };
       }
       // Bound the work an attacker can ask for: the rules cap real usernames and passwords.

@@ -23,15 +23,14 @@ import type { MfaContext, MfaStrategy } from './method.ts';
 export type PushDependencies = { store: PushStore; /** The issuer: where devices enrol and poll. */ serverUrl: string };
 
 export const PUSH_MESSAGES = {
-  pending: { code: 'mfa.push_pending', text: 'Still waiting for your approval. Approve the request in the Gatehouse Authenticator app.', level: 'info' },
-  denied: { code: 'mfa.push_denied', text: 'The sign-in was denied on your device.', level: 'error' },
-  expired: { code: 'mfa.push_expired', text: 'The approval request expired. Try again.', level: 'error' },
+  pending: { code: 'mfa.push_pending', level: 'info' },
+  denied: { code: 'mfa.push_denied', level: 'error' },
+  expired: { code: 'mfa.push_expired', level: 'error' },
   notEnrolled: {
     code: 'mfa.push_not_enrolled',
-    text: 'No device has used this code yet. Enter it in the Gatehouse Authenticator app, then click Done.',
     level: 'error',
   },
-  enrolmentExpired: { code: 'mfa.push_enrolment_expired', text: 'The enrolment code expired. Use the new code below.', level: 'error' },
+  enrolmentExpired: { code: 'mfa.push_enrolment_expired', level: 'error' },
 } satisfies Record<string, FlowMessage>;
 
 type PushChallengeState = { approvalId: string };

@@ -22,7 +22,7 @@ export function createRecoveryCodeMethod(deps: { mfa: MfaStore; digest: (code: s
       }
       return {
         kind: 'failed',
-        message: { code: 'mfa.invalid_recovery_code', text: 'That recovery code is not valid or was already used.', level: 'error' },
+        message: { code: 'mfa.invalid_recovery_code', level: 'error' },
       };
     },
   };

@@ -6,9 +6,10 @@ import { validMethodName } from '../../accounts/mfa.ts';
 import { newTotpSecret, totpUri, verifyTotp } from '../../accounts/totp.ts';
 import type { SecretBox } from '../../adapters/secret-box.ts';
 import type { MfaStrategy } from './method.ts';
+import type { FlowMessage } from '../login/flow.ts';
 
-const INVALID = { code: 'mfa.invalid_code', text: 'That code is not correct. Enter the current code from your app.', level: 'error' as const };
-const REPLAYED = { code: 'mfa.code_already_used', text: 'That code was already used. Wait for the next code in your app.', level: 'error' as const };
+const INVALID: FlowMessage = { code: 'mfa.invalid_code', level: 'error' };
+const REPLAYED: FlowMessage = { code: 'mfa.code_already_used', level: 'error' };
 
 export function createTotpMethod(deps: { mfa: MfaStore; box: SecretBox; issuerName: string; clock?: () => number }): MfaStrategy {
   const now = () => (deps.clock ?? Date.now)();
@@ -45,7 +46,7 @@ export function createTotpMethod(deps: { mfa: MfaStore; box: SecretBox; issuerNa
       },
       async complete(ctx, input) {
         const sealed = (ctx.flow.private.totp as { secret?: string } | undefined)?.secret;
-        if (!sealed) return { kind: 'failed', message: { code: 'mfa.enrolment_expired', text: 'Start the setup again.', level: 'error' } };
+        if (!sealed) return { kind: 'failed', message: { code: 'mfa.enrolment_expired', level: 'error' } };
         const step = await verifyTotp(deps.box.open(sealed), (input.code ?? '').replace(/\s/g, ''), now());
         if (step === null) return { kind: 'failed', message: INVALID };
         const method = await deps.mfa.addMethod(ctx.account.id, 'totp', validMethodName(input.name || 'Authenticator app'), {

@@ -50,7 +50,7 @@ export type UpstreamCallbackOutcome =
 export const federatedAmr = (claims: Pick<UpstreamClaims, 'amr'>) => ['fed', ...(claims.amr.includes('mfa') ? ['mfa'] : [])];
 
 const messageOf = (err: unknown): FlowMessage => {
-  if (err instanceof UpstreamError || err instanceof DomainError) return { code: err.code, text: err.message, level: 'error' };
+  if (err instanceof UpstreamError || err instanceof DomainError) return err.toMessage();
   throw err;
 };
 
@@ -93,11 +93,11 @@ export function createUpstreamMethod(deps: { federation: FederatedSignIn; linkin
       const parsed = pendingSchema.safeParse(flow.private.upstream);
       delete flow.private.upstream; // single use, whatever happens next
       if (!parsed.success) {
-        return { kind: 'failed', message: { code: 'federation.response_unexpected', text: 'This sign-in response was already used or has expired. Start again.', level: 'error' } };
+        return { kind: 'failed', message: { code: 'federation.response_unexpected', level: 'error' } };
       }
       const pending = parsed.data;
       if (query.get('state') !== pending.state) {
-        return { kind: 'failed', message: { code: 'federation.state_mismatch', text: 'This sign-in response does not belong to this sign-in. Start again.', level: 'error' } };
+        return { kind: 'failed', message: { code: 'federation.state_mismatch', level: 'error' } };
       }
       let idp;
       let claims: UpstreamClaims;
@@ -144,12 +144,12 @@ export function createUpstreamMethod(deps: { federation: FederatedSignIn; linkin
     /** "Skip": a new SSO account for the pending profile (when the IdP provisions users). */
     async provisionPending(flow: Flow, request: RequestInfo): Promise<UpstreamCallbackOutcome> {
       const link = pendingLink(flow);
-      if (!link) return { kind: 'failed', message: { code: 'federation.response_unexpected', text: 'This sign-in has expired. Start again.', level: 'error' } };
+      if (!link) return { kind: 'failed', message: { code: 'federation.response_unexpected', level: 'error' } };
       const idp = await federation.enabledIdp(link.claims.idpId);
-      if (!idp.provisionUsers) return { kind: 'failed', message: { code: 'federation.no_account', text: 'Choose one of your profiles to link.', level: 'error' } };
+      if (!idp.provisionUsers) return { kind: 'failed', message: { code: 'federation.no_account', vars: { idp: idp.name }, level: 'error' } };
       const resolution = await federation.provision(idp, link.claims, request);
       delete flow.private.link;
-      if (resolution.kind !== 'signed_in') return { kind: 'failed', message: resolution.kind === 'refused' ? messageOf(resolution.error) : { code: 'federation.no_account', text: 'No account could be created.', level: 'error' } };
+      if (resolution.kind !== 'signed_in') return { kind: 'failed', message: resolution.kind === 'refused' ? messageOf(resolution.error) : { code: 'federation.no_account', vars: { idp: idp.name }, level: 'error' } };
       return { kind: 'signed_in', accountId: resolution.accountId, identityId: resolution.identityId, amr: federatedAmr(link.claims) };
     },
 

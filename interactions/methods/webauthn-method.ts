@@ -16,6 +16,7 @@ import { z } from 'zod';
 import type { AuditLog } from '../../accounts/audit.ts';
 import { MFA_KIND_AMR, MFA_KIND_LABELS, validMethodName, type MfaMethod, type MfaStore } from '../../accounts/mfa.ts';
 import type { FlowMessage } from '../login/flow.ts';
+import type { MessageCode, MessageValue } from '../../accounts/messages/language.ts';
 import type { MfaContext, MfaStrategy } from './method.ts';
 
 export type WebAuthnKind = 'platform' | 'security_key';
@@ -67,15 +68,12 @@ const credentialSchema = z
   })
   .passthrough();
 
-const message = (code: string, text: string): FlowMessage => ({ code, text, level: 'error' });
+const message = (code: MessageCode, vars?: Record<string, MessageValue>): FlowMessage => ({ code, ...(vars ? { vars } : {}), level: 'error' });
 
-const EXPIRED = message('mfa.webauthn_challenge_expired', 'That request expired or was already used. Try again.');
-const FAILED = message('mfa.webauthn_failed', 'Your authenticator could not be verified. Try again, or choose another method.');
-const UNKNOWN = message('mfa.webauthn_unknown_credential', 'That authenticator is not registered to your account. Use one you registered, or choose another method.');
-const CLONED = message(
-  'mfa.webauthn_possible_clone',
-  'This authenticator could not be trusted (its use counter went backwards, so it may have been copied). Choose another method.',
-);
+const EXPIRED = message('mfa.webauthn_challenge_expired');
+const FAILED = message('mfa.webauthn_failed');
+const UNKNOWN = message('mfa.webauthn_unknown_credential');
+const CLONED = message('mfa.webauthn_possible_clone');
 
 /** WebAuthn needs a domain as its RP ID: browsers refuse IP addresses (WebAuthn §5.1.4.1 "valid domain"). */
 export function isWebAuthnRpId(hostname: string): boolean {
@@ -236,10 +234,10 @@ export function createWebAuthnMethod(deps: {
             const response = parseCredential(input.webauthn_response) as RegistrationResponseJSON | undefined;
             if (!response) return { kind: 'failed', message: FAILED };
             if (response.authenticatorAttachment && response.authenticatorAttachment !== attachment) {
-              const other = kind === 'platform' ? MFA_KIND_LABELS.security_key : MFA_KIND_LABELS.platform;
+              const other = kind === 'platform' ? 'security_key' : 'platform';
               return {
                 kind: 'failed',
-                message: message('mfa.webauthn_wrong_attachment', `That authenticator is a ${other.toLowerCase()}. Choose “${other}” to register it.`),
+                message: message('mfa.webauthn_wrong_attachment', { label: { code: `mfa.kind.${other}` } }),
               };
             }
             let result;
@@ -258,7 +256,7 @@ export function createWebAuthnMethod(deps: {
             if (!result.verified) return { kind: 'failed', message: FAILED };
             const { credential, aaguid, credentialDeviceType, credentialBackedUp } = result.registrationInfo;
             if (ctx.methods.some((m) => (m.config as Partial<WebAuthnConfig>).credentialId === credential.id)) {
-              return { kind: 'failed', message: message('mfa.webauthn_already_registered', 'That authenticator is already registered to your account.') };
+              return { kind: 'failed', message: message('mfa.webauthn_already_registered') };
             }
             const config: WebAuthnConfig = {
               credentialId: credential.id,

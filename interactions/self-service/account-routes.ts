@@ -19,18 +19,14 @@ import type { ErrorLogger } from '../../accounts/mail-delivery.ts';
 import type { PasswordChange } from '../../accounts/password-change.ts';
 import { PERMISSION_LABELS, ROLE_PERMISSIONS } from '../../accounts/permissions.ts';
 import { contactChanges, type ProfileAccount, type ProfileStore } from '../../accounts/profile.ts';
-import type { ViewMessage } from '../../views/render.ts';
+import type { Message } from '../../accounts/messages/language.ts';
 import type { AccountSession, SignedInSession } from '../account-session.ts';
 import type { Csrf } from '../csrf.ts';
 import { errorMessages, formInput, page, pageMessages, requestInfo } from './http.ts';
 
 /** Outcome notices after a redirect: the query carries a code, never user data. */
-const NOTICES: Record<string, string> = {
-  contact_saved: 'Your contact info was saved.',
-  email_verified: 'Your email address is verified.',
-  email_changed: 'Your email address was changed. We sent a notice to your previous address.',
-  password_changed: 'Your password was changed. Your other sessions were signed out.',
-};
+/** `?done=` notices after a redirect (texts: account.<notice> in the catalog). */
+const NOTICES = ['contact_saved', 'email_verified', 'email_changed', 'password_changed'] as const;
 
 const ROLE_LABELS: Record<Role, string> = { owner: 'Organization owner', admin: 'Organization administrator', member: 'Member' };
 
@@ -56,9 +52,10 @@ export function createAccountRoutes(deps: {
   const router = new Router({ prefix: '/account' });
   const { session, csrf, profiles } = deps;
 
-  const notice = (ctx: Context): ViewMessage[] => {
+  const notice = (ctx: Context): Message[] => {
     const code = typeof ctx.query.done === 'string' ? ctx.query.done : '';
-    return Object.hasOwn(NOTICES, code) ? [{ code: `account.${code}`, text: NOTICES[code], level: 'info' }] : [];
+    const known = NOTICES.find((n) => n === code);
+    return known ? [{ code: `account.${known}`, level: 'info' }] : [];
   };
   const back = (ctx: Context, path: string, done?: string) => {
     ctx.status = 303;
@@ -75,7 +72,7 @@ export function createAccountRoutes(deps: {
 
   async function profileOf(s: SignedInSession): Promise<ProfileAccount> {
     const account = await profiles.find(s.accountId);
-    if (!account) throw new DomainError('account.not_found', 'This account no longer exists.', { status: 404 });
+    if (!account) throw new DomainError('account.not_found', { status: 404 });
     return account;
   }
 
@@ -262,7 +259,7 @@ export function createAccountRoutes(deps: {
     const s = await guard(ctx);
     if (!s) return;
     const account = await deps.accounts.findById(s.accountId);
-    if (!account) throw new DomainError('account.not_found', 'This account no longer exists.', { status: 404 });
+    if (!account) throw new DomainError('account.not_found', { status: 404 });
     const roles = [...new Set(account.roles)].map((role) => ({
       id: role,
       label: ROLE_LABELS[role] ?? role,

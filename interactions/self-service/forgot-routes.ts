@@ -40,7 +40,7 @@ export function createForgotRoutes(deps: {
     const typed = formInput(ctx.request.body, 300).identifier ?? '';
     const identifier = forgotIdentifier(typed);
     if (!identifier) {
-      const errors = { identifier: [{ code: 'forgot.identifier_required', text: 'Enter your username or your email address.', level: 'error' }] };
+      const errors = { identifier: [{ code: 'forgot.identifier_required', level: 'error' }] };
       return showForm(ctx, { form: { identifier: typed.slice(0, 254) }, errors }, 400);
     }
     const refused = deps.throttle ? await throttleRefusal(ctx, () => deps.throttle!.forgot(identifier, requestInfo(ctx))) : undefined;
@@ -50,7 +50,7 @@ export function createForgotRoutes(deps: {
       await deps.mailer.check?.();
     } catch (err) {
       deps.logger?.error({ err }, 'mail server unavailable');
-      const messages = [{ code: 'mail.send_failed', text: 'We could not send the email. Try again in a moment.', level: 'error' }];
+      const messages = [{ code: 'mail.send_failed', level: 'error' }];
       return showForm(ctx, { form: { identifier }, messages }, 503);
     }
     const context = requestInfo(ctx);

@@ -1,9 +1,10 @@
 // Small helpers the self-service routes share: form input, request info, rendering a page with
 // field messages, and the same-origin check for forms that have no session to bind a token to.
 import type { Context } from 'koa';
-import { DomainError, ValidationError, type RuleViolation } from '../../accounts/errors.ts';
+import { DomainError, ValidationError, type RuleViolation, violationMessage } from '../../accounts/errors.ts';
 import { ThrottledError } from '../../accounts/throttle.ts';
-import { render, type ViewMessage } from '../../views/render.ts';
+import { render } from '../../views/render.ts';
+import type { Message } from '../../accounts/messages/language.ts';
 
 export type RequestInfo = { ip?: string; userAgent?: string };
 
@@ -19,17 +20,17 @@ export function formInput(body: unknown, maxLength = 4096): Record<string, strin
 }
 
 /** Messages per form field (shown next to the field) from broken rules. */
-export function fieldMessages(violations: RuleViolation[]): Record<string, ViewMessage[]> {
-  const out: Record<string, ViewMessage[]> = {};
-  for (const v of violations) (out[v.field] ??= []).push({ code: v.code, text: v.message, level: 'error', field: v.field });
+export function fieldMessages(violations: RuleViolation[]): Record<string, Message[]> {
+  const out: Record<string, Message[]> = {};
+  for (const v of violations) (out[v.field] ??= []).push(violationMessage(v));
   return out;
 }
 
 /** Splits a domain error into field messages and page messages. */
-export function errorMessages(err: DomainError): { errors: Record<string, ViewMessage[]>; messages: ViewMessage[] } {
+export function errorMessages(err: DomainError): { errors: Record<string, Message[]>; messages: Message[] } {
   if (err instanceof ValidationError) return { errors: fieldMessages(err.violations), messages: [] };
-  if (err.field) return { errors: { [err.field]: [{ code: err.code, text: err.message, level: 'error' }] }, messages: [] };
-  return { errors: {}, messages: [{ code: err.code, text: err.message, level: 'error' }] };
+  if (err.field) return { errors: { [err.field]: [err.toMessage()] }, messages: [] };
+  return { errors: {}, messages: [err.toMessage()] };
 }
 
 export function page(ctx: Context, template: string, model: Record<string, unknown>, status = 200) {
@@ -50,7 +51,7 @@ export function sameOrigin(ctx: Context, issuer: string): boolean {
 
 export function assertSameOrigin(ctx: Context, issuer: string) {
   if (!sameOrigin(ctx, issuer)) {
-    throw new DomainError('request.cross_site', 'This form was sent from another site. Open the page again and retry.', { status: 403 });
+    throw new DomainError('request.cross_site', { status: 403 });
   }
 }
 
@@ -58,19 +59,19 @@ export function assertSameOrigin(ctx: Context, issuer: string) {
  * Runs a throttle's count; a refusal sets Retry-After and comes back as the page's message (the form
  * stays, with the wait), anything else is thrown.
  */
-export async function throttleRefusal(ctx: Context, take: () => Promise<void>): Promise<ViewMessage[] | undefined> {
+export async function throttleRefusal(ctx: Context, take: () => Promise<void>): Promise<Message[] | undefined> {
   try {
     await take();
     return undefined;
   } catch (err) {
     if (!(err instanceof ThrottledError)) throw err;
     ctx.set('Retry-After', String(err.retryAfterSeconds));
-    return [{ code: err.code, text: err.message, level: 'error' }];
+    return [err.toMessage()];
   }
 }
 
 /** Every message of a domain error as page messages (for pages that have no field to put it next to). */
-export function pageMessages(err: DomainError): ViewMessage[] {
+export function pageMessages(err: DomainError): Message[] {
   const { errors, messages } = errorMessages(err);
   return [...messages, ...Object.values(errors).flat()];
 }

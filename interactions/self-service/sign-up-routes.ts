@@ -8,13 +8,13 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Captcha } from '../../accounts/captcha.ts';
-import { DomainError, type RuleViolation } from '../../accounts/errors.ts';
+import { DomainError, type RuleViolation, violation } from '../../accounts/errors.ts';
 import { signUpViolations, type createSignUp, type SignUpInput } from '../../accounts/sign-up.ts';
 import { assertSameOrigin, errorMessages, fieldMessages, formInput, page, requestInfo, throttleRefusal } from './http.ts';
 import type { ThrottlePolicy } from '../../accounts/throttle.ts';
 import type { JourneyReturn } from '../journey-return.ts';
 
-const TERMS_REQUIRED: RuleViolation = { field: 'terms', code: 'terms.required', message: 'Accept the terms of service to create an account.' };
+const TERMS_REQUIRED: RuleViolation = violation('terms', 'terms.required');
 const CAPTCHA_FAILED: RuleViolation = {
   field: 'captcha',
   code: 'captcha.failed',

@@ -8,6 +8,8 @@ import { z } from 'zod';
 import { AccessDenied, type Principal } from '../../accounts/access.ts';
 import type { AuditLog } from '../../accounts/audit.ts';
 import { DomainError, ValidationError, type RuleViolation } from '../../accounts/errors.ts';
+import type { MessageCode } from '../../accounts/messages/language.ts';
+import { message } from '../../accounts/messages/catalog.ts';
 import type { OrganizationStore } from '../../accounts/organization.ts';
 import type { Logger } from '../logger.ts';
 import { asRequestError, STORE_RETRY_AFTER_SECONDS, StoreUnavailable } from '../error-handler.ts';
@@ -22,7 +24,7 @@ export const API_PREFIX = '/api/v1';
 function violationsOf(error: z.ZodError, where: string): RuleViolation[] {
   return error.issues.map((issue) => ({
     field: [where, ...issue.path.map(String)].filter(Boolean).join('.'),
-    code: `request.${issue.code}`,
+    code: `request.${issue.code}` as MessageCode,
     message: issue.message,
   }));
 }
@@ -30,7 +32,7 @@ function violationsOf(error: z.ZodError, where: string): RuleViolation[] {
 class RequestInvalid extends DomainError {
   readonly violations: RuleViolation[];
   constructor(violations: RuleViolation[]) {
-    super('request.invalid', 'The request is not valid: see details.', { status: 400 });
+    super('request.invalid', { status: 400 });
     this.violations = violations;
   }
 }
@@ -60,12 +62,12 @@ export function createAdminApi(deps: AdminServices & {
   router.use(async (ctx, next) => {
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined) throw new DomainError('route.not_found', 'No such API route.', { status: 404 });
+      if (ctx.status === 404 && ctx.body === undefined) throw new DomainError('route.not_found', { status: 404 });
     } catch (caught) {
       const e = asRequestError(caught) as Error & { status?: number; expose?: boolean };
       let body: { code: string; message: string; details?: RuleViolation[] };
       if (e instanceof RequestInvalid || e instanceof ValidationError) {
-        body = { code: e.code, message: e.message, details: e.violations };
+        body = { code: e.code, message: e.message, details: e.violations.map(({ field, code, message }) => ({ field, code, message })) };
         ctx.status = e.status;
       } else if (e instanceof DomainError) {
         body = { code: e.code, message: e.message };
@@ -77,7 +79,7 @@ export function createAdminApi(deps: AdminServices & {
         ctx.status = e.status;
       } else {
         deps.logger.error({ err: e, path: ctx.path }, 'admin API request failed');
-        body = { code: 'server_error', message: 'Something went wrong on our side. Try again in a moment.' };
+        body = { code: 'server_error', message: message('server_error') };
         ctx.status = 500;
       }
       ctx.body = body;

@@ -10,8 +10,8 @@ import { DomainError } from '../../accounts/errors.ts';
 import type { OrganizationStore } from '../../accounts/organization.ts';
 
 export class Unauthenticated extends DomainError {
-  constructor(code: string, message: string) {
-    super(code, message, { status: 401 });
+  constructor(code: 'auth.missing_token' | 'auth.invalid_token') {
+    super(code, { status: 401 });
   }
 }
 
@@ -26,13 +26,13 @@ export function createBearerAuth(deps: { provider: Provider; orgs: OrganizationS
     const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(header);
     if (!match) {
       ctx.set('WWW-Authenticate', 'Bearer realm="gatehouse-admin"');
-      throw new Unauthenticated('auth.missing_token', 'Send an access token: Authorization: Bearer <token>.');
+      throw new Unauthenticated('auth.missing_token');
     }
     const value = match[1];
     const request = { ip: ctx.ip, userAgent: ctx.get('user-agent') || undefined };
     const invalid = () => {
       ctx.set('WWW-Authenticate', 'Bearer realm="gatehouse-admin", error="invalid_token"');
-      return new Unauthenticated('auth.invalid_token', 'The access token is invalid or expired.');
+      return new Unauthenticated('auth.invalid_token');
     };
     if (value.length > 512) throw invalid();
 
@@ -41,16 +41,16 @@ export function createBearerAuth(deps: { provider: Provider; orgs: OrganizationS
       if (userToken.jkt || userToken['x5t#S256'] || !userToken.accountId || !userToken.clientId || !userToken.grantId) throw invalid();
       const client = (await provider.Client.find(userToken.clientId)) as ClientLike | undefined;
       if (!client || client.first_party !== true) {
-        throw new DomainError('auth.client_not_allowed', 'Only Gatehouse’s first-party clients can use a person’s token here.', { status: 403 });
+        throw new DomainError('auth.client_not_allowed', { status: 403 });
       }
       const grant = await provider.Grant.find(userToken.grantId);
       if (!grant || grant.accountId !== userToken.accountId) throw invalid();
       const principal = await userPrincipal(orgs, userToken.accountId, request);
-      if (!principal) throw new DomainError('auth.no_organization', 'This account does not belong to an organization.', { status: 403 });
+      if (!principal) throw new DomainError('auth.no_organization', { status: 403 });
       // An organization's own first-party app acts for that organization's people only: an administrator
       // can't mark their app first party and use other organizations' people's tokens here.
       if (typeof client.organization_id === 'string' && client.organization_id !== principal.organizationId) {
-        throw new DomainError('auth.client_not_allowed', 'Only Gatehouse’s first-party clients can use a person’s token here.', { status: 403 });
+        throw new DomainError('auth.client_not_allowed', { status: 403 });
       }
       return principal;
     }
@@ -61,7 +61,7 @@ export function createBearerAuth(deps: { provider: Provider; orgs: OrganizationS
       const client = (await provider.Client.find(appToken.clientId)) as ClientLike | undefined;
       const organizationId = typeof client?.organization_id === 'string' ? client.organization_id : undefined;
       if (!client || !organizationId || !(await orgs.findNode(organizationId))) {
-        throw new DomainError('auth.client_not_allowed', 'This client is not a connected app of an organization.', { status: 403 });
+        throw new DomainError('auth.not_connected_app', { status: 403 });
       }
       return appPrincipal({
         clientId: client.clientId,

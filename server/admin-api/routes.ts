@@ -30,7 +30,7 @@ export const encodeCursor = (value: string) => Buffer.from(value, 'utf8').toStri
 export function decodeCursor(cursor: string | undefined): string | undefined {
   if (cursor === undefined) return undefined;
   const value = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!value || value.length > 300) throw new DomainError('request.invalid_cursor', 'The cursor is not valid.', { status: 400 });
+  if (!value || value.length > 300) throw new DomainError('request.invalid_cursor', { status: 400 });
   return value;
 }
 
@@ -423,7 +423,7 @@ export function adminRoutes(services: AdminServices): Route[] {
       async handler({ principal, query }) {
         assertCan(principal, 'audit:read');
         const before = decodeCursor(query.cursor);
-        if (before !== undefined && !/^\d{1,19}$/.test(before)) throw new DomainError('request.invalid_cursor', 'The cursor is not valid.', { status: 400 });
+        if (before !== undefined && !/^\d{1,19}$/.test(before)) throw new DomainError('request.invalid_cursor', { status: 400 });
         const filter = await withAccountFilter(auditNames, auditFilter(principal, query), query.username);
         if (!filter) return { items: [], nextCursor: null };
         const items = await auditReader.query({ ...filter, before, limit: query.limit + 1 });

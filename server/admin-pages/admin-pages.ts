@@ -3,9 +3,9 @@
 // (accounts/*), with the signed-in person as the principal, so the rules have one code path.
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { can, userPrincipal, type Principal } from '../../accounts/access.ts';
+import { AccessDenied, can, userPrincipal, type Principal } from '../../accounts/access.ts';
 import { namedEvent, type AuditNames, type AuditReader, type AuditOutcome } from '../../accounts/audit.ts';
-import { DomainError, ValidationError } from '../../accounts/errors.ts';
+import { DomainError, ValidationError, violationMessage } from '../../accounts/errors.ts';
 import type { InvitationService } from '../../accounts/invitations.ts';
 import type { OrganizationService } from '../../accounts/organizations.ts';
 import type { OrganizationStore } from '../../accounts/organization.ts';
@@ -14,7 +14,8 @@ import type { UserAdmin } from '../../accounts/user-admin.ts';
 import type { MfaExemptions } from '../../accounts/mfa-exemptions.ts';
 import type { AccountSession, SignedInSession } from '../../interactions/account-session.ts';
 import type { Csrf } from '../../interactions/csrf.ts';
-import { render, type ViewMessage } from '../../views/render.ts';
+import { render } from '../../views/render.ts';
+import type { Message } from '../../accounts/messages/language.ts';
 import { sessionRow } from '../../interactions/account-sessions-routes.ts';
 import { describeUserAgent } from '../../accounts/device-description.ts';
 import { auditDto, decodeCursor, encodeCursor, withAccountFilter } from '../admin-api/routes.ts';
@@ -24,30 +25,15 @@ import { BRANDING_LOGO_MAX_BYTES } from '../../accounts/security-constants.ts';
 const PAGE_SIZE = 25;
 
 /** Notices after a redirect: the query carries a code only, never user data. */
-const NOTICES: Record<string, string> = {
-  'user.updated': 'The user was updated.',
-  'user.removed': 'The user was removed from the organization. The account still exists, unattached.',
-  'user.reset_sent': 'A password reset link was sent.',
-  'user.mfa_reset': 'The user’s multi-factor authentication was reset.',
-  'user.unlocked': 'The user’s sign-in was unlocked.',
-  'user.session_ended': 'The session was signed out.',
-  'user.sessions_ended': 'The user was signed out everywhere.',
-  'user.session_gone': 'That session had already ended.',
-  'group.created': 'The business group was created.',
-  'group.renamed': 'The business group was renamed.',
-  'group.moved': 'The business group was moved.',
-  'group.deleted': 'The business group was deleted.',
-  'invitation.sent': 'The invitation was sent.',
-  'invitation.resent': 'A new invitation link was sent; the previous link no longer works.',
-  'invitation.revoked': 'The invitation was revoked.',
-  'organization.renamed': 'The organization was renamed.',
-  'organization.transferred': 'Ownership was transferred. You remain an administrator.',
-  'branding.updated': 'The branding was saved. Sign-in, invitation and profile pages of your organization show it now.',
-  'branding.logo_set': 'The logo was uploaded.',
-  'branding.logo_removed': 'The logo was removed.',
-  'exemption.added': 'The service account now signs in with its password alone.',
-  'exemption.removed': 'The service account needs multi-factor authentication again.',
-};
+const NOTICES = [
+  'user.updated', 'user.removed', 'user.reset_sent', 'user.mfa_reset', 'user.unlocked',
+  'user.session_ended', 'user.sessions_ended', 'user.session_gone',
+  'group.created', 'group.renamed', 'group.moved', 'group.deleted',
+  'invitation.sent', 'invitation.resent', 'invitation.revoked',
+  'organization.renamed', 'organization.transferred',
+  'branding.updated', 'branding.logo_set', 'branding.logo_removed',
+  'exemption.added', 'exemption.removed',
+] as const;
 
 type Section = 'users' | 'groups' | 'invitations' | 'apps' | 'audit' | 'idps' | 'organization';
 const SECTIONS: { id: Section; label: string; href: string; permission: Permission }[] = [
@@ -75,8 +61,8 @@ const when = (d: Date | null | undefined) => (d ? `${d.toISOString().slice(0, 16
 export type AdminPageKit = {
   router: Router;
   guard(ctx: Context): Promise<{ s: SignedInSession; p: Principal } | null>;
-  show(ctx: Context, a: { s: SignedInSession; p: Principal }, section: 'idps' | 'apps', template: string, model: Record<string, unknown>, messages?: ViewMessage[], status?: number): void;
-  messagesOf(err: unknown): ViewMessage[];
+  show(ctx: Context, a: { s: SignedInSession; p: Principal }, section: 'idps' | 'apps', template: string, model: Record<string, unknown>, messages?: Message[], status?: number): void;
+  messagesOf(err: unknown): Message[];
   statusOf(err: unknown): number;
   formOf(ctx: Context): Record<string, string>;
 };
@@ -108,22 +94,23 @@ export function createAdminPages(deps: {
     if (!s) return null;
     const p = await userPrincipal(deps.orgs, s.accountId, { ip: ctx.ip, userAgent: ctx.get('user-agent') || undefined });
     if (!p || !SECTIONS.some((x) => x.id !== 'organization' && can(p, x.permission))) {
-      throw new DomainError('access.denied', 'Access Management is for organization administrators.', { status: 403 });
+      throw new AccessDenied('access.reason.admins_only');
     }
     if (ctx.method === 'POST') {
       const form = formOf(ctx);
       csrf.check(s.sessionUid, form._csrf);
       // The forms hold a required "I'm sure" box (works without JavaScript); a POST without it did not confirm.
       if ((DESTRUCTIVE_ACTIONS.has(form.action) || ctx.path.endsWith('/remove')) && form.confirm !== 'yes') {
-        throw new DomainError('confirm.required', 'Nothing was changed: tick “I’m sure” to confirm, then try again.', { status: 400 });
+        throw new DomainError('confirm.required', { status: 400 });
       }
     }
     return { s, p };
   }
 
-  function show(ctx: Context, a: Admin, section: Section, template: string, model: Record<string, unknown>, messages: ViewMessage[] = [], status = 200) {
+  function show(ctx: Context, a: Admin, section: Section, template: string, model: Record<string, unknown>, messages: Message[] = [], status = 200) {
     const notice = str(ctx.query.done);
-    const all = [...(notice && NOTICES[notice] ? [{ code: notice, text: NOTICES[notice], level: 'info' as const }] : []), ...messages];
+    const known = NOTICES.find((n) => n === notice);
+    const all: Message[] = [...(known ? [{ code: known === 'invitation.revoked' ? 'invitation.revoked_notice' as const : known, level: 'info' as const }] : []), ...messages];
     ctx.status = status;
     ctx.type = 'html';
     ctx.body = render(template, {
@@ -140,9 +127,9 @@ export function createAdminPages(deps: {
   };
 
   /** Domain errors re-render the page with the message; anything else goes to the error handler. */
-  const messagesOf = (err: unknown): ViewMessage[] => {
-    if (err instanceof ValidationError) return err.violations.map((v) => ({ code: v.code, text: v.message, field: v.field }));
-    if (err instanceof DomainError) return [{ code: err.code, text: err.message }];
+  const messagesOf = (err: unknown): Message[] => {
+    if (err instanceof ValidationError) return err.violations.map(violationMessage);
+    if (err instanceof DomainError) return [err.toMessage()];
     throw err;
   };
   const statusOf = (err: unknown) => (err instanceof DomainError ? err.status : 500);
@@ -169,7 +156,7 @@ export function createAdminPages(deps: {
   });
 
   // --- Users ---
-  async function usersPage(ctx: Context, a: Admin, messages: ViewMessage[] = [], status = 200) {
+  async function usersPage(ctx: Context, a: Admin, messages: Message[] = [], status = 200) {
     const search = str(ctx.query.q)?.slice(0, 200) || undefined;
     const after = decodeCursorSafe(str(ctx.query.after));
     const list = await users.list(a.p, { search, after, limit: PAGE_SIZE + 1 });
@@ -188,7 +175,7 @@ export function createAdminPages(deps: {
     if (a) await usersPage(ctx, a);
   });
 
-  async function userPage(ctx: Context, a: Admin, id: string, messages: ViewMessage[] = [], status = 200) {
+  async function userPage(ctx: Context, a: Admin, id: string, messages: Message[] = [], status = 200) {
     const user = await users.get(a.p, id);
     const lockout = await users.lockout(a.p, id);
     const { options } = await groupOptions(a.p);
@@ -254,7 +241,7 @@ export function createAdminPages(deps: {
           await users.endAllSessions(a.p, id);
           return done(ctx, `/admin/users/${id}`, 'user.sessions_ended');
         default:
-          throw new DomainError('request.unknown_action', 'Unknown action.');
+          throw new DomainError('request.unknown_action');
       }
     } catch (err) {
       if (err instanceof DomainError && err.status === 404) throw err;
@@ -263,7 +250,7 @@ export function createAdminPages(deps: {
   });
 
   // --- Business groups ---
-  async function groupsPage(ctx: Context, a: Admin, messages: ViewMessage[] = [], status = 200) {
+  async function groupsPage(ctx: Context, a: Admin, messages: Message[] = [], status = 200) {
     const { tree, options, depth } = await groupOptions(a.p);
     show(ctx, a, 'groups', 'admin/groups', {
       title: 'Business Groups',
@@ -296,7 +283,7 @@ export function createAdminPages(deps: {
           await organizations.deleteGroup(a.p, form.id ?? '');
           return done(ctx, '/admin/groups', 'group.deleted');
         default:
-          throw new DomainError('request.unknown_action', 'Unknown action.');
+          throw new DomainError('request.unknown_action');
       }
     } catch (err) {
       await groupsPage(ctx, a, messagesOf(err), statusOf(err));
@@ -304,7 +291,7 @@ export function createAdminPages(deps: {
   });
 
   // --- Invitations ---
-  async function invitationsPage(ctx: Context, a: Admin, messages: ViewMessage[] = [], status = 200, form: Record<string, string> = {}) {
+  async function invitationsPage(ctx: Context, a: Admin, messages: Message[] = [], status = 200, form: Record<string, string> = {}) {
     const all = ctx.query.status === 'all';
     const before = str(ctx.query.before);
     const list = await invitations.list(a.p, { pendingOnly: !all, before, limit: PAGE_SIZE + 1 });
@@ -339,7 +326,7 @@ export function createAdminPages(deps: {
           await invitations.revoke(a.p, form.id ?? '');
           return done(ctx, '/admin/invitations', 'invitation.revoked');
         default:
-          throw new DomainError('request.unknown_action', 'Unknown action.');
+          throw new DomainError('request.unknown_action');
       }
     } catch (err) {
       await invitationsPage(ctx, a, messagesOf(err), statusOf(err), { email: form.email ?? '', role: form.role ?? 'member', businessGroupId: form.businessGroupId ?? '' });
@@ -371,7 +358,7 @@ export function createAdminPages(deps: {
   router.get('/audit', async (ctx) => {
     const a = await guard(ctx);
     if (!a) return;
-    if (!can(a.p, 'audit:read')) throw new DomainError('access.denied', 'This needs the audit:read permission.', { status: 403 });
+    if (!can(a.p, 'audit:read')) throw new AccessDenied({ code: 'access.reason.needs_permission', vars: { permission: 'audit:read' } });
     const filter = await withAccountFilter(auditNames, auditFilterOf(ctx, a.p), usernameOf(ctx));
     const before = str(ctx.query.before);
     const validBefore = before && /^\d{1,19}$/.test(before) ? before : undefined;
@@ -392,7 +379,7 @@ export function createAdminPages(deps: {
   router.get('/audit/export', async (ctx) => {
     const a = await guard(ctx);
     if (!a) return;
-    if (!can(a.p, 'audit:read')) throw new DomainError('access.denied', 'This needs the audit:read permission.', { status: 403 });
+    if (!can(a.p, 'audit:read')) throw new AccessDenied({ code: 'access.reason.needs_permission', vars: { permission: 'audit:read' } });
     const filter = await withAccountFilter(auditNames, auditFilterOf(ctx, a.p), usernameOf(ctx));
     ctx.type = 'application/jsonl';
     ctx.set('Content-Disposition', 'attachment; filename="audit-events.jsonl"');
@@ -414,12 +401,12 @@ export function createAdminPages(deps: {
   else router.get('/identity-providers', async (ctx) => {
     const a = await guard(ctx);
     if (!a) return;
-    if (!can(a.p, 'idps:manage')) throw new DomainError('access.denied', 'This needs the idps:manage permission.', { status: 403 });
+    if (!can(a.p, 'idps:manage')) throw new AccessDenied({ code: 'access.reason.needs_permission', vars: { permission: 'idps:manage' } });
     show(ctx, a, 'idps', 'admin/identity-providers', { title: 'Identity Providers' });
   });
 
   // --- The Gatehouse identity provider's settings: MFA exemptions for service accounts ---
-  async function exemptionsPage(ctx: Context, a: Admin, messages: ViewMessage[] = [], status = 200) {
+  async function exemptionsPage(ctx: Context, a: Admin, messages: Message[] = [], status = 200) {
     const exempt = await deps.exemptions.list(a.p);
     const exemptIds = new Set(exempt.map((e) => e.id));
     const candidates = (await users.list(a.p, { limit: 100 })).filter((u) => !exemptIds.has(u.id));
@@ -459,7 +446,7 @@ export function createAdminPages(deps: {
   });
 
   // --- Organization: rename, transfer ownership, delete ---
-  async function organizationPage(ctx: Context, a: Admin, messages: ViewMessage[] = [], status = 200, brandingForm: Record<string, string> = {}) {
+  async function organizationPage(ctx: Context, a: Admin, messages: Message[] = [], status = 200, brandingForm: Record<string, string> = {}) {
     const tree = await organizations.tree(a.p);
     const isOwner = can(a.p, 'organization:transfer');
     const members = isOwner ? (await users.list(a.p, { limit: 100 })).filter((u) => u.id !== a.p.id) : [];
@@ -499,7 +486,7 @@ export function createAdminPages(deps: {
           await deps.branding.removeLogo(a.p);
           return done(ctx, '/admin/organization', 'branding.logo_removed');
       }
-      throw new DomainError('request.unknown_action', 'Unknown action.');
+      throw new DomainError('request.unknown_action');
     } catch (err) {
       // A refused branding form shows what was typed, so it can be corrected.
       await organizationPage(ctx, a, messagesOf(err), statusOf(err), form.action === 'branding' ? { displayName: form.displayName ?? '', accentColor: form.accentColor ?? '' } : {});

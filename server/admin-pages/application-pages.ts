@@ -3,23 +3,19 @@
 // rendered forms, no JavaScript; the same service as the admin API, so the rules have one code path.
 // A refusal re-renders the form with what was typed and a message next to each field.
 import type { Context } from 'koa';
-import { can } from '../../accounts/access.ts';
+import { AccessDenied, can } from '../../accounts/access.ts';
 import { DomainError, ValidationError } from '../../accounts/errors.ts';
 import { APPLICATION_KINDS, KIND_LABELS, OIDC_SCOPES, WEB_AUTH_METHODS, type Application, type ApplicationKind } from '../../accounts/application.ts';
 import type { ApplicationPatch, Applications } from '../../accounts/applications.ts';
 import { APP_PERMISSIONS, PERMISSION_LABELS } from '../../accounts/permissions.ts';
-import type { ViewMessage } from '../../views/render.ts';
+import type { Message as ViewMessage } from '../../accounts/messages/language.ts';
 import type { AdminPageKit } from './admin-pages.ts';
 
 const BASE = '/admin/applications';
 const PAGE_SIZE = 50;
 
-const NOTICES: Record<string, string> = {
-  'application.updated': 'The application was saved. The change is in effect now.',
-  'application.disabled': 'The application is disabled: its sign-ins and token requests are refused.',
-  'application.enabled': 'The application is enabled again.',
-  'application.deleted': 'The application was deleted, with its grants, tokens and consents.',
-};
+/** `?done=` notices after a redirect (texts in the catalog). */
+const NOTICES = ['application.updated', 'application.disabled', 'application.enabled', 'application.deleted'] as const;
 
 const SCOPE_LABELS: Record<string, string> = {
   openid: 'openid — sign in (required)',
@@ -99,14 +95,15 @@ export function applicationPages(deps: { applications: Applications }) {
 
     async function admin(ctx: Context) {
       const a = await guard(ctx);
-      if (a && !can(a.p, 'apps:manage')) throw new DomainError('access.denied', 'This needs the apps:manage permission.', { status: 403 });
+      if (a && !can(a.p, 'apps:manage')) throw new AccessDenied({ code: 'access.reason.needs_permission', vars: { permission: 'apps:manage' } });
       return a;
     }
     type Admin = NonNullable<Awaited<ReturnType<typeof admin>>>;
 
     const notice = (ctx: Context): ViewMessage[] => {
       const code = typeof ctx.query.done === 'string' ? ctx.query.done : '';
-      return Object.hasOwn(NOTICES, code) ? [{ code, text: NOTICES[code], level: 'info' }] : [];
+      const known = NOTICES.find((n) => n === code);
+      return known ? [{ code: known === 'application.disabled' ? 'application.disabled_notice' : known, level: 'info' }] : [];
     };
     const done = (ctx: Context, path: string, code: string) => {
       ctx.status = 303;
@@ -156,13 +153,12 @@ export function applicationPages(deps: { applications: Applications }) {
       const raw = (ctx.request.body ?? {}) as Record<string, unknown>;
       const kind = (APPLICATION_KINDS as readonly string[]).includes(form.kind ?? '') ? (form.kind as ApplicationKind) : undefined;
       if (!kind) {
-        return listPage(ctx, a, [{ code: 'application.kind_invalid', text: 'Choose what kind of application it is.', field: 'kind' }], 400, typedForm('web', form, raw));
+        return listPage(ctx, a, [{ code: 'application.kind_invalid', field: 'kind' }], 400, typedForm('web', form, raw));
       }
       try {
         const created = await applications.create({ principal: a.p }, { kind, ...fieldsOf(kind, form, raw) });
         return detailPage(ctx, a, created.app.clientId, [{
-          code: 'application.created',
-          text: created.clientSecret ? 'The application was created. Copy its secret now: it is not shown again.' : 'The application was created. It is a public client: it has no secret.',
+          code: created.clientSecret ? 'application.created' : 'application.created_public',
           level: 'info',
         }], 201, { secret: created.clientSecret });
       } catch (err) {
@@ -191,7 +187,7 @@ export function applicationPages(deps: { applications: Applications }) {
             return done(ctx, path, 'application.updated');
           case 'rotate': {
             const rotated = await applications.rotateSecret({ principal: a.p }, id);
-            return detailPage(ctx, a, id, [{ code: 'application.secret_rotated', text: 'A new secret was created and the old one no longer works. Copy it now: it is not shown again.', level: 'info' }], 200, { secret: rotated.clientSecret });
+            return detailPage(ctx, a, id, [{ code: 'application.secret_rotated', level: 'info' }], 200, { secret: rotated.clientSecret });
           }
           case 'disable':
           case 'enable':
@@ -202,7 +198,7 @@ export function applicationPages(deps: { applications: Applications }) {
             await applications.remove({ principal: a.p }, id);
             return done(ctx, BASE, 'application.deleted');
           default:
-            throw new DomainError('request.unknown_action', 'Unknown action.');
+            throw new DomainError('request.unknown_action');
         }
       } catch (err) {
         if (err instanceof DomainError && err.status === 404) throw err;

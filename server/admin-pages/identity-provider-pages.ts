@@ -2,21 +2,17 @@
 // (add, change, "Test connection", remove) and its sign-in settings (domains, "SSO required", "Allow
 // profile linking"). Same services as the admin API; the client secret field is write-only.
 import type { Context } from 'koa';
-import { can } from '../../accounts/access.ts';
+import { AccessDenied, can } from '../../accounts/access.ts';
 import { DomainError } from '../../accounts/errors.ts';
 import type { IdentityProviderAdmin } from '../../federation/identity-provider-admin.ts';
 import { parseScopes, type IdentityProviderInput } from '../../federation/identity-provider.ts';
 import type { SignInSettingsService } from '../../federation/sign-in-settings.ts';
 import type { ConnectionReport } from '../../federation/connection-test.ts';
-import type { ViewMessage } from '../../views/render.ts';
+import type { Message } from '../../accounts/messages/language.ts';
 import type { AdminPageKit } from './admin-pages.ts';
 
-const NOTICES: Record<string, string> = {
-  'idp.created': 'The identity provider was added. Use “Test connection” to check it.',
-  'idp.updated': 'The identity provider was saved.',
-  'idp.deleted': 'The identity provider was removed. Its linked profiles no longer sign in.',
-  'settings.saved': 'The sign-in settings were saved.',
-};
+/** `?saved=` notices after a redirect: a code only, never user data. */
+const NOTICES = ['idp.created', 'idp.updated', 'idp.deleted', 'settings.saved'] as const;
 
 const BASE = '/admin/identity-providers';
 
@@ -24,9 +20,10 @@ export function identityProviderPages(deps: { idps: IdentityProviderAdmin; setti
   return (kit: AdminPageKit) => {
     const { router, guard, show, messagesOf, statusOf, formOf } = kit;
 
-    const notice = (ctx: Context): ViewMessage[] => {
+    const notice = (ctx: Context): Message[] => {
       const code = typeof ctx.query.saved === 'string' ? ctx.query.saved : '';
-      return Object.hasOwn(NOTICES, code) ? [{ code, text: NOTICES[code], level: 'info' }] : [];
+      const known = NOTICES.find((n) => n === code);
+      return known ? [{ code: known, level: 'info' }] : [];
     };
     const done = (ctx: Context, path: string, code: string) => {
       ctx.status = 303;
@@ -34,7 +31,7 @@ export function identityProviderPages(deps: { idps: IdentityProviderAdmin; setti
     };
     async function admin(ctx: Context) {
       const a = await guard(ctx);
-      if (a && !can(a.p, 'idps:manage')) throw new DomainError('access.denied', 'This needs the idps:manage permission.', { status: 403 });
+      if (a && !can(a.p, 'idps:manage')) throw new AccessDenied({ code: 'access.reason.needs_permission', vars: { permission: 'idps:manage' } });
       return a;
     }
 
@@ -54,7 +51,7 @@ export function identityProviderPages(deps: { idps: IdentityProviderAdmin; setti
       };
     }
 
-    async function listPage(ctx: Context, a: NonNullable<Awaited<ReturnType<typeof admin>>>, messages: ViewMessage[] = [], status = 200, form: Record<string, string> = {}) {
+    async function listPage(ctx: Context, a: NonNullable<Awaited<ReturnType<typeof admin>>>, messages: Message[] = [], status = 200, form: Record<string, string> = {}) {
       const [idps, settings] = await Promise.all([deps.idps.list(a.p), deps.settings.get(a.p)]);
       show(ctx, a, 'idps', 'admin/identity-providers', {
         title: 'Identity Providers',
@@ -66,7 +63,7 @@ export function identityProviderPages(deps: { idps: IdentityProviderAdmin; setti
       }, [...notice(ctx), ...messages], status);
     }
 
-    async function detailPage(ctx: Context, a: NonNullable<Awaited<ReturnType<typeof admin>>>, id: string, messages: ViewMessage[] = [], status = 200, report?: ConnectionReport) {
+    async function detailPage(ctx: Context, a: NonNullable<Awaited<ReturnType<typeof admin>>>, id: string, messages: Message[] = [], status = 200, report?: ConnectionReport) {
       const idp = await deps.idps.get(a.p, id);
       show(ctx, a, 'idps', 'admin/identity-provider', {
         title: idp.name,
@@ -99,7 +96,7 @@ export function identityProviderPages(deps: { idps: IdentityProviderAdmin; setti
             });
             return done(ctx, BASE, 'settings.saved');
           default:
-            throw new DomainError('request.unknown_action', 'Unknown action.');
+            throw new DomainError('request.unknown_action');
         }
       } catch (err) {
         const { clientSecret: _secret, ...kept } = form; // a typed secret is never echoed back
@@ -124,16 +121,16 @@ export function identityProviderPages(deps: { idps: IdentityProviderAdmin; setti
             return done(ctx, `${BASE}/oidc/${id}`, 'idp.updated');
           case 'test': {
             const report = await deps.idps.test(a.p, id);
-            const message: ViewMessage = report.ok
-              ? { code: 'idp.connection_ok', text: 'The connection works: discovery and keys are in order.', level: 'info' }
-              : { code: 'idp.connection_failed', text: 'The connection test found problems: see below.', level: 'error' };
+            const message: Message = report.ok
+              ? { code: 'idp.connection_ok', level: 'info' }
+              : { code: 'idp.connection_failed', level: 'error' };
             return detailPage(ctx, a, id, [message], 200, report);
           }
           case 'delete':
             await deps.idps.remove(a.p, id);
             return done(ctx, BASE, 'idp.deleted');
           default:
-            throw new DomainError('request.unknown_action', 'Unknown action.');
+            throw new DomainError('request.unknown_action');
         }
       } catch (err) {
         if (err instanceof DomainError && err.status === 404) throw err;

@@ -37,7 +37,7 @@ export function createConsentStep(): LoginStep {
         const grant = interaction.grantId
           ? await provider.Grant.find(interaction.grantId)
           : new provider.Grant({ accountId, clientId: String(interaction.params.client_id) });
-        if (!grant) throw new DomainError('session.grant_gone', 'The grant for this request no longer exists. Start again.');
+        if (!grant) throw new DomainError('session.grant_gone');
         const details = interaction.prompt.details as {
           missingOIDCScope?: string[];
           missingOIDCClaims?: string[];

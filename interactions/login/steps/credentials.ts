@@ -24,7 +24,7 @@ export function createCredentialsStep(deps: { signInLinks?: SignInLink[] }): Log
       }
       stepPage(ctx, s, 'sign-in', {
         messages: flow.reauth && flow.messages.length === 0
-          ? [{ code: 'session.reauthenticate', text: 'For your security, sign in again to continue.', level: 'info' }]
+          ? [{ code: 'session.reauthenticate', level: 'info' }]
           : flow.messages,
         title: 'Sign in',
         clientName: await engine.clientName(interaction),
@@ -54,7 +54,7 @@ export function createCredentialsStep(deps: { signInLinks?: SignInLink[] }): Log
           }
           return engine.firstFactorDone(ctx, s, { accountId: outcome.accountId, amr: outcome.amr, password: input.password ?? '', method: method.id });
         }
-        throw new FlowError({ code: 'session.method_unavailable', text: 'This sign-in method is not available.' }, 400);
+        throw new FlowError({ code: 'session.method_unavailable' }, 400);
       });
     },
   };

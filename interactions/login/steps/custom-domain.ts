@@ -42,7 +42,7 @@ export function createCustomDomainStep(deps: { upstream: UpstreamMethod; signIn:
         // One answer for "no such domain" and "no IdP there": nothing hints at which domains exist.
         const choices = isHostname(domain) ? await deps.signIn.idpsOfDomain(domain) : [];
         if (choices.length === 0) {
-          const message = { code: 'federation.domain_not_found', text: 'We couldn’t find single sign-on for that domain. Check the domain name with a member of your organization.', level: 'error' as const };
+          const message: FlowMessage = { code: 'federation.domain_not_found', level: 'error' };
           return domainPage(ctx, s, { domain: typed.slice(0, 253), messages: [message] }, 404);
         }
         if (choices.length > 1) return domainPage(ctx, s, { domain, choices });

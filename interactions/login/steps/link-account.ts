@@ -5,7 +5,8 @@
 import { z } from 'zod';
 import { DomainError } from '../../../accounts/errors.ts';
 import type { FederatedSignIn } from '../../../federation/federated-sign-in.ts';
-import type { Linking } from '../../../federation/linking.ts';
+import { linkRefusals, type Linking } from '../../../federation/linking.ts';
+import type { FlowMessage } from '../flow.ts';
 import type { UpstreamMethod } from '../../methods/upstream-method.ts';
 import type { LoginStep } from '../step.ts';
 import { FlowError } from '../flow-error.ts';
@@ -14,7 +15,7 @@ import { field, flowOf, form, formOf, loadFlow, requireStep } from '../pipeline.
 
 const linkForm = z.object({ action: field(), account: field() });
 
-const EXPIRED = { code: 'federation.response_unexpected', text: 'This sign-in has expired. Start again.', level: 'error' as const };
+const EXPIRED: FlowMessage = { code: 'federation.response_unexpected', level: 'error' };
 
 export function createLinkAccountStep(deps: { upstream: UpstreamMethod; signIn: FederatedSignIn; linking: Linking }): LoginStep {
   const { upstream } = deps;
@@ -38,7 +39,7 @@ export function createLinkAccountStep(deps: { upstream: UpstreamMethod; signIn: 
       const { flow } = s;
       if (!flow.private.link) return;
       const identityId = await upstream.completeLink(flow, engine.requestInfo(ctx));
-      if (!identityId) throw new DomainError('link.not_proven', 'The profile to link was not proven. Start again.', { status: 403 });
+      if (!identityId) throw new DomainError('link.not_proven', { status: 403 });
       flow.identityId = identityId;
       engine.addFactor(flow, ['fed']);
     },
@@ -60,9 +61,9 @@ export function createLinkAccountStep(deps: { upstream: UpstreamMethod; signIn: 
         if (!pending || !link) return engine.fail(ctx, s, { method: 'upstream', message: EXPIRED, counts: false, startOver: true });
         const chosen = pending.candidates.find((c) => c.accountId === input.account);
         const idp = await deps.signIn.enabledIdp(link.claims.idpId);
-        const refusal = !chosen ? { code: 'link.not_a_candidate', text: 'Select the profile you want to link.' } : chosen.refusal;
+        const refusal = !chosen ? linkRefusals.notCandidate().toMessage() : chosen.refusal;
         if (refusal) {
-          await deps.linking.recordRefusal(new DomainError(refusal.code, refusal.text), { actor: null, target: chosen?.accountId ?? null, idp, request, details: { via: 'sign_in' } });
+          await deps.linking.recordRefusal(refusal, { actor: null, target: chosen?.accountId ?? null, idp, request, details: { via: 'sign_in' } });
           throw new FlowError({ ...refusal, level: 'error' }, 409);
         }
         flow.private.link = { ...link, targetAccountId: chosen!.accountId, verified: false };

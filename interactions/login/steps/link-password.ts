@@ -5,12 +5,13 @@ import { z } from 'zod';
 import type { AccountStore } from '../../../accounts/account.ts';
 import type { UpstreamMethod } from '../../methods/upstream-method.ts';
 import type { LoginStep } from '../step.ts';
+import type { FlowMessage } from '../flow.ts';
 import { interactionPath, stepPage } from '../page.ts';
 import { field, flowOf, form, formOf, loadFlow, requireStep } from '../pipeline.ts';
 
 const passwordForm = z.object({ password: field() });
 
-const EXPIRED = { code: 'federation.response_unexpected', text: 'This sign-in has expired. Start again.', level: 'error' as const };
+const EXPIRED: FlowMessage = { code: 'federation.response_unexpected', level: 'error' };
 
 export function createLinkPasswordStep(deps: { upstream: UpstreamMethod; accounts: AccountStore }): LoginStep {
   const target = async (s: { flow: Parameters<UpstreamMethod['pendingLink']>[0] }) => {
@@ -58,4 +59,4 @@ export function createLinkPasswordStep(deps: { upstream: UpstreamMethod; account
   };
 }
 
-const INVALID_PASSWORD = { code: 'session.invalid_credentials', text: 'The username or password is incorrect.', level: 'error' as const };
+const INVALID_PASSWORD: FlowMessage = { code: 'session.invalid_credentials', level: 'error' };

@@ -28,7 +28,7 @@ export function createResumeJourneyStep(deps: { journeys: Pick<JourneyReturn, 'v
           return engine.firstFactorDone(ctx, s, { accountId: account.id, amr: ['pwd'], method: 'password' });
         }
         s.flow.form = { username: account.username };
-        s.flow.messages = [{ code: 'password.reset_continue', text: 'Your password was reset. Sign in with the new password to continue.', level: 'info' }];
+        s.flow.messages = [{ code: 'password.reset_continue', level: 'info' }];
         await engine.save(s);
         return engine.showStep(ctx, s);
       });

@@ -35,7 +35,7 @@ export function createVerifyEmailStep(): LoginStep {
         s.flow.messages = [];
         const { email } = await verification().send(s.flow.accountId!, engine.requestInfo(ctx));
         s.flow.emailCodeSent = true;
-        s.flow.messages = [{ code: 'email.code_sent', text: `We sent a 6-digit code to ${email}.`, level: 'info' }];
+        s.flow.messages = [{ code: 'email.code_sent', vars: { email }, level: 'info' }];
         await engine.save(s);
         return engine.render(ctx, s);
       });

@@ -60,7 +60,7 @@ for (const store of storeMatrix()) {
     });
 
     it('stays intact with concurrent writers in one organization (linked in one order afterwards)', async () => {
-      await Promise.all(Array.from({ length: 30 }, (_, i) => log.record({ action: 'user.update', target: `u${i}`, organizationId: orgA, outcome: 'success' })));
+      await Promise.all(Array.from({ length: 30 }, (_, i) => log.record({ action: 'user.name_change', target: `u${i}`, organizationId: orgA, outcome: 'success' })));
       const result = await log.verify();
       assert.deepEqual(result.breaks, []);
       assert.equal(result.events, 30);
