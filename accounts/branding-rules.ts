@@ -44,7 +44,7 @@ export function logoViolations(bytes: Buffer, declaredType?: string): RuleViolat
   if (!type) return [violation('logo', 'branding.logo_type')];
   // A declared type that disagrees with the bytes is a mislabelled (or disguised) file.
   if (declaredType && declaredType !== 'application/octet-stream' && declaredType.toLowerCase() !== type) {
-    return [violation('logo', 'branding.logo_mislabelled')];
+    return [violation('logo', 'branding.logo_type')];
   }
   return [];
 }
