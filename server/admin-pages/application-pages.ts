@@ -129,14 +129,13 @@ export function applicationPages(deps: { applications: Applications }) {
       }, [...notice(ctx), ...messages], status);
     }
 
-    async function detailPage(ctx: Context, a: Admin, id: string, messages: ViewMessage[] = [], status = 200, extra: { secret?: string | null; form?: ReturnType<typeof typedForm>; confirmDelete?: boolean } = {}) {
+    async function detailPage(ctx: Context, a: Admin, id: string, messages: ViewMessage[] = [], status = 200, extra: { secret?: string | null; form?: ReturnType<typeof typedForm> } = {}) {
       const app = await applications.get({ principal: a.p }, id);
       show(ctx, a, 'apps', 'admin/application', {
         title: app.name,
         application: { ...app, kindLabel: KIND_LABELS[app.kind], created: when(app.createdAt), confidential: app.kind === 'web' || app.kind === 'service' },
         form: extra.form ?? formOfApp(app),
         secret: extra.secret,
-        confirmDelete: extra.confirmDelete,
         ...choices(a),
       }, [...notice(ctx), ...messages], status);
     }
@@ -194,7 +193,7 @@ export function applicationPages(deps: { applications: Applications }) {
             await applications.update({ principal: a.p }, id, { disabled: form.action === 'disable' });
             return done(ctx, path, form.action === 'disable' ? 'application.disabled' : 'application.enabled');
           case 'delete':
-            if (form.confirm !== 'yes') return detailPage(ctx, a, id, [], 200, { confirmDelete: true });
+            // The form's "I'm sure" box is checked by the admin pages' guard (confirm=yes).
             await applications.remove({ principal: a.p }, id);
             return done(ctx, BASE, 'application.deleted');
           default:
