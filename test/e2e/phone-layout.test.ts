@@ -30,7 +30,7 @@ const PAGES = [
   'home', '404', 'provider error', 'sign-up', 'forgot', 'forgot sent', 'reset invalid', 'terms', 'invitation unusable',
   'sign-in', 'custom domain', 'MFA challenge', 'MFA set-up chooser', 'TOTP set-up', 'recovery codes', 'consent',
   'profile contact', 'change email', 'change password', 'MFA list', 'add MFA', 'remove MFA', 'permissions', 'recent sign-ins', 'sessions',
-  'admin users', 'user detail', 'reset MFA confirmation', 'business groups', 'invitations', 'connected apps', 'audit log',
+  'admin users', 'user detail', 'reset MFA confirmation', 'business groups', 'invitations', 'applications', 'service application', 'web application', 'apps with access', 'audit log',
   'identity providers', 'exempt accounts', 'organization', 'sign out',
 ] as const;
 type PageName = (typeof PAGES)[number];
@@ -136,7 +136,8 @@ describeBrowser('e2e: every page fits a 390 px phone', () => {
     const group = await services.organizations.createGroup(principal, { name: `${LONG} Engineering` });
     await services.organizations.createGroup(principal, { name: `${LONG} Platform`, parentId: group.id });
     await services.invitations.invite(principal, { email: `${uniqueName('invitee')}-${LONG}@example.com` });
-    await services.apps.create({ principal }, { kind: 'service', name: `${LONG} Robot`, scopes: ['users:read'] });
+    const robot = await services.apps.create({ principal }, { kind: 'service', name: `${LONG} Robot`, scopes: ['users:read'] });
+    const wiki = await services.apps.create({ principal }, { kind: 'web', name: `${LONG} Wiki`, redirectUris: [`https://wiki.example.com/${'callback/'.repeat(12)}`] });
     const [method] = await server.gatehouse.mfa.listMethods(owner.id);
     const member = await addMember(server, { organizationId: owner.organizationId, groupId: group.id, username: uniqueName('member_with_a_long_name_') });
 
@@ -155,6 +156,7 @@ describeBrowser('e2e: every page fits a 390 px phone', () => {
     await check(page, 'remove MFA');
     await visit(page, '/account/permissions', 'permissions');
     await visit(page, '/account/sign-ins', 'recent sign-ins');
+    await visit(page, '/account/apps', 'apps with access');
     await visit(page, '/account/sessions', 'sessions');
     await visit(page, '/admin/users', 'admin users');
     await visit(page, `/admin/users/${member.id}`, 'user detail');
@@ -162,7 +164,9 @@ describeBrowser('e2e: every page fits a 390 px phone', () => {
     await check(page, 'reset MFA confirmation');
     await visit(page, '/admin/groups', 'business groups');
     await visit(page, '/admin/invitations', 'invitations');
-    await visit(page, '/admin/apps', 'connected apps');
+    await visit(page, '/admin/applications', 'applications');
+    await visit(page, `/admin/applications/${robot.app.clientId}`, 'service application');
+    await visit(page, `/admin/applications/${wiki.app.clientId}`, 'web application');
     await visit(page, '/admin/audit', 'audit log');
     await visit(page, '/admin/identity-providers', 'identity providers');
     await visit(page, '/admin/identity-providers/gatehouse', 'exempt accounts');
