@@ -1,7 +1,7 @@
 // A per-process cache of client registrations in front of the oidc_clients table. Entries expire
 // after CLIENT_CACHE_TTL_SECONDS; a change made by any Gatehouse process evicts the entry in every
 // process at once through Redis pub/sub (when Redis is configured; without it there is one process).
-import type { Redis } from 'ioredis';
+import { subscribe, type RedisClient } from './redis-connection.ts';
 import type { ClientMetadata } from './client-store.ts';
 
 /** Bounds memory even if many distinct client ids are looked up. */
@@ -33,24 +33,19 @@ export function createClientCache(load: (clientId: string) => Promise<ClientMeta
 export type ClientCache = ReturnType<typeof createClientCache>;
 
 /** Tells every running process to evict a changed client (writers outside a server: the CLI). */
-export async function announceClientChange(redis: Redis, clientId: string) {
+export async function announceClientChange(redis: RedisClient, clientId: string) {
   await redis.publish(CHANNEL, clientId);
 }
 
 /** Every process evicts a changed client; returns `announce(clientId)` for writers and a `stop()`. */
-export async function shareClientInvalidations(redis: Redis | undefined, cache: ClientCache) {
+export async function shareClientInvalidations(redis: RedisClient | undefined, cache: ClientCache) {
   if (!redis) return { announce: (clientId: string) => cache.invalidate(clientId), stop: async () => {} };
-  const subscriber = redis.duplicate({ enableOfflineQueue: true });
-  subscriber.on('error', () => {}); // the main connection reports Redis outages
-  subscriber.on('message', (_channel, clientId: string) => cache.invalidate(clientId));
-  await subscriber.subscribe(CHANNEL).catch(() => {});
+  const channel = await subscribe(redis, CHANNEL, (clientId) => cache.invalidate(clientId));
   return {
     announce(clientId: string) {
       cache.invalidate(clientId);
-      void redis.publish(CHANNEL, clientId).catch(() => {});
+      void channel.publish(clientId);
     },
-    stop: async () => {
-      await subscriber.quit().catch(() => subscriber.disconnect());
-    },
+    stop: channel.stop,
   };
 }

@@ -15,6 +15,9 @@ export type Database = {
 
 export class StoreBusyError extends Error {}
 
+/** The database could not be used at start (unreachable, credentials refused, no such database): one line, names DATABASE_URL. */
+export class DatabaseUnavailableError extends Error {}
+
 export type DatabaseOptions = {
   databaseUrl?: string;
   /** Directory for the embedded store; undefined with no databaseUrl → in-memory PGlite (tests). */
@@ -47,8 +50,16 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       connection: pgConnection(options.databaseUrl, options.statementTimeoutMs ?? DATABASE_STATEMENT_TIMEOUT_MS),
       pool: { min: 0, max: options.poolMax ?? 10 },
       acquireConnectionTimeout: DATABASE_ACQUIRE_TIMEOUT_MS,
+      // knex prints connection failures as bare text on stderr; they reach the caller as errors anyway.
+      log: { warn: () => {}, error: () => {}, deprecate: () => {}, debug: () => {} },
       searchPath: options.schema ? [options.schema] : undefined,
     });
+    try {
+      await knex.raw('select 1');
+    } catch (err) {
+      await knex.destroy().catch(() => {});
+      throw describeConnectError(err as NodeJS.ErrnoException, options.databaseUrl);
+    }
     if (options.schema) await knex.raw('create schema if not exists ??', [options.schema]);
     return { knex, kind: 'postgres', close: () => knex.destroy() };
   }
@@ -70,6 +81,24 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       releaseLock();
     },
   };
+}
+
+/** One line naming the cause and DATABASE_URL; never the password. */
+function describeConnectError(err: NodeJS.ErrnoException, databaseUrl: string): DatabaseUnavailableError {
+  let where = 'the database';
+  try {
+    const url = new URL(databaseUrl);
+    where = `the database at ${url.hostname}:${url.port || 5432}${url.pathname}`;
+  } catch {
+    // config.ts validated it; keep the generic wording
+  }
+  const code = err.code ?? '';
+  const firstLine = String(err.message ?? err).split('\n')[0];
+  // PostgreSQL SQLSTATE class 28 (invalid authorization) and 3D000 (no such database).
+  if (code === '28P01' || code === '28000') return new DatabaseUnavailableError(`${where} refused the credentials (${firstLine}); fix the user and password in DATABASE_URL`);
+  if (code === '3D000') return new DatabaseUnavailableError(`${where} does not exist (${firstLine}); fix the database name in DATABASE_URL`);
+  const reason = code || firstLine;
+  return new DatabaseUnavailableError(`cannot reach ${where} (${reason}); check DATABASE_URL and that PostgreSQL is running`);
 }
 
 /** Applies pending migrations; safe to call on every start and from the CLI. */

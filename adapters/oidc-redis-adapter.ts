@@ -1,15 +1,26 @@
-// oidc-provider Adapter over a standalone Redis (>= 7: EXPIRE NX/GT). Key layout, under `prefix`:
-//   <model>:<id>            hash { payload: <JSON as given>, consumed?: <epoch seconds> }, TTL = expiresIn
-//   grant:<grantId>         set of entry keys of that grant, TTL = the longest member's
-//   uid:<model>:<uid>       entry id (Session lookups by uid), same TTL as the entry
-//   userCode:<model>:<code> entry id (device flow lookups), same TTL as the entry
+// oidc-provider Adapter over Redis (>= 7: EXPIRE NX/GT), standalone or Redis Cluster. Key layout,
+// under `prefix` (on a cluster each key's hash tag is the part in braces):
+//   <model>:<id>             / <model>:{<id>}             hash { payload: <JSON as given>, consumed?: <epoch seconds> }, TTL = expiresIn
+//   grant:<grantId>          / grant:{<grantId>}          set of entry keys of that grant, TTL = the longest member's
+//                              grant:{<grantId>}:gen      cluster only: revocation counter of the grant (see below)
+//   uid:<model>:<uid>        / uid:<model>:{<uid>}        entry id (Session lookups by uid), same TTL as the entry
+//   userCode:<model>:<code>  / userCode:<model>:{<code>}  entry id (device flow lookups), same TTL as the entry
 // The entry is a hash rather than a JSON string so consume() can flag it atomically (HSETNX)
 // without re-encoding the payload in Lua: cjson would turn [] into {} and round large numbers.
-// Entries cannot be hash-tagged by grant (find(id) does not know the grant), so MULTI and the
-// scripts assume one node, not Redis Cluster. Redis errors propagate: the adapter fails closed.
-import type { ChainableCommander, Redis } from 'ioredis';
+//
+// Standalone, one MULTI writes an entry with all its indexes and one script revokes a grant.
+// On a cluster a transaction or script can only touch one slot, and an entry cannot share its
+// grant's slot (find(id) knows only the id, findByUid only the uid), so each slot's part is atomic
+// on its own: the entry with its TTL (one script on the entry key), consume (one script on the
+// entry key), the grant's set with its revocation counter (one script under the grant's tag). What
+// spans slots is ordered so a race leaves nothing usable behind: an index is only trusted when the
+// entry it names agrees (findByUid/findByUserCode check), and an entry written while its grant
+// was being revoked is deleted by its writer (upsert compares the grant's counter before and after).
+// Redis errors propagate: the adapter fails closed.
+import type { ChainableCommander } from 'ioredis';
 import { errors, type AdapterPayload } from 'oidc-provider';
 import type { StateAdapter } from './state-adapter.ts';
+import { isCluster, type RedisClient } from './redis-connection.ts';
 
 // Models indexed under their grant, as in oidc-provider's memory adapter (an Interaction also
 // carries a grantId, but revoking a grant must not delete an in-flight interaction).
@@ -51,10 +62,39 @@ if ARGV[3] ~= '' then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
 return 1
 `;
 
-type ScriptedRedis = Redis & {
+// Cluster: adds an entry key to its grant's set (TTL as above) and returns the grant's revocation
+// counter, read in the same step. KEYS: grant set, counter; ARGV: entry key, TTL (0 = none).
+const GRANT_ADD_LUA = `
+redis.call('SADD', KEYS[1], ARGV[1])
+local ttl = tonumber(ARGV[2])
+if ttl > 0 then
+  redis.call('EXPIRE', KEYS[1], ttl, 'NX')
+  redis.call('EXPIRE', KEYS[1], ttl, 'GT')
+else
+  redis.call('PERSIST', KEYS[1])
+end
+return redis.call('GET', KEYS[2])
+`;
+
+// Cluster: takes the grant's set away and bumps its revocation counter in one step; returns the
+// members for the caller to delete (they live in other slots). KEYS: grant set, counter; ARGV: counter TTL.
+const GRANT_REVOKE_LUA = `
+local members = redis.call('SMEMBERS', KEYS[1])
+redis.call('DEL', KEYS[1])
+redis.call('INCR', KEYS[2])
+redis.call('EXPIRE', KEYS[2], ARGV[1])
+return members
+`;
+
+/** The counter must outlive any upsert racing the revocation (milliseconds in practice); an hour is ample and costs a few bytes. */
+const REVOCATION_COUNTER_TTL_SECONDS = 3600;
+
+type ScriptedRedis = RedisClient & {
   gatehouseOidcUpsert(key: string, payload: string, consumed: string, ttl: string): Promise<number>;
   gatehouseOidcConsume(key: string, consumedAt: number): Promise<number>;
   gatehouseOidcRevoke(grantKey: string): Promise<number>;
+  gatehouseOidcGrantAdd(grantKey: string, counterKey: string, entryKey: string, ttl: number): Promise<string | null>;
+  gatehouseOidcGrantRevoke(grantKey: string, counterKey: string, counterTtl: number): Promise<string[]>;
 };
 
 export type RedisAdapterOptions = {
@@ -71,7 +111,7 @@ export type RedisAdapterOptions = {
 export type RedisAdapter = StateAdapter<AdapterPayload>;
 
 export function createRedisAdapterFactory(
-  redis: Redis,
+  redis: RedisClient,
   options: RedisAdapterOptions = {},
 ): (model: string) => RedisAdapter {
   const prefix = options.prefix ?? 'oidc:';
@@ -79,18 +119,24 @@ export function createRedisAdapterFactory(
   redis.defineCommand('gatehouseOidcUpsert', { numberOfKeys: 1, lua: UPSERT_LUA });
   redis.defineCommand('gatehouseOidcConsume', { numberOfKeys: 1, lua: CONSUME_LUA });
   redis.defineCommand('gatehouseOidcRevoke', { numberOfKeys: 1, lua: REVOKE_LUA });
-  return (model) => new OidcRedisAdapter(redis as ScriptedRedis, prefix, model);
+  redis.defineCommand('gatehouseOidcGrantAdd', { numberOfKeys: 2, lua: GRANT_ADD_LUA });
+  redis.defineCommand('gatehouseOidcGrantRevoke', { numberOfKeys: 2, lua: GRANT_REVOKE_LUA });
+  const cluster = isCluster(redis);
+  return (model) => new OidcRedisAdapter(redis as ScriptedRedis, prefix, model, cluster);
 }
 
 class OidcRedisAdapter implements RedisAdapter {
   readonly redis: ScriptedRedis;
   readonly prefix: string;
   readonly model: string;
+  /** Redis Cluster: hash-tagged keys, one slot per transaction or script (see the top of the file). */
+  readonly cluster: boolean;
 
-  constructor(redis: ScriptedRedis, prefix: string, model: string) {
+  constructor(redis: ScriptedRedis, prefix: string, model: string, cluster: boolean) {
     this.redis = redis;
     this.prefix = prefix;
     this.model = model;
+    this.cluster = cluster;
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
@@ -101,6 +147,7 @@ class OidcRedisAdapter implements RedisAdapter {
     if (payload.consumed) {
       fields.consumed = String(typeof payload.consumed === 'number' ? payload.consumed : epochSeconds());
     }
+    if (this.cluster) return this.upsertOnCluster(id, key, fields, payload, ttl);
 
     const { grantId, uid, userCode } = payload;
     if (!(grantId && GRANTABLE.has(this.model)) && !uid && !userCode) {
@@ -174,19 +221,52 @@ class OidcRedisAdapter implements RedisAdapter {
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
-    await this.redis.gatehouseOidcRevoke(this.grantKey(grantId));
+    if (!this.cluster) {
+      await this.redis.gatehouseOidcRevoke(this.grantKey(grantId));
+      return;
+    }
+    const members = await this.redis.gatehouseOidcGrantRevoke(this.grantKey(grantId), this.revocationKey(grantId), REVOCATION_COUNTER_TTL_SECONDS);
+    // Each member in its own slot; an upsert racing this one deletes its own entry (upsertOnCluster).
+    await Promise.all(members.map((member) => this.redis.del(member)));
+  }
+
+  /**
+   * Cluster upsert: the entry (one MULTI in its slot), its grant membership (one script in the
+   * grant's slot, reading the grant's revocation counter) and its indexes, in parallel. If the
+   * counter moved meanwhile, a revocation of the grant ran concurrently and may have missed the
+   * entry: the entry is deleted, as if the revocation had come just after this write.
+   */
+  private async upsertOnCluster(id: string, key: string, fields: Record<string, string>, payload: AdapterPayload, ttl: number | undefined): Promise<void> {
+    const { grantId, uid, userCode } = payload;
+    const grantable = Boolean(grantId && GRANTABLE.has(this.model));
+    const writes: Promise<unknown>[] = [this.redis.gatehouseOidcUpsert(key, fields.payload, fields.consumed ?? '', ttl ? String(ttl) : '')];
+    if (uid) writes.push(ttl ? this.redis.set(this.indexKey('uid', uid), id, 'EX', ttl) : this.redis.set(this.indexKey('uid', uid), id));
+    if (userCode) writes.push(ttl ? this.redis.set(this.indexKey('userCode', userCode), id, 'EX', ttl) : this.redis.set(this.indexKey('userCode', userCode), id));
+    const counterBefore = grantable ? this.redis.gatehouseOidcGrantAdd(this.grantKey(grantId!), this.revocationKey(grantId!), key, ttl ?? 0) : undefined;
+    const [before] = await Promise.all([counterBefore, ...writes]);
+    if (grantable && (await this.redis.get(this.revocationKey(grantId!))) !== before) await this.redis.del(key);
+  }
+
+  /** On a cluster, `{value}` is the key's hash tag: the slot is chosen by the value alone. */
+  private tag(value: string): string {
+    return this.cluster ? `{${value}}` : value;
   }
 
   private key(id: string): string {
-    return `${this.prefix}${this.model}:${id}`;
+    return `${this.prefix}${this.model}:${this.tag(id)}`;
   }
 
   private grantKey(grantId: string): string {
-    return `${this.prefix}grant:${grantId}`;
+    return `${this.prefix}grant:${this.tag(grantId)}`;
+  }
+
+  /** Cluster only: bumped by every revocation of the grant, in the grant's slot. */
+  private revocationKey(grantId: string): string {
+    return `${this.prefix}grant:${this.tag(grantId)}:gen`;
   }
 
   private indexKey(kind: 'uid' | 'userCode', value: string): string {
-    return `${this.prefix}${kind}:${this.model}:${value}`;
+    return `${this.prefix}${kind}:${this.model}:${this.tag(value)}`;
   }
 
   private async findByIndex(kind: 'uid' | 'userCode', value: string): Promise<AdapterPayload | undefined> {

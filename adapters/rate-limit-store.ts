@@ -4,7 +4,7 @@
 // Store failures are thrown as they are: a throttle that can't count fails closed (503), never open.
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.ts';
 import { RateLimiterPostgres, RateLimiterRedis, RateLimiterRes, type RateLimiterStoreAbstract } from 'rate-limiter-flexible';
 import type { Counter, RateLimiter, RateLimitStore } from '../accounts/rate-limits.ts';
 
@@ -47,7 +47,7 @@ function wrap(limiter: RateLimiterStoreAbstract): RateLimiter {
   };
 }
 
-export function createRedisRateLimitStore(redis: Redis, options: { prefix?: string } = {}): RateLimitStore {
+export function createRedisRateLimitStore(redis: RedisClient, options: { prefix?: string } = {}): RateLimitStore {
   return {
     limiter(name, windowSeconds) {
       return wrap(new RateLimiterRedis({

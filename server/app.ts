@@ -1,7 +1,7 @@
 // Composition root: opens the stores, builds the provider and mounts every surface on one Koa app.
 import path from 'node:path';
 import fs from 'node:fs/promises';
-import { hkdfSync, randomUUID } from 'node:crypto';
+import { hkdfSync } from 'node:crypto';
 import Koa from 'koa';
 import Router from '@koa/router';
 import compose from 'koa-compose';
@@ -13,7 +13,7 @@ import { createClientStore } from '../adapters/client-store.ts';
 import { createClientCache, shareClientInvalidations } from '../adapters/client-cache.ts';
 import { migrate, openDatabase, type Database } from '../adapters/database.ts';
 import { createRedisAdapterFactory } from '../adapters/oidc-redis-adapter.ts';
-import { openRedis } from '../adapters/redis-connection.ts';
+import { openRedis, redisReady, subscribe } from '../adapters/redis-connection.ts';
 import { createSqlAdapterFactory, purgeExpired } from '../adapters/oidc-sql-adapter.ts';
 import { createSecretBox } from '../adapters/secret-box.ts';
 import { createKnexMfaStore } from '../adapters/mfa-store.ts';
@@ -50,6 +50,7 @@ import { createLanguageRoutes, requestLanguage } from './language.ts';
 import { resolveSecrets } from './local-secrets.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
+import { requestLog } from './request-log.ts';
 import { createProvider } from './provider.ts';
 import { isProviderPath } from './provider-routes.ts';
 import { securityHeaders } from './security-headers.ts';
@@ -57,7 +58,8 @@ import { issuerOrigin } from './issuer-origin.ts';
 import { inputGuard } from './input-guard.ts';
 import { logProtocolErrors } from './protocol-error-log.ts';
 import { crossSiteGuard } from './cross-site-guard.ts';
-import { loadSigningKeys } from './signing-keys.ts';
+import { loadSigningKeys, SIGNING_KEYS_CHANNEL, watchSigningKeys } from './signing-keys.ts';
+import { replaceProviderKeys } from './provider-keys.ts';
 import { createAccountStateIndex, createSessionRevoker, indexAccountState } from '../adapters/account-state-index.ts';
 import type { StateAdapterFactory } from '../adapters/state-adapter.ts';
 import { createSelfServiceRoutes, createSelfServiceServices, SIGN_IN_LINKS } from './self-service.ts';
@@ -97,24 +99,21 @@ export async function createGatehouse(
     clock?: () => number;
     /** The provider's outgoing fetch (server/provider.ts): tests only. */
     providerFetch?: typeof fetch;
+    /** False in cluster workers: the primary migrated before forking (prepareSharedState). */
+    migrate?: boolean;
+    /** How often the signing keys are re-read (and checked for scheduled rotation); tests shorten it. */
+    keyCheckIntervalMs?: number;
   } = {},
 ) {
   const logger = options.logger ?? createLogger(config.logLevel);
   const secrets = resolveSecrets(config);
   const db = options.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
-  await migrate(db.knex);
+  if (options.migrate !== false) await migrate(db.knex);
 
-  // Redis is a database here, not a cache: no offline queue, so an outage fails requests instead of piling them up.
-  const redis = config.redisUrl
-    ? openRedis(config.redisUrl)
-    : undefined;
+  const redis = openRedis(config);
   if (redis) {
     redis.on('error', (err) => logger.warn({ err: err.message }, 'redis unavailable'));
-    const ready = await Promise.race([
-      new Promise<boolean>((resolve) => redis.once('ready', () => resolve(true))),
-      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), REDIS_STARTUP_WAIT_MS).unref()),
-    ]);
-    if (!ready) logger.error('redis is not reachable: requests that need it will get 503 until it is');
+    if (!(await redisReady(redis, REDIS_STARTUP_WAIT_MS))) logger.error('redis is not reachable: requests that need it will get 503 until it is');
   }
   // Sessions and grants are also indexed by account, so a password reset can revoke all of them.
   const accountStateIndex = createAccountStateIndex(db.knex);
@@ -182,6 +181,17 @@ export async function createGatehouse(
   });
   // Back-channel logout tokens go out in the background, with retries (server/backchannel-logout.ts).
   installBackchannelLogout(provider, { logger });
+  // A rotation anywhere (CLI, schedule, another process) reaches this process within KEY_CHECK_INTERVAL_MS.
+  const signingKeys = await watchSigningKeys({
+    store: keyStore,
+    initial: jwks,
+    apply: (keys) => replaceProviderKeys(provider, keys),
+    rotationDays: config.signingKeyRotationDays,
+    intervalMs: options.keyCheckIntervalMs,
+    subscribe: redis ? (onMessage) => subscribe(redis, SIGNING_KEYS_CHANNEL, onMessage) : undefined,
+    onError: (err) => logger.warn({ err: (err as Error)?.message }, 'signing key check failed'),
+    onReload: (kids) => logger.info({ kids }, 'signing keys reloaded'),
+  });
   provider.on('grant.success', (ctx) => metrics.tokens.inc({ grant_type: String(ctx.oidc.params?.grant_type ?? 'unknown') }));
   logProtocolErrors(provider, logger);
   provider.on('server_error', (ctx, err) => {
@@ -411,14 +421,8 @@ export async function createGatehouse(
   app.keys = secrets.cookieKeys;
   app.proxy = config.trustProxy;
   app.use(issuerOrigin(config.issuer));
-  app.use(async (ctx, next) => {
-    const requestId = randomUUID();
-    ctx.set('X-Request-Id', requestId);
-    const started = performance.now();
-    // Every page of this request shares the theme, the request id and the brand learned on the way.
-    await runWithPageContext({ views, requestId }, next);
-    logger.debug({ requestId, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started) }, 'request');
-  });
+  // Every page of this request shares the theme, the request id and the brand learned on the way.
+  app.use(requestLog(logger, (requestId, next) => runWithPageContext({ views, requestId }, next)));
   app.use(metrics.middleware);
   app.use(securityHeaders());
   app.use(requestLanguage());
@@ -468,6 +472,7 @@ export async function createGatehouse(
     await auditStore.close();
     await backchannelSettled(provider);
     await clientChanges.stop();
+    await signingKeys.stop();
     if (purgeTimer) clearInterval(purgeTimer);
     await redis?.quit().catch(() => redis.disconnect());
     await db.close();
@@ -475,5 +480,21 @@ export async function createGatehouse(
 
   // Every mounted router, so tests (the fuzz suite) enumerate the routes that exist rather than a list.
   const routers: Router[] = [ops, ...featureRouters];
-  return { app, routers, metrics, provider, db, redis, federation, sessionFeatures, accounts, clients, audit, hasher, keyStore, mailer, mfa, box, marks, accountSession, csrf, mfaManagement, recoveryDigest, pushStore, organizations, auditStore, selfService, applications: applicationFeatures.applications, appAccess: applicationFeatures.access, logger, throttle, throttleJobs, rateLimits, close };
+  return { app, routers, metrics, provider, db, redis, signingKeys, federation, sessionFeatures, accounts, clients, audit, hasher, keyStore, mailer, mfa, box, marks, accountSession, csrf, mfaManagement, recoveryDigest, pushStore, organizations, auditStore, selfService, applications: applicationFeatures.applications, appAccess: applicationFeatures.access, logger, throttle, throttleJobs, rateLimits, close };
+}
+
+/**
+ * What the cluster primary does once before forking workers, so they never race to create it:
+ * the generated KEK and cookie keys (when not configured), migrations, and the first signing keys
+ * (proving on the way that the KEK opens the stored ones).
+ */
+export async function prepareSharedState(config: Config): Promise<void> {
+  const secrets = resolveSecrets(config);
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    await migrate(db.knex);
+    await loadSigningKeys(createSigningKeyStore(db.knex, createSecretBox(secrets.kek)));
+  } finally {
+    await db.close();
+  }
 }

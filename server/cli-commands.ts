@@ -16,7 +16,7 @@ import { DomainError, ValidationError } from '../accounts/errors.ts';
 import { APPLICATION_KINDS, OIDC_SCOPES, WEB_AUTH_METHODS, type Application, type ApplicationKind } from '../accounts/application.ts';
 import { SERVICE_PERMISSIONS, type ApplicationPatch, type Applications } from '../accounts/applications.ts';
 import { resolveSecrets } from './local-secrets.ts';
-import { rotateSigningKeys } from './signing-keys.ts';
+import { announceKeyRotation, rotateSigningKeys } from './signing-keys.ts';
 import { listOutboxMessages, showOutboxMessage } from '../adapters/mail-outbox.ts';
 import { approvePending, assertKeyFileFree, createDevice, DEFAULT_KEY_FILE, DeviceRequestError, enrolDevice, loadKeys, saveKeys } from './authenticator-device.ts';
 import type { ControlResult } from './control-channel.ts';
@@ -25,7 +25,11 @@ export class UsageError extends Error {}
 
 export type CliIo = { out(text: string): void; err(text: string): void };
 /** What commands use besides the raw store (built by the CLI, or lent by the running server). */
-export type CliServices = { applications: Applications };
+export type CliServices = {
+  applications: Applications;
+  /** Set when a running server executes the command (control channel): re-read its signing keys and announce them. */
+  signingKeysRotated?: () => Promise<void>;
+};
 export type CliEnvironment = {
   io: CliIo;
   /** Runs `use` with an open store and the services built on it. */
@@ -266,12 +270,16 @@ ${APP_FIELD_USAGE}`,
 
   'keys rotate': {
     summary: 'Add new signing keys; old ones stay published until their tokens expire',
-    usage: 'gatehouse keys rotate\n  Running servers pick the new keys up when they restart.',
+    usage: 'gatehouse keys rotate\n  Running servers sign with the new keys within 30 s, at once with Redis (they are told).',
     options: {},
-    async run(_v, db) {
+    async run(_v, db, services) {
       const config = loadConfig();
       const store = createSigningKeyStore(db.knex, createSecretBox(resolveSecrets(config).kek));
-      return { added: await rotateSigningKeys(store) };
+      const added = await rotateSigningKeys(store);
+      // Run by a server (control channel): it re-reads its keys now and tells the others. From the
+      // CLI's own process: Redis tells every server; without Redis they find the keys within 30 s.
+      const announced = services.signingKeysRotated ? (await services.signingKeysRotated(), true) : await announceKeyRotation(config);
+      return { added, announced };
     },
   },
 

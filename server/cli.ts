@@ -16,7 +16,7 @@ async function withStore<T>(use: (db: Database, services: CliServices) => Promis
   const config: Config = loadConfig();
   // Operator commands (audit verify over a big log) may run long: no serving statement limit.
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, statementTimeoutMs: 0 });
-  const state = openCliProviderState(db.knex, config.redisUrl);
+  const state = openCliProviderState(db.knex, config);
   try {
     const revocation = createClientRevocation({ knex: db.knex, stateAdapter: state.stateAdapter });
     const audit = createKnexAuditLog(db.knex, { background: false });

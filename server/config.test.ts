@@ -23,6 +23,9 @@ describe('configuration', () => {
       ['REDIS_URL', config.redisUrl, undefined],
       ['KEK', config.kek, undefined],
       ['COOKIE_KEYS', config.cookieKeys, undefined],
+      ['REDIS_CLUSTER', config.redisCluster, undefined],
+      ['WEB_CONCURRENCY', config.workers, 1],
+      ['SIGNING_KEY_ROTATION_DAYS', config.signingKeyRotationDays, 90],
     ];
     for (const [variable, actual, expected] of cases) {
       it(`${variable} defaults to ${String(expected)}`, () => assert.deepEqual(actual, expected));
@@ -63,6 +66,21 @@ describe('configuration', () => {
       assert.equal(config.mailFrom, 'login@example.com');
     });
 
+    it('runs one worker per core with PostgreSQL + Redis, WEB_CONCURRENCY overriding (1 allowed)', () => {
+      const shared = { DATABASE_URL: 'postgres://db/gatehouse', REDIS_URL: 'redis://cache:6379' };
+      assert.ok(loadConfig(shared).workers >= 1);
+      assert.equal(loadConfig({ ...shared, WEB_CONCURRENCY: '1' }).workers, 1);
+      assert.equal(loadConfig({ ...shared, WEB_CONCURRENCY: '6' }).workers, 6);
+      assert.equal(loadConfig({ DATABASE_URL: shared.DATABASE_URL }).workers, 1, 'without Redis: one process');
+    });
+
+    it('reads REDIS_CLUSTER as a list of seed nodes', () => {
+      const config = loadConfig({ REDIS_CLUSTER: 'redis://a:7000, redis://b:7001,redis://c:7002' });
+      assert.deepEqual(config.redisCluster, ['redis://a:7000', 'redis://b:7001', 'redis://c:7002']);
+      assert.equal(config.redisUrl, undefined);
+      assert.equal(loadConfig({ SIGNING_KEY_ROTATION_DAYS: '30' }).signingKeyRotationDays, 30);
+    });
+
     it('CONFIG_VARIABLES lists what loadConfig reads', () => {
       for (const v of ['PORT', 'ISSUER', 'DATABASE_URL', 'REDIS_URL', 'DATA_DIR', 'KEK', 'COOKIE_KEYS', 'TRUST_PROXY', 'LOG_LEVEL', 'SMTP_URL']) {
         assert.ok(CONFIG_VARIABLES.includes(v), v);
@@ -90,6 +108,12 @@ describe('configuration', () => {
       ['SMTP_URL', 'http://mail'],
       ['THEME_DIR', '/no/such/theme/directory'],
       ['THEME_DIR', ROOT + '/package.json'], // a file, not a directory
+      ['REDIS_CLUSTER', 'redis://a:7000,http://b'],
+      ['WEB_CONCURRENCY', '0'],
+      ['WEB_CONCURRENCY', 'many'],
+      ['WEB_CONCURRENCY', '4'], // without DATABASE_URL + Redis: the embedded store is one process
+      ['SIGNING_KEY_ROTATION_DAYS', '0'],
+      ['SIGNING_KEY_ROTATION_DAYS', '1.5'],
     ];
     for (const [variable, value] of invalid) {
       it(`${variable}=${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)}`, () => {

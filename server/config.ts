@@ -1,6 +1,7 @@
 // The only reader of process.env. Parsed with zod once at start; a bad value stops the
 // process with one line naming the variable (see main.ts), never a stack trace.
 import fs from 'node:fs';
+import os from 'node:os';
 import { z } from 'zod';
 
 const bool = z
@@ -36,6 +37,24 @@ const envSchema = z.object({
   ISSUER: issuerUrl.optional(),
   DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
   REDIS_URL: url(['redis:', 'rediss:']).optional(),
+  // Seed nodes of a Redis Cluster, instead of REDIS_URL.
+  REDIS_CLUSTER: z
+    .string()
+    .transform((v) => v.split(',').map((u) => u.trim()).filter(Boolean))
+    .pipe(z.array(url(['redis:', 'rediss:'])).min(1, { message: 'must list at least one redis://host:port seed node' }))
+    .optional(),
+  WEB_CONCURRENCY: z
+    .string()
+    .regex(/^\d{1,3}$/, { message: 'must be a whole number of worker processes (1 or more)' })
+    .transform(Number)
+    .refine((n) => n >= 1, { message: 'must be a whole number of worker processes (1 or more)' })
+    .optional(),
+  SIGNING_KEY_ROTATION_DAYS: z
+    .string()
+    .regex(/^\d{1,5}$/, { message: 'must be a whole number of days (1 or more)' })
+    .transform(Number)
+    .refine((n) => n >= 1, { message: 'must be a whole number of days (1 or more)' })
+    .default(90),
   DATA_DIR: z.string().min(1).default('./data'),
   KEK: base64Key.optional(),
   COOKIE_KEYS: z
@@ -62,6 +81,12 @@ export type Config = {
   issuer: string;
   databaseUrl?: string;
   redisUrl?: string;
+  /** Redis Cluster seed nodes (REDIS_CLUSTER); exclusive with redisUrl. */
+  redisCluster?: string[];
+  /** Worker processes `npm start` runs: one per core with PostgreSQL + Redis, otherwise 1. */
+  workers: number;
+  /** New signing keys are generated when the active ones are this old. */
+  signingKeyRotationDays: number;
   dataDir: string;
   /** Key-encryption key for secrets at rest; undefined → generated into dataDir. */
   kek?: Buffer;
@@ -95,12 +120,22 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`invalid configuration: ${issue.path.join('.')} ${issue.message}`);
   }
   const e = parsed.data;
+  if (e.REDIS_URL && e.REDIS_CLUSTER) throw new ConfigError('invalid configuration: set REDIS_URL or REDIS_CLUSTER, not both');
+  const shared = Boolean(e.DATABASE_URL && (e.REDIS_URL || e.REDIS_CLUSTER));
+  // Several processes need stores they can share: PGlite is one process's database, and without
+  // Redis the client cache and key reloads have no channel between processes.
+  if (e.WEB_CONCURRENCY && e.WEB_CONCURRENCY > 1 && !shared) {
+    throw new ConfigError('invalid configuration: WEB_CONCURRENCY above 1 needs DATABASE_URL and REDIS_URL (or REDIS_CLUSTER); the embedded store is one process');
+  }
   const issuer = (e.ISSUER ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   return {
     port: e.PORT,
     issuer,
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
+    redisCluster: e.REDIS_CLUSTER,
+    workers: e.WEB_CONCURRENCY ?? (shared ? os.availableParallelism() : 1),
+    signingKeyRotationDays: e.SIGNING_KEY_ROTATION_DAYS,
     dataDir: e.DATA_DIR,
     kek: e.KEK ? Buffer.from(e.KEK, 'base64') : undefined,
     cookieKeys: e.COOKIE_KEYS,

@@ -1,7 +1,8 @@
 // JSON logs (pino). Redaction keeps secrets out even if someone logs a request by mistake.
-import { pino } from 'pino';
+import { pino, type DestinationStream } from 'pino';
 
-export function createLogger(level: string) {
+/** `destination` defaults to stdout; tests pass a stream to read the lines. */
+export function createLogger(level: string, destination?: DestinationStream) {
   return pino({
     level,
     redact: {
@@ -18,7 +19,7 @@ export function createLogger(level: string) {
       ],
       censor: '[redacted]',
     },
-  });
+  }, destination);
 }
 
 export type Logger = ReturnType<typeof createLogger>;

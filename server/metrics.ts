@@ -1,6 +1,7 @@
 // Prometheus metrics: request counts/latency by route, logins by outcome, tokens by grant.
 import type { Middleware } from 'koa';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { routeTemplate } from './request-log.ts';
 
 export function createMetrics() {
   const registry = new Registry();
@@ -31,9 +32,7 @@ export function createMetrics() {
       await next();
     } finally {
       // Route templates, never raw paths: raw paths would carry interaction ids and explode cardinality.
-      const oidcRoute = (ctx as unknown as { oidc?: { route?: string } }).oidc?.route;
-      const route = oidcRoute ?? (ctx as unknown as { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
-      end({ method: ctx.method, route: String(route), status: String(ctx.status) });
+      end({ method: ctx.method, route: routeTemplate(ctx), status: String(ctx.status) });
     }
   };
 

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../../server/config.ts';
 import { createGatehouse, type Gatehouse } from '../../server/app.ts';
 import { openDatabase } from '../../adapters/database.ts';
+import { deleteKeysWithPrefix } from '../../adapters/redis-connection.ts';
 import { createSignUp } from '../../accounts/sign-up.ts';
 import { generateClientSecret } from '../../adapters/client-store.ts';
 import { createLogger, type Logger } from '../../server/logger.ts';
@@ -29,6 +30,8 @@ export type TestServer = {
   url: string;
   /** The server's DATA_DIR (the .eml outbox lives in its outbox/ folder). */
   dataDir: string;
+  /** Its PostgreSQL schema (and Redis key prefix), when on PostgreSQL. */
+  schema?: string;
   gatehouse: Gatehouse;
   /** A user with a root organization; with an authenticator app registered unless `mfa: false`. */
   createUser(input?: Partial<{ username: string; email: string; password: string; company: string; mfa: boolean; emailVerified: boolean }>): Promise<TestUser>;
@@ -51,13 +54,17 @@ export async function startGatehouse(
     issuerHost?: string;
     /** Lets the provider reach apps on 127.0.0.1 (back-channel logout), which it refuses in production. */
     allowLoopbackApps?: boolean;
+    /** Another server's PostgreSQL schema and Redis prefix: two processes on one deployment's stores. */
+    shareStoresWith?: TestServer;
+    /** How often the server re-reads its signing keys (default 30 s). */
+    keyCheckIntervalMs?: number;
   } = {},
 ): Promise<TestServer> {
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-test-'));
-  const schema = store.databaseUrl ? uniqueName('gh_test_') : undefined;
+  const schema = options.shareStoresWith?.schema ?? (store.databaseUrl ? uniqueName('gh_test_') : undefined);
   const database = await openDatabase({ databaseUrl: store.databaseUrl, schema });
   const config = loadConfig({
     ISSUER: `http://${options.issuerHost ?? '127.0.0.1'}:${port}`,
@@ -67,7 +74,7 @@ export async function startGatehouse(
     REDIS_URL: store.redisUrl,
     ...env,
   });
-  const gatehouse = await createGatehouse(config, { database, logger: options.logger ?? createLogger('silent'), redisPrefix: schema ? `${schema}:` : undefined, hasher: options.hasher, clock: options.clock,
+  const gatehouse = await createGatehouse(config, { database, logger: options.logger ?? createLogger('silent'), redisPrefix: schema ? `${schema}:` : undefined, hasher: options.hasher, clock: options.clock, keyCheckIntervalMs: options.keyCheckIntervalMs,
     providerFetch: options.allowLoopbackApps ? (url, init) => fetch(url, { ...init, dispatcher: undefined } as RequestInit) : undefined });
   server.on('request', gatehouse.app.callback());
   const url = `http://${options.issuerHost ?? '127.0.0.1'}:${port}`;
@@ -76,6 +83,7 @@ export async function startGatehouse(
   return {
     url,
     dataDir,
+    schema,
     gatehouse,
     async createUser(input = {}) {
       const username = input.username ?? uniqueName('user');
@@ -115,10 +123,7 @@ export async function startGatehouse(
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      if (gatehouse.redis?.status === 'ready' && schema) {
-        const keys = await gatehouse.redis.keys(`${schema}:*`);
-        if (keys.length) await gatehouse.redis.del(...keys);
-      }
+      if (gatehouse.redis?.status === 'ready' && schema) await deleteKeysWithPrefix(gatehouse.redis, `${schema}:`);
       if (schema) await database.knex.raw('drop schema if exists ?? cascade', [schema]);
       await gatehouse.close();
       fs.rmSync(dataDir, { recursive: true, force: true });

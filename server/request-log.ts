@@ -1,0 +1,33 @@
+// One JSON line per request at `info`: what an operator greps for when a client reports a failure.
+// Only the route template is logged, never the raw path or query: paths and queries carry reset
+// tokens, interaction ids and authorization codes.
+import { randomUUID } from 'node:crypto';
+import type { Context, Middleware, Next } from 'koa';
+import type { Logger } from './logger.ts';
+
+type WithOidc = { oidc?: { route?: string; client?: { clientId?: string } }; _matchedRoute?: string };
+
+/** oidc-provider's route name, or the router's template (`/interaction/:uid`), else 'unmatched'. */
+export function routeTemplate(ctx: Context): string {
+  const c = ctx as unknown as WithOidc;
+  return String(c.oidc?.route ?? c._matchedRoute ?? 'unmatched');
+}
+
+/** `around` runs the rest of the request with its id (e.g. inside a per-request context). */
+export function requestLog(logger: Logger, around: (requestId: string, next: Next) => Promise<unknown> = (_id, next) => next()): Middleware {
+  return async (ctx, next) => {
+    const requestId = randomUUID();
+    ctx.set('X-Request-Id', requestId);
+    const started = performance.now();
+    try {
+      await around(requestId, next);
+    } finally {
+      // The client is known once oidc-provider authenticated it (token, introspection, revocation, userinfo…).
+      const clientId = (ctx as unknown as WithOidc).oidc?.client?.clientId;
+      logger.info(
+        { requestId, method: ctx.method, route: routeTemplate(ctx), status: ctx.status, ms: Math.round((performance.now() - started) * 10) / 10, ...(clientId ? { clientId } : {}) },
+        'request',
+      );
+    }
+  };
+}
