@@ -10,6 +10,7 @@ import { loadConfig } from '../../server/config.ts';
 import { createGatehouse, type Gatehouse } from '../../server/app.ts';
 import { openDatabase } from '../../adapters/database.ts';
 import { deleteKeysWithPrefix } from '../../adapters/redis-connection.ts';
+import { releaseRedisCluster, useRedisCluster } from './redis-cluster.ts';
 import { createSignUp } from '../../accounts/sign-up.ts';
 import { generateClientSecret } from '../../adapters/client-store.ts';
 import { createLogger, type Logger } from '../../server/logger.ts';
@@ -72,6 +73,7 @@ export async function startGatehouse(
     DATA_DIR: dataDir,
     LOG_LEVEL: 'silent',
     REDIS_URL: store.redisUrl,
+    REDIS_CLUSTER: store.redisCluster ? (await useRedisCluster()).seeds.join(',') : undefined,
     ...env,
   });
   const gatehouse = await createGatehouse(config, { database, logger: options.logger ?? createLogger('silent'), redisPrefix: schema ? `${schema}:` : undefined, hasher: options.hasher, clock: options.clock, keyCheckIntervalMs: options.keyCheckIntervalMs,
@@ -126,6 +128,7 @@ export async function startGatehouse(
       if (gatehouse.redis?.status === 'ready' && schema) await deleteKeysWithPrefix(gatehouse.redis, `${schema}:`);
       if (schema) await database.knex.raw('drop schema if exists ?? cascade', [schema]);
       await gatehouse.close();
+      if (store.redisCluster) await releaseRedisCluster();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
