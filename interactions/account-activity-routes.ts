@@ -27,7 +27,7 @@ export function createAccountActivityRoutes(deps: { session: AccountSession; csr
     const signIns = await recentSignIns(deps.auditReader, s.accountId, SHOWN);
     ctx.type = 'html';
     ctx.body = render('account-sign-ins', {
-      title: 'Recent sign-ins',
+      title: 'page.title.recent_sign_ins',
       csrf: deps.csrf.tokenFor(s.sessionUid),
       signIns: signIns.map((e) => {
         const ip = normalizeIp(e.ip);

@@ -29,7 +29,7 @@ export function createAccountAppsRoutes(deps: { session: AccountSession; csrf: C
     ctx.status = status;
     ctx.type = 'html';
     ctx.body = render('account-apps', {
-      title: 'Apps with access',
+      title: 'page.title.apps_with_access',
       csrf: deps.csrf.tokenFor(sessionUid),
       messages,
       apps: apps.map((a) => ({

@@ -60,7 +60,7 @@ export function createAccountMfaRoutes(deps: {
     ctx.status = status;
     ctx.type = 'html';
     ctx.body = render('account-mfa', {
-      title: 'Configure multi-factor authentication (MFA)',
+      title: 'page.title.configure_multi_factor_authentication_mf',
       messages,
       csrf: deps.csrf.tokenFor(s.sessionUid),
       methods: methods.map((m, i) => ({
@@ -94,7 +94,8 @@ export function createAccountMfaRoutes(deps: {
     ctx.type = 'html';
     ctx.body = render('account-mfa-add', {
       ...view,
-      title: `Add: ${strategy.label}`,
+      title: 'page.title.add_method',
+      titleVars: { method: { code: `mfa.kind.${kind}` } },
       messages,
       kind,
       csrf: deps.csrf.tokenFor(s.sessionUid),
@@ -162,7 +163,7 @@ export function createAccountMfaRoutes(deps: {
     if (body(ctx).confirm !== 'yes') {
       ctx.type = 'html';
       ctx.body = render('account-mfa-remove', {
-        title: 'Remove verification method',
+        title: 'page.title.remove_verification_method',
         name: method.name,
         kind: MFA_KIND_LABELS[method.kind],
         action: `/account/mfa/${method.id}/remove`,
@@ -191,7 +192,7 @@ export function createAccountMfaRoutes(deps: {
       return renderList(ctx, s, [err.toMessage()], err.status);
     }
     ctx.type = 'html';
-    ctx.body = render('recovery-codes', { title: 'Save your recovery codes', codes, action: '/account/mfa', method: 'get' });
+    ctx.body = render('recovery-codes', { title: 'page.title.save_your_recovery_codes', codes, action: '/account/mfa', method: 'get' });
   });
 
   return router;

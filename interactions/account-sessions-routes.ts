@@ -46,7 +46,7 @@ export function createAccountSessionsRoutes(deps: { session: AccountSession; csr
     const messages: ViewMessage[] = known ? [{ code: `session.${known}`, level: 'info' }] : [];
     const list = await sessions.list(s.accountId, { currentUid: s.sessionUid });
     page(ctx, 'account-sessions', {
-      title: 'Sessions',
+      title: 'page.title.sessions',
       csrf: csrf.tokenFor(s.sessionUid),
       messages,
       sessions: list.map(sessionRow),

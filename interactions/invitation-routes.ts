@@ -52,7 +52,7 @@ export function createInvitationRoutes(deps: {
       if (err instanceof ThrottledError) ctx.set('Retry-After', String(err.retryAfterSeconds));
       else await deps.throttle?.failed(ctx.ip);
       page(ctx, 'invitation-unusable', {
-        title: err.code === 'invitation.expired' ? 'This invitation has expired' : 'This invitation cannot be used',
+        title: err.code === 'invitation.expired' ? 'page.title.this_invitation_has_expired' : 'page.title.this_invitation_cannot_be_used',
         messages: [err.toMessage()],
       }, err.status);
       return undefined;
@@ -61,7 +61,7 @@ export function createInvitationRoutes(deps: {
 
   function renderSignUp(ctx: Context, opened: OpenedInvitation, token: string, form: Record<string, string>, errors: FieldErrors, messages: Message[] = [], status = 200) {
     page(ctx, 'invitation-sign-up', {
-      title: `Join ${opened.organization.name}`,
+      title: 'page.title.join', titleVars: { organization: opened.organization.name },
       messages,
       organization: opened.organization.name,
       group: opened.group.id !== opened.organization.id ? opened.group.name : null,
@@ -81,7 +81,7 @@ export function createInvitationRoutes(deps: {
     const candidates = ctx.query.new === '1' ? [] : await invitations.candidates(token);
     if (candidates.length === 0) return renderSignUp(ctx, opened, token, {}, {});
     page(ctx, 'invitation-choose', {
-      title: `Join ${opened.organization.name}`,
+      title: 'page.title.join', titleVars: { organization: opened.organization.name },
       organization: opened.organization.name,
       email: opened.invitation.email,
       candidates: candidates.map((c) => ({ ...c, href: `/invitations/${token}/join?as=${encodeURIComponent(c.username)}` })),
@@ -115,7 +115,7 @@ export function createInvitationRoutes(deps: {
         return ctx.redirect(resume);
       }
       page(ctx, 'invitation-joined', {
-        title: `Welcome to ${opened.organization.name}`,
+        title: 'page.title.welcome', titleVars: { organization: opened.organization.name },
         messages: [{ code: 'invitation.accepted_new_account', vars: { username: account.username, organization: opened.organization.name }, level: 'info' }],
         organization: opened.organization.name,
       });
@@ -130,7 +130,7 @@ export function createInvitationRoutes(deps: {
         return renderSignUp(ctx, opened, token, echo, { username: [{ code: 'username.taken' }] }, [], 409);
       }
       if (err instanceof DomainError && err.code.startsWith('invitation.')) {
-        return page(ctx, 'invitation-unusable', { title: 'This invitation cannot be used', messages: [err.toMessage()] }, err.status);
+        return page(ctx, 'invitation-unusable', { title: 'page.title.this_invitation_cannot_be_used', messages: [err.toMessage()] }, err.status);
       }
       throw err;
     }
@@ -139,7 +139,7 @@ export function createInvitationRoutes(deps: {
   function renderJoin(ctx: Context, opened: OpenedInvitation, token: string, preview: JoinPreview, csrfToken: string, messages: Message[] = [], status = 200) {
     const s = preview.standing;
     page(ctx, 'invitation-join', {
-      title: `Join ${opened.organization.name}`,
+      title: 'page.title.join', titleVars: { organization: opened.organization.name },
       messages,
       organization: opened.organization.name,
       username: preview.account.username,
@@ -168,12 +168,12 @@ export function createInvitationRoutes(deps: {
       preview = await invitations.previewJoin(token, signedIn.accountId);
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
-      return page(ctx, 'invitation-unusable', { title: 'This invitation cannot be used', messages: [err.toMessage()] }, err.status);
+      return page(ctx, 'invitation-unusable', { title: 'page.title.this_invitation_cannot_be_used', messages: [err.toMessage()] }, err.status);
     }
     const wanted = typeof ctx.query.as === 'string' ? ctx.query.as : undefined;
     if (wanted && wanted.toLowerCase() !== preview.account.username.toLowerCase()) {
       return page(ctx, 'invitation-other-account', {
-        title: `Join ${opened.organization.name}`,
+        title: 'page.title.join', titleVars: { organization: opened.organization.name },
         messages: [{ code: 'invitation.signed_in_as_other', vars: { username: preview.account.username, wanted }, level: 'info' }],
         signedInAs: preview.account.username,
         wanted,
@@ -199,10 +199,10 @@ export function createInvitationRoutes(deps: {
         const preview = await invitations.previewJoin(token, signedIn.accountId);
         return renderJoin(ctx, opened, token, preview, csrf.tokenFor(signedIn.sessionUid), [err.toMessage()], err.status);
       }
-      return page(ctx, 'invitation-unusable', { title: 'This invitation cannot be used', messages: [err.toMessage()] }, err.status);
+      return page(ctx, 'invitation-unusable', { title: 'page.title.this_invitation_cannot_be_used', messages: [err.toMessage()] }, err.status);
     }
     page(ctx, 'invitation-joined', {
-      title: `Welcome to ${opened.organization.name}`,
+      title: 'page.title.welcome', titleVars: { organization: opened.organization.name },
       messages: [{ code: 'invitation.accepted_existing_account', vars: { organization: opened.organization.name }, level: 'info' }],
       organization: opened.organization.name,
     });

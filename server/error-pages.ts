@@ -72,7 +72,7 @@ export async function wayBackFromInteraction(provider: Provider, issuer: string,
 
 export function renderErrorPage(model: { status: number; code: string; description: string; back?: WayBack }): string {
   return render('error', {
-    title: model.status === 404 ? 'Page not found' : model.status >= 500 ? 'Something went wrong' : 'We could not do that',
+    title: model.status === 404 ? 'page.title.page_not_found' : model.status >= 500 ? 'page.error.title_server' : 'page.error.title_client',
     code: model.code,
     description: model.description,
     back: model.back ?? PROFILE_WAY_BACK,

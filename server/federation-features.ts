@@ -26,7 +26,7 @@ import type { StateAdapter as SharedStateAdapter } from '../adapters/state-adapt
 type StateAdapter = Pick<SharedStateAdapter, 'upsert' | 'find' | 'destroy'>;
 
 /** Reference: "Click Use custom domain" under the sign-in form (":uid" names the sign-in). */
-export const CUSTOM_DOMAIN_LINK: SignInLink = { id: 'custom-domain', text: 'Use custom domain', href: '/interaction/:uid/domain' };
+export const CUSTOM_DOMAIN_LINK: SignInLink = { id: 'custom-domain', text: 'page.sign_in.custom_domain', href: '/interaction/:uid/domain' };
 
 export function createFederationFeatures(deps: {
   knex: Knex;

@@ -4,5 +4,5 @@ import { render } from '../views/render.ts';
 
 export function renderHome(ctx: Context, issuer: string) {
   ctx.type = 'html';
-  ctx.body = render('home', { title: 'Gatehouse sign-in service', issuer });
+  ctx.body = render('home', { title: 'page.title.gatehouse_sign_in_service', issuer });
 }

@@ -39,8 +39,8 @@ import type { Logger } from './logger.ts';
 /** The links under the sign-in form (reference wording). */
 export const SIGN_IN_LINKS: SignInLink[] = [
   // ":uid" names the sign-in, so the journey can return to it (interactions/journey-return.ts).
-  { id: 'sign-up', text: 'Create an account', href: '/signup?interaction=:uid' },
-  { id: 'forgot', text: 'Forgot your username or password?', href: '/forgot?interaction=:uid' },
+  { id: 'sign-up', text: 'page.sign_in.create_account', href: '/signup?interaction=:uid' },
+  { id: 'forgot', text: 'page.sign_in.forgot', href: '/forgot?interaction=:uid' },
 ];
 
 const derive = (kek: Buffer, info: string) => Buffer.from(hkdfSync('sha256', kek, '', info, 32));

@@ -79,7 +79,7 @@ export function createAccountRoutes(deps: {
   async function contactPage(ctx: Context, s: SignedInSession, model: Record<string, unknown> = {}, status = 200) {
     const account = await profileOf(s);
     page(ctx, 'account-contact', {
-      title: 'Your profile',
+      title: 'page.title.your_profile',
       account,
       csrf: csrf.tokenFor(s.sessionUid),
       form: { name: account.name ?? '', phoneNumber: account.phoneNumber ?? '' },
@@ -116,7 +116,7 @@ export function createAccountRoutes(deps: {
   // --- Verify the account's email ---
   const verifyPage = async (ctx: Context, s: SignedInSession, model: Record<string, unknown> = {}, status = 200) => {
     page(ctx, 'account-email-code', {
-      title: 'Verify your email',
+      title: 'page.title.verify_your_email',
       csrf: csrf.tokenFor(s.sessionUid),
       email: await deps.verification.pending(s.accountId),
       confirmAction: '/account/email/verification/confirm',
@@ -162,7 +162,7 @@ export function createAccountRoutes(deps: {
   const emailPage = async (ctx: Context, s: SignedInSession, model: Record<string, unknown> = {}, status = 200) => {
     const account = await profileOf(s);
     page(ctx, 'account-email', {
-      title: 'Change your email address',
+      title: 'page.title.change_your_email_address',
       csrf: csrf.tokenFor(s.sessionUid),
       sso: account.sso,
       currentEmail: account.email,
@@ -190,7 +190,7 @@ export function createAccountRoutes(deps: {
 
   const confirmPage = async (ctx: Context, s: SignedInSession, email: string, model: Record<string, unknown> = {}, status = 200) =>
     page(ctx, 'account-email-code', {
-      title: 'Confirm your new email address',
+      title: 'page.title.confirm_your_new_email_address',
       csrf: csrf.tokenFor(s.sessionUid),
       email,
       confirmAction: '/account/email/confirm',
@@ -223,7 +223,7 @@ export function createAccountRoutes(deps: {
   const passwordPage = async (ctx: Context, s: SignedInSession, model: Record<string, unknown> = {}, status = 200) => {
     const account = await profileOf(s);
     page(ctx, 'account-password', {
-      title: 'Change password',
+      title: 'page.title.change_password',
       csrf: csrf.tokenFor(s.sessionUid),
       sso: account.sso,
       username: account.username,
@@ -269,7 +269,7 @@ export function createAccountRoutes(deps: {
       ? { id: account.organization.id, name: account.organization.name, domain: (account.organization as { domain?: string | null }).domain ?? null }
       : null;
     const linked = deps.linkedProfiles ? await deps.linkedProfiles(ctx, s) : {};
-    page(ctx, 'account-permissions', { title: 'Permissions', csrf: csrf.tokenFor(s.sessionUid), organization, roles, loggedInVia: loggedInVia(s.amr), ...linked });
+    page(ctx, 'account-permissions', { title: 'page.title.permissions', csrf: csrf.tokenFor(s.sessionUid), organization, roles, loggedInVia: loggedInVia(s.amr), ...linked });
   });
 
   return router;

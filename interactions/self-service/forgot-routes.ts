@@ -31,7 +31,7 @@ export function createForgotRoutes(deps: {
 }) {
   const router = new Router();
   const showForm = (ctx: Context, model: Record<string, unknown> = {}, status = 200) =>
-    page(ctx, 'forgot', { title: 'Forgot your credentials', ...model }, status);
+    page(ctx, 'forgot', { title: 'page.title.forgot_your_credentials', ...model }, status);
 
   router.get('/forgot', (ctx) => showForm(ctx));
 
@@ -55,12 +55,12 @@ export function createForgotRoutes(deps: {
     }
     const context = requestInfo(ctx);
     deps.jobs.run('forgot-credentials', () => deps.forgot.request(identifier, context));
-    page(ctx, 'forgot-sent', { title: 'Check your email' });
+    page(ctx, 'forgot-sent', { title: 'page.title.check_your_email' });
   });
 
   const resetPage = (ctx: Context, token: string, model: Record<string, unknown>, status = 200) =>
-    page(ctx, 'reset-password', { title: 'Reset your password', action: `/reset/${encodeURIComponent(token)}`, ...model }, status);
-  const invalid = (ctx: Context) => page(ctx, 'reset-invalid', { title: 'Reset your password' }, 410);
+    page(ctx, 'reset-password', { title: 'page.title.reset_your_password', action: `/reset/${encodeURIComponent(token)}`, ...model }, status);
+  const invalid = (ctx: Context) => page(ctx, 'reset-invalid', { title: 'page.title.reset_your_password' }, 410);
 
   router.get('/reset/:token', async (ctx) => {
     ctx.set('Referrer-Policy', 'no-referrer');
@@ -82,7 +82,7 @@ export function createForgotRoutes(deps: {
         ctx.status = 303;
         return ctx.redirect(resume);
       }
-      page(ctx, 'reset-done', { title: 'Password reset', username });
+      page(ctx, 'reset-done', { title: 'page.title.password_reset', username });
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
       if (err.code === 'reset.link_invalid') return invalid(ctx);

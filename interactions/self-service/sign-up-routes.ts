@@ -25,7 +25,7 @@ export function createSignUpRoutes(deps: { signUp: ReturnType<typeof createSignU
   const router = new Router();
 
   const show = (ctx: Context, model: Record<string, unknown> = {}, status = 200) =>
-    page(ctx, 'sign-up', { title: 'Create an account', ...model }, status);
+    page(ctx, 'sign-up', { title: 'page.title.create_an_account', ...model }, status);
 
   router.get('/signup', (ctx) => show(ctx));
 
@@ -64,7 +64,7 @@ export function createSignUpRoutes(deps: { signUp: ReturnType<typeof createSignU
         ctx.status = 303;
         return ctx.redirect(resume);
       }
-      page(ctx, 'signed-up', { title: 'Account created', username: account.username, organization: organization.name, returnExpired: expired }, 201);
+      page(ctx, 'signed-up', { title: 'page.title.account_created', username: account.username, organization: organization.name, returnExpired: expired }, 201);
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
       const { errors, messages } = errorMessages(err);
@@ -72,7 +72,7 @@ export function createSignUpRoutes(deps: { signUp: ReturnType<typeof createSignU
     }
   });
 
-  router.get('/terms', (ctx) => page(ctx, 'terms', { title: 'Terms of service' }));
+  router.get('/terms', (ctx) => page(ctx, 'terms', { title: 'page.title.terms_of_service' }));
 
   return router;
 }

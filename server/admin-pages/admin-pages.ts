@@ -37,13 +37,13 @@ const NOTICES = [
 
 type Section = 'users' | 'groups' | 'invitations' | 'apps' | 'audit' | 'idps' | 'organization';
 const SECTIONS: { id: Section; label: string; href: string; permission: Permission }[] = [
-  { id: 'users', label: 'Users', href: '/admin/users', permission: 'users:read' },
-  { id: 'groups', label: 'Business Groups', href: '/admin/groups', permission: 'groups:manage' },
-  { id: 'invitations', label: 'Invitations', href: '/admin/invitations', permission: 'invitations:manage' },
-  { id: 'apps', label: 'Applications', href: '/admin/applications', permission: 'apps:manage' },
-  { id: 'audit', label: 'Audit Log', href: '/admin/audit', permission: 'audit:read' },
-  { id: 'idps', label: 'Identity Providers', href: '/admin/identity-providers', permission: 'idps:manage' },
-  { id: 'organization', label: 'Organization', href: '/admin/organization', permission: 'organization:read' },
+  { id: 'users', label: 'page.title.users', href: '/admin/users', permission: 'users:read' },
+  { id: 'groups', label: 'page.title.business_groups', href: '/admin/groups', permission: 'groups:manage' },
+  { id: 'invitations', label: 'page.title.invitations', href: '/admin/invitations', permission: 'invitations:manage' },
+  { id: 'apps', label: 'page.title.applications', href: '/admin/applications', permission: 'apps:manage' },
+  { id: 'audit', label: 'page.title.audit_log', href: '/admin/audit', permission: 'audit:read' },
+  { id: 'idps', label: 'page.title.identity_providers', href: '/admin/identity-providers', permission: 'idps:manage' },
+  { id: 'organization', label: 'page.title.organization', href: '/admin/organization', permission: 'organization:read' },
 ];
 
 /** Form actions that delete or revoke something (or invalidate a secret): they need `confirm=yes`. */
@@ -164,7 +164,7 @@ export function createAdminPages(deps: {
     const shown = list.slice(0, PAGE_SIZE);
     const lockouts = await users.lockoutsOf(a.p, shown);
     show(ctx, a, 'users', 'admin/users', {
-      title: 'Users',
+      title: 'page.title.users',
       q: search ?? '',
       users: shown.map((u) => ({ ...u, created: when(u.createdAt), rolesText: u.roles.join(', '), locked: lockouts.get(u.id)?.locked ?? false })),
       nextHref: next ? `/admin/users?${new URLSearchParams({ ...(search ? { q: search } : {}), after: next })}` : null,
@@ -225,7 +225,7 @@ export function createAdminPages(deps: {
           if (form.confirm !== 'yes') {
             // Reference: "Reset multi-factor authentication" asks first ("Confirm reset MFA").
             const user = await users.get(a.p, id);
-            return show(ctx, a, 'users', 'admin/confirm-mfa-reset', { title: 'Reset multi-factor authentication', user });
+            return show(ctx, a, 'users', 'admin/confirm-mfa-reset', { title: 'page.title.reset_multi_factor_authentication', user });
           }
           await users.resetMfa(a.p, id);
           return done(ctx, `/admin/users/${id}`, 'user.mfa_reset');
@@ -253,7 +253,7 @@ export function createAdminPages(deps: {
   async function groupsPage(ctx: Context, a: Admin, messages: Message[] = [], status = 200) {
     const { tree, options, depth } = await groupOptions(a.p);
     show(ctx, a, 'groups', 'admin/groups', {
-      title: 'Business Groups',
+      title: 'page.title.business_groups',
       organization: tree.organization,
       groups: tree.groups.map((g) => ({ ...g, indent: depth.get(g.id) ?? 1, parentName: options.find((o) => o.id === g.parentId)?.label.replace(/^(— )+/, '') })),
       options,
@@ -298,7 +298,7 @@ export function createAdminPages(deps: {
     const { options } = await groupOptions(a.p);
     const names = new Map(options.map((o) => [o.id, o.label.replace(/^(— )+/, '')]));
     show(ctx, a, 'invitations', 'admin/invitations', {
-      title: 'Invitations',
+      title: 'page.title.invitations',
       all,
       form,
       options,
@@ -367,7 +367,7 @@ export function createAdminPages(deps: {
     const names = await auditNames.resolve(a.p.organizationId, shown.flatMap((e) => [e.actor, e.target]));
     const query = Object.fromEntries(['username', 'actor', 'target', 'action', 'outcome', 'from', 'to'].map((k) => [k, str(ctx.query[k]) ?? '']).filter(([, v]) => v !== ''));
     show(ctx, a, 'audit', 'admin/audit', {
-      title: 'Audit Log',
+      title: 'page.title.audit_log',
       query,
       // People and things by name; the id is on hover (title) and in the export.
       events: shown.map((e) => ({ ...namedEvent(e, names), when: when(e.occurredAt), device: e.userAgent ? describeUserAgent(e.userAgent).label : '', detailsText: e.details ? JSON.stringify(e.details) : '' })),
@@ -402,7 +402,7 @@ export function createAdminPages(deps: {
     const a = await guard(ctx);
     if (!a) return;
     if (!can(a.p, 'idps:manage')) throw new AccessDenied({ code: 'access.reason.needs_permission', vars: { permission: 'idps:manage' } });
-    show(ctx, a, 'idps', 'admin/identity-providers', { title: 'Identity Providers' });
+    show(ctx, a, 'idps', 'admin/identity-providers', { title: 'page.title.identity_providers' });
   });
 
   // --- The Gatehouse identity provider's settings: MFA exemptions for service accounts ---
@@ -411,7 +411,7 @@ export function createAdminPages(deps: {
     const exemptIds = new Set(exempt.map((e) => e.id));
     const candidates = (await users.list(a.p, { limit: 100 })).filter((u) => !exemptIds.has(u.id));
     show(ctx, a, 'idps', 'admin/mfa-exemptions', {
-      title: 'Gatehouse identity provider: exempt accounts',
+      title: 'page.title.gatehouse_identity_provider_exempt_accou',
       exempt,
       candidates: candidates.map((u) => ({ id: u.id, label: `${u.username}${u.serviceAccount ? ' (service account)' : ''}` })),
     }, messages, status);
@@ -452,7 +452,7 @@ export function createAdminPages(deps: {
     const members = isOwner ? (await users.list(a.p, { limit: 100 })).filter((u) => u.id !== a.p.id) : [];
     const branding = deps.branding ? await deps.branding.get(a.p) : undefined;
     show(ctx, a, 'organization', 'admin/organization', {
-      title: 'Organization',
+      title: 'page.title.organization',
       organization: { ...tree.organization, created: when(tree.organization.createdAt) },
       branding: branding && { ...branding, ...brandingForm, logoUrl: branding.logo ? `/branding/${branding.organizationId}/logo?v=${branding.logo.sha256.slice(0, 16)}` : undefined },
       logoMaxKb: BRANDING_LOGO_MAX_BYTES / 1024,

@@ -121,7 +121,7 @@ export function applicationPages(deps: { applications: Applications }) {
       const after = typeof ctx.query.after === 'string' ? ctx.query.after.slice(0, 200) : undefined;
       const list = await applications.list({ principal: a.p }, { after, limit: PAGE_SIZE + 1 });
       show(ctx, a, 'apps', 'admin/applications', {
-        title: 'Applications',
+        title: 'page.title.applications',
         applications: list.slice(0, PAGE_SIZE).map((x) => ({ ...x, kindLabel: KIND_LABELS[x.kind], created: when(x.createdAt) })),
         nextHref: list.length > PAGE_SIZE ? `${BASE}?after=${encodeURIComponent(list[PAGE_SIZE - 1].clientId)}` : null,
         form: form ?? { kind: 'web', scopes: Object.fromEntries(OIDC_SCOPES.map((x) => [x, true])), tokenEndpointAuthMethod: 'client_secret_basic' },

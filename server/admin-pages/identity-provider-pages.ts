@@ -54,7 +54,7 @@ export function identityProviderPages(deps: { idps: IdentityProviderAdmin; setti
     async function listPage(ctx: Context, a: NonNullable<Awaited<ReturnType<typeof admin>>>, messages: Message[] = [], status = 200, form: Record<string, string> = {}) {
       const [idps, settings] = await Promise.all([deps.idps.list(a.p), deps.settings.get(a.p)]);
       show(ctx, a, 'idps', 'admin/identity-providers', {
-        title: 'Identity Providers',
+        title: 'page.title.identity_providers',
         idps,
         settings: { ...settings, domainsText: settings.domains.join('\n') },
         redirectUri: deps.redirectUri,

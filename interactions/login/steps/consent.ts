@@ -23,7 +23,7 @@ export function createConsentStep(): LoginStep {
       const missing = (interaction.prompt.details as { missingOIDCScope?: string[] }).missingOIDCScope;
       const scopes = missing ?? String(interaction.params.scope ?? '').split(' ').filter(Boolean);
       stepPage(ctx, s, 'consent', {
-        title: 'Allow access',
+        title: 'page.title.allow_access',
         clientName: await engine.clientName(interaction),
         scopes: scopes.map((id) => ({ id, text: SCOPE_TEXT[id] ?? id })),
         action: interactionPath(interaction.uid, '/consent'),

@@ -26,7 +26,7 @@ export function createCredentialsStep(deps: { signInLinks?: SignInLink[] }): Log
         messages: flow.reauth && flow.messages.length === 0
           ? [{ code: 'session.reauthenticate', level: 'info' }]
           : flow.messages,
-        title: 'Sign in',
+        title: 'page.title.sign_in',
         clientName: await engine.clientName(interaction),
         action: interactionPath(interaction.uid, '/credentials'),
         username: flow.form.username ?? '',

@@ -18,7 +18,7 @@ export function domainPage(ctx: Context, s: LoadedFlow, model: { domain?: string
   const uid = s.interaction.uid;
   ctx.status = status;
   stepPage(ctx, s, model.choices ? 'idp-choose' : 'custom-domain', {
-    title: model.choices ? 'Choose your identity provider' : 'Use custom domain',
+    title: model.choices ? 'page.title.choose_your_identity_provider' : 'page.title.use_custom_domain',
     messages: model.messages ?? [],
     domain: model.domain ?? '',
     choices: model.choices ?? [],

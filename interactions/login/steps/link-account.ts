@@ -25,7 +25,7 @@ export function createLinkAccountStep(deps: { upstream: UpstreamMethod; signIn: 
       const pending = await upstream.candidates(s.flow);
       if (!pending) return engine.showStep(ctx, s);
       stepPage(ctx, s, 'link-account', {
-        title: 'Link your Account',
+        title: 'page.title.link_your_account',
         idpName: pending.idpName,
         email: upstream.pendingLink(s.flow)?.claims.email,
         candidates: pending.candidates.map((c) => ({ ...c, idpText: c.idpNames.join(', ') })),

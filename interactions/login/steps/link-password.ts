@@ -25,7 +25,7 @@ export function createLinkPasswordStep(deps: { upstream: UpstreamMethod; account
       const found = await target(s);
       if (!found) return engine.showStep(ctx, s);
       stepPage(ctx, s, 'link-password', {
-        title: 'Sign in to the profile you chose',
+        title: 'page.title.sign_in_to_the_profile_you_chose',
         username: found.account.username,
         action: interactionPath(s.interaction.uid, '/link/password'),
       });

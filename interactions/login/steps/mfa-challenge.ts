@@ -22,7 +22,7 @@ export function createMfaChallengeStep(): LoginStep {
       for (const m of engine.methods.secondFactors) if (m.kind !== strategy.kind && (await m.available(c))) others.push({ kind: m.kind, label: m.label });
       stepPage(ctx, s, 'mfa-challenge', {
         ...view,
-        title: 'Verify it’s you',
+        title: 'page.title.verify_its_you',
         kind: strategy.kind,
         methodLabel: strategy.label,
         username: c.account.username,

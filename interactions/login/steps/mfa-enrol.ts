@@ -27,7 +27,7 @@ export function createMfaEnrolStep(deps: {
       const strategy = engine.methods.enrollable().find((m) => m.kind === flow.enrolKind);
       if (!strategy?.enrolment) {
         return stepPage(ctx, s, 'mfa-enrol-choose', {
-          title: 'Set up multi-factor authentication',
+          title: 'page.title.set_up_multi_factor_authentication',
           chooseAction,
           kinds: engine.methods.enrollable().map((m) => ({ kind: m.kind, label: m.label })),
         });
@@ -37,7 +37,8 @@ export function createMfaEnrolStep(deps: {
       if (JSON.stringify(flow.private) !== before) await engine.save(s); // a new secret or challenge was stored
       stepPage(ctx, s, 'mfa-enrol', {
         ...view,
-        title: `Set up: ${strategy.label}`,
+        title: 'page.title.set_up_method',
+        titleVars: { method: { code: `mfa.kind.${strategy.kind}` } },
         kind: strategy.kind,
         name: flow.form.name,
         chooseAction,

@@ -11,7 +11,7 @@ export function createRecoveryCodesStep(): LoginStep {
       delete s.flow.recoveryCodes; // shown once
       await engine.save(s);
       stepPage(ctx, s, 'recovery-codes', {
-        title: 'Save your recovery codes',
+        title: 'page.title.save_your_recovery_codes',
         codes,
         action: interactionPath(s.interaction.uid, '/continue'),
       });

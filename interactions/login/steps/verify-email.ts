@@ -16,7 +16,7 @@ export function createVerifyEmailStep(): LoginStep {
       const account = await engine.loadAccount(s.flow);
       const uid = s.interaction.uid;
       stepPage(ctx, s, 'verify-email-prompt', {
-        title: 'Verify your email',
+        title: 'page.title.verify_your_email',
         email: account.email,
         codeSent: s.flow.emailCodeSent,
         sendAction: interactionPath(uid, '/verify-email/send'),
