@@ -91,7 +91,9 @@ export function createApplications(deps: {
     return candidate;
   }
 
-  const secretFor = (kind: ApplicationKind) => (isConfidential(kind) ? newClientSecret() : null);
+  /** A shared secret for the kinds that authenticate with one (not public clients, not private_key_jwt). */
+  const secretFor = (kind: ApplicationKind, fields: ApplicationFields) =>
+    isConfidential(kind) && fields.tokenEndpointAuthMethod !== 'private_key_jwt' ? newClientSecret() : null;
 
   return {
     async list(actor: Actor, query: { after?: string; limit: number; kind?: 'service' }) {
@@ -118,7 +120,7 @@ export function createApplications(deps: {
       if (givenSecret !== undefined && givenSecret.length < 32) {
         throw new ValidationError([violation('clientSecret', 'application.secret_too_short')]);
       }
-      const secret = givenSecret ?? secretFor(kind);
+      const secret = givenSecret ?? secretFor(kind, fields);
       if ((await store.insert(app, secret)) === 'exists') {
         throw new DomainError('application.exists', { status: 409, field: 'clientId', vars: { clientId } });
       }

@@ -93,6 +93,14 @@ for (const store of storeMatrix()) {
       const native = await api(server, tokenA, 'POST', '/applications', { kind: 'native', name: 'Desktop', redirectUris: ['http://127.0.0.1/callback', 'com.example.desktop:/oauth2redirect'] });
       assert.equal(native.status, 201, native.text);
 
+      const keyless = await api(server, tokenA, 'POST', '/applications', { kind: 'web', name: 'Signed', redirectUris: ['https://signed.example.com/cb'], tokenEndpointAuthMethod: 'private_key_jwt' });
+      assert.equal(keyless.status, 400);
+      assert.equal(keyless.body.details[0].field, 'jwksUri');
+      const signed = await api(server, tokenA, 'POST', '/applications', { kind: 'web', name: 'Signed', redirectUris: ['https://signed.example.com/cb'], tokenEndpointAuthMethod: 'private_key_jwt', jwksUri: 'https://signed.example.com/jwks.json' });
+      assert.equal(signed.status, 201, signed.text);
+      assert.equal(signed.body.application.jwksUri, 'https://signed.example.com/jwks.json');
+      assert.equal(signed.body.clientSecret, null, 'private_key_jwt: no shared secret');
+
       const service = await api(server, tokenA, 'POST', '/applications', { kind: 'service', name: 'HR sync', scopes: ['users:read'] });
       assert.equal(service.status, 201, service.text);
       const { clientId } = service.body.application;
@@ -220,6 +228,13 @@ for (const store of storeMatrix()) {
       assert.equal(await server.gatehouse.provider.RefreshToken.find(currentRefresh), undefined, 'its refresh tokens are revoked');
       assert.equal(await server.gatehouse.provider.Grant.find(grants[0].grant_id), undefined, 'its grants are gone');
       assert.deepEqual(await server.gatehouse.db.knex('application_consents').where({ client_id: rp.client_id }).select('*'), [], 'its consents are gone');
+      // The person's session no longer lists the app (its sid and grant entry are gone).
+      const sessions = await server.gatehouse.db.knex('account_provider_state').where({ model: 'Session', account_id: user.id }).select('id');
+      assert.ok(sessions.length > 0);
+      for (const { id } of sessions) {
+        const session = await server.gatehouse.provider.Session.adapter.find(id);
+        if (session) assert.ok(!(rp.client_id in ((session.authorizations ?? {}) as object)), 'no session entry for the deleted app');
+      }
     });
 
     it('the audit log records each change in the organization', async () => {
