@@ -9,7 +9,7 @@ import { describePlace, describeUserAgent, normalizeIp } from './device-descript
 import type { EmailMessages } from './email-messages.ts';
 import { DomainError } from './errors.ts';
 import type { Mailer } from './mailer.ts';
-import { MFA_KIND_LABELS, type MfaKind } from './mfa.ts';
+import type { MfaKind } from './mfa.ts';
 
 /** What Gatehouse remembers about a session beside the provider's own state (written at sign-in). */
 export type SessionDetails = {
@@ -42,7 +42,7 @@ export type SessionDirectory = {
   /** The account's sessions that are alive now. */
   listLive(accountId: string): Promise<SessionRecord[]>;
   /** Ends one session of the account (see the file comment); undefined when it is not alive or not the account's. */
-  end(accountId: string, uid: string): Promise<SessionRecord | undefined>;
+  end(accountId: string, uid: string): Promise<(SessionRecord & { grantsRevoked: number }) | undefined>;
 };
 
 /** Back-channel logout (OIDC Back-Channel Logout 1.0) to the apps of an ended session. */
@@ -73,13 +73,20 @@ export type EndContext = {
   userAgent?: string;
 };
 
-const MFA_TEXT: Record<string, string> = { ...MFA_KIND_LABELS, recovery_code: 'Recovery code' } satisfies Record<MfaKind | 'recovery_code', string>;
+/** Second factors as they read after "Password and …". */
+const MFA_TEXT: Record<MfaKind | 'recovery_code', string> = {
+  totp: 'authenticator app',
+  platform: 'built-in authenticator',
+  security_key: 'security key',
+  push: 'Gatehouse Authenticator app',
+  recovery_code: 'recovery code',
+};
 
 /** "How": password + which second factor, or which identity provider. */
 export function describeSignInMethod(amr: string[], mfaMethod: string | null, identityProvider: string | null): string {
   if (identityProvider || amr.includes('fed')) return `Single sign-on through ${identityProvider ?? 'an identity provider'}`;
   if (!amr.includes('pwd')) return 'Unknown';
-  if (mfaMethod && MFA_TEXT[mfaMethod]) return `Password and ${MFA_TEXT[mfaMethod].toLowerCase()}`;
+  if (mfaMethod && Object.hasOwn(MFA_TEXT, mfaMethod)) return `Password and ${MFA_TEXT[mfaMethod as keyof typeof MFA_TEXT]}`;
   if (amr.includes('mfa')) return 'Password and a second factor';
   return 'Password only';
 }

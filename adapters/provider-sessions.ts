@@ -142,12 +142,13 @@ export function createSessionDirectory(deps: { index: AccountStateIndex; stateAd
       await adapter(ENDED).upsert(uid, { accountId, at: nowSeconds() }, deps.ttlSeconds);
       if (typeof payload.jti === 'string') await sessions().destroy(payload.jti);
       // The refresh and access tokens issued in this session belong to its grants (one per app).
-      for (const grantId of grantIdsOf(payload)) {
+      const grantIds = grantIdsOf(payload);
+      for (const grantId of grantIds) {
         for (const model of GRANT_TOKEN_MODELS) await adapter(model).revokeByGrantId(grantId);
         await adapter('Grant').destroy(grantId);
         await deps.index.forget('Grant', grantId);
       }
-      return ended;
+      return { ...ended, grantsRevoked: grantIds.length };
     },
   };
   return directory;

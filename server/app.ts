@@ -231,7 +231,25 @@ export async function createGatehouse(
   const federation = createFederationFeatures({ knex: db.knex, box, audit, auditReader: auditStore, issuer: config.issuer, allowHttpIssuers: config.federationAllowHttpIssuers });
   const methods = createMethodRegistry({ accounts, hasher, mfa, box, recoveryDigest, issuerName: new URL(config.issuer).host, issuer: config.issuer, audit, clock: options.clock, pushStore, federation: federation.methods });
   const federationInteractions = federation.interactions({ upstream: methods.upstream!, accounts, marks });
-  const sessionRevoker = createSessionRevoker({ index: accountStateIndex, stateAdapter });
+  // The person's sessions (profile → Sessions, the Sign out control) and what a sign-in records: issue 13.
+  const sessionFeatures = createSessionFeatures({
+    knex: db.knex,
+    provider,
+    index: accountStateIndex,
+    stateAdapter,
+    accounts,
+    audit,
+    mailer,
+    messages: emailMessages,
+    federation: federation.store,
+    issuer: config.issuer,
+    // Bound late: the self-service jobs are built after (they end sessions through the revoker below).
+    later: (name, job) => selfService.jobs.run(name, job),
+    logger,
+    clock: options.clock,
+  });
+  // Password reset and change, MFA reset: sessions end as on the sessions page (tombstone, back-channel logout), then the rest of the grants.
+  const sessionRevoker = sessionFeatures.revoker(createSessionRevoker({ index: accountStateIndex, stateAdapter }));
   const selfService = createSelfServiceServices({
     knex: db.knex,
     accounts,
@@ -256,22 +274,6 @@ export async function createGatehouse(
     accountUrl: `${config.issuer}/account/mfa`,
     sessions: sessionRevoker,
     logger,
-  });
-  // The person's sessions (profile → Sessions, the Sign out control) and what a sign-in records: issue 13.
-  const sessionFeatures = createSessionFeatures({
-    knex: db.knex,
-    provider,
-    index: accountStateIndex,
-    stateAdapter,
-    accounts,
-    audit,
-    mailer,
-    messages: emailMessages,
-    federation: federation.store,
-    issuer: config.issuer,
-    later: selfService.jobs.run,
-    logger,
-    clock: options.clock,
   });
   // Sign-up, forgotten credentials and invitations return to the app's sign-in they started from.
   const journeys = createJourneyReturn({ key: Buffer.from(hkdfSync('sha256', secrets.kek, '', 'gatehouse journey return', 32)), provider, clock: options.clock });

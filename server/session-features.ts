@@ -11,6 +11,7 @@ import type { EmailMessages } from '../accounts/email-messages.ts';
 import type { Mailer } from '../accounts/mailer.ts';
 import { SESSION_ABSOLUTE_TTL } from '../accounts/security-constants.ts';
 import { createSessionSignIns } from '../accounts/session-sign-ins.ts';
+import type { SessionRevoker } from '../accounts/session-revocation.ts';
 import type { AccountStateIndex } from '../adapters/account-state-index.ts';
 import { createKnexDeviceStore } from '../adapters/device-store.ts';
 import { createSessionDirectory } from '../adapters/provider-sessions.ts';
@@ -75,9 +76,33 @@ export function createSessionFeatures(deps: {
     later: deps.later,
     clock: deps.clock,
   });
+  /**
+   * A revoker (password reset and change, MFA reset) that ends the account's live sessions the way the
+   * sessions page does — in every process at once, with back-channel logout to their apps — and then lets
+   * `base` revoke the grants left (refresh tokens of sessions that already ended).
+   */
+  function revoker(base: SessionRevoker): SessionRevoker {
+    return {
+      async revokeAccount(accountId, options = {}) {
+        let sessions = 0;
+        let grants = 0;
+        for (const record of await directory.listLive(accountId)) {
+          if (record.uid === options.keepSessionUid) continue;
+          const ended = await directory.end(accountId, record.uid);
+          if (!ended) continue;
+          sessions += 1;
+          grants += ended.grantsRevoked;
+          await notifyLogout(accountId, ended.apps);
+        }
+        const rest = await base.revokeAccount(accountId, options);
+        return { sessions: sessions + rest.sessions, grants: grants + rest.grants };
+      },
+    };
+  }
   return {
     sessions,
     signIns,
+    revoker,
     routes: (input: { session: AccountSession; csrf: Csrf }) => createAccountSessionsRoutes({ ...input, sessions }),
   };
 }

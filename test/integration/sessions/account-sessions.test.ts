@@ -123,7 +123,8 @@ for (const store of storeMatrix()) {
       assert.match(mail.text ?? '', new RegExp(`${server.url}/account/sessions`));
     });
 
-    it('an ended session’s apps get back-channel logout with the sid they know it by', async () => {
+    /** An app with a back-channel logout URI on 127.0.0.1, and the logout tokens it received. */
+    async function backchannelApp(name: string) {
       const received: string[] = [];
       const receiver = http.createServer((req, res) => {
         let body = '';
@@ -134,30 +135,64 @@ for (const store of storeMatrix()) {
         });
       });
       await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+      const { port } = receiver.address() as AddressInfo;
+      const client = await server.createClient({ client_name: name, backchannel_logout_uri: `http://127.0.0.1:${port}/logout`, backchannel_logout_session_required: true });
+      const rp = await oidc.discovery(new URL(server.url), client.client_id, client.client_secret, undefined, { execute: [oidc.allowInsecureRequests] });
+      return {
+        client,
+        received,
+        /** Signs `user` in to the app on a device; the sid of the session its ID token names. */
+        async signIn(user: TestUser, userAgent: string) {
+          const verifier = oidc.randomPKCECodeVerifier();
+          const url = oidc.buildAuthorizationUrl(rp, { redirect_uri: client.redirect_uris[0], scope: 'openid', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
+          const device = await openSignedIn(server, user, { jar: new CookieJar(userAgent), path: url.pathname + url.search, clock });
+          const tokens = await oidc.authorizationCodeGrant(rp, new URL(device.step.location!), { pkceCodeVerifier: verifier, idTokenExpected: true });
+          return decodeJwtPayload(tokens.id_token!).sid as string;
+        },
+        async delivered() {
+          await server.gatehouse.selfService.jobs.settled(); // the delivery runs after the response
+          await backchannelSettled(server.gatehouse.provider);
+          return received.map(decodeJwtPayload);
+        },
+        close() {
+          receiver.closeAllConnections();
+          return new Promise<void>((resolve) => receiver.close(() => resolve()));
+        },
+      };
+    }
+
+    it('an ended session’s apps get back-channel logout with the sid they know it by', async () => {
+      const app = await backchannelApp('Wiki');
       try {
-        const { port } = receiver.address() as AddressInfo;
-        const client = await server.createClient({ client_name: 'Wiki', backchannel_logout_uri: `http://127.0.0.1:${port}/logout`, backchannel_logout_session_required: true });
         const user = await server.createUser();
-        const rp = await oidc.discovery(new URL(server.url), client.client_id, client.client_secret, undefined, { execute: [oidc.allowInsecureRequests] });
-        const verifier = oidc.randomPKCECodeVerifier();
-        const url = oidc.buildAuthorizationUrl(rp, { redirect_uri: client.redirect_uris[0], scope: 'openid', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
-        const phone = await openSignedIn(server, user, { jar: new CookieJar(SAFARI_IPHONE), path: url.pathname + url.search, clock });
-        const tokens = await oidc.authorizationCodeGrant(rp, new URL(phone.step.location!), { pkceCodeVerifier: verifier, idTokenExpected: true });
-        const sid = decodeJwtPayload(tokens.id_token!).sid;
+        const sid = await app.signIn(user, SAFARI_IPHONE);
         assert.ok(sid, 'the app was told the session id');
         const laptop = await signedIn(user, CHROME_MAC);
         await postForm(laptop.jar, `${server.url}/account/sessions/end-others`, server.url, { csrf: csrfOf(laptop.step.body) });
-        await server.gatehouse.selfService.jobs.settled(); // the delivery runs after the response
-        await backchannelSettled(server.gatehouse.provider);
-        assert.equal(received.length, 1, 'one logout token, to the app of the ended session');
-        const claims = decodeJwtPayload(received[0]);
-        assert.equal(claims.sub, user.id);
-        assert.equal(claims.sid, sid);
-        assert.equal(claims.aud, client.client_id);
-        assert.ok(claims.events['http://schemas.openid.net/event/backchannel-logout']);
+        const tokens = await app.delivered();
+        assert.equal(tokens.length, 1, 'one logout token, to the app of the ended session');
+        assert.equal(tokens[0].sub, user.id);
+        assert.equal(tokens[0].sid, sid);
+        assert.equal(tokens[0].aud, app.client.client_id);
+        assert.ok(tokens[0].events['http://schemas.openid.net/event/backchannel-logout']);
       } finally {
-        receiver.closeAllConnections();
-        await new Promise<void>((resolve) => receiver.close(() => resolve()));
+        await app.close();
+      }
+    });
+
+    it('a password change ends the other sessions the same way (their apps get back-channel logout)', async () => {
+      const app = await backchannelApp('Tracker');
+      try {
+        const user = await server.createUser();
+        const sid = await app.signIn(user, SAFARI_IPHONE);
+        const laptop = await signedIn(user, CHROME_MAC, '/account/password');
+        const changed = await postForm(laptop.jar, `${server.url}/account/password`, server.url, { csrf: csrfOf(laptop.step.body), currentPassword: user.password, newPassword: 'Brand-New-Pass-1' });
+        assert.match(changed.body, /data-testid="message\/account.password_changed"/);
+        const tokens = await app.delivered();
+        assert.deepEqual(tokens.map((t) => [t.sub, t.sid]), [[user.id, sid]]);
+        assert.equal(await server.gatehouse.db.knex('audit_events').where({ action: 'session.end', target: user.id }).first(), undefined, 'audited as the password change, not as a session end');
+      } finally {
+        await app.close();
       }
     });
 
