@@ -193,8 +193,10 @@ describe('Dockerfile', () => {
 
   it('runs node server/main.ts directly (SIGTERM reaches it; what `npm start` runs) as a non-root user on port 3000', () => {
     // `exec` replaces npm's `sh -c`, so npm's SIGTERM reaches node; the image needs no npm at all.
-    assert.match(pkg.scripts.start, /^exec node (--[\w-]+(=\S+)? )*server\/main\.ts$/, 'npm start execs node server/main.ts (V8 flags allowed)');
-    assert.deepEqual(JSON.parse(all('CMD').at(-1)?.args ?? 'null'), pkg.scripts.start.replace(/^exec /, '').split(' '), 'CMD is the exec form of npm start');
+    // Two malloc arenas unless the operator says otherwise (the image sets the same with ENV).
+    assert.match(pkg.scripts.start, /^MALLOC_ARENA_MAX=\$\{MALLOC_ARENA_MAX:-2\} exec node (--[\w-]+(=\S+)? )*server\/main\.ts$/, 'npm start execs node server/main.ts (V8 flags allowed)');
+    assert.deepEqual(JSON.parse(all('CMD').at(-1)?.args ?? 'null'), pkg.scripts.start.replace(/^.*exec /, '').split(' '), 'CMD is the exec form of npm start');
+    assert.ok(all('ENV').some((e) => /MALLOC_ARENA_MAX=2/.test(e.args)), 'the image runs with two malloc arenas');
     const user = all('USER').at(-1)?.args;
     assert.ok(user && !/^(root|0)(:|$)/.test(user), `USER ${user}`);
     assert.ok(instructions.findIndex((i) => i.keyword === 'USER') < instructions.findIndex((i) => i.keyword === 'CMD'));
