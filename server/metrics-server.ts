@@ -4,11 +4,13 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Metrics } from './metrics.ts';
+
+/** A registry to scrape: one process's, or the cluster primary's aggregate of its workers'. */
+type Scraped = { registry: { metrics(): Promise<string>; contentType: string } };
 
 const digest = (v: string) => createHash('sha256').update(v).digest();
 
-export function metricsRequestListener(metrics: Metrics, token?: string): http.RequestListener {
+export function metricsRequestListener(metrics: Scraped, token?: string): http.RequestListener {
   const expected = token ? digest(`Bearer ${token}`) : undefined;
   return (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -29,7 +31,7 @@ export function metricsRequestListener(metrics: Metrics, token?: string): http.R
 }
 
 /** Starts the metrics listener; resolves with the server and the address it bound. */
-export async function listenMetrics(metrics: Metrics, options: { port: number; host: string; token?: string }) {
+export async function listenMetrics(metrics: Scraped, options: { port: number; host: string; token?: string }) {
   const server = http.createServer(metricsRequestListener(metrics, options.token));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

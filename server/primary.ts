@@ -7,6 +7,8 @@ import type { Config } from './config.ts';
 import { prepareSharedState } from './app.ts';
 import type { Logger } from './logger.ts';
 import { SHUTDOWN_GRACE_MS } from './serve.ts';
+import { AggregatorRegistry } from 'prom-client';
+import { listenMetrics } from './metrics-server.ts';
 
 /** A worker that lived shorter than this counts as a crash loop and the next one waits longer. */
 const STABLE_WORKER_MS = 30_000;
@@ -25,6 +27,16 @@ export async function runPrimary(config: Config, logger: Logger, printFailure: (
   // Before forking: generated secrets, migrations and signing keys exist once, so workers never
   // race to create them (they skip migrations and find the keys).
   await prepareSharedState(config);
+
+  // METRICS_PORT: one scrape answers for the whole cluster, each worker's counters summed
+  // (prom-client asks every worker over the cluster IPC channel).
+  let metricsServer: Awaited<ReturnType<typeof listenMetrics>> | undefined;
+  if (config.metricsPort !== undefined) {
+    const aggregator = new AggregatorRegistry();
+    const registry = { contentType: aggregator.contentType, metrics: () => aggregator.clusterMetrics() };
+    metricsServer = await listenMetrics({ registry }, { port: config.metricsPort, host: config.metricsHost, token: config.metricsToken });
+    logger.info({ host: metricsServer.address.address, port: metricsServer.address.port }, 'metrics listening');
+  }
 
   return new Promise<number>((resolve) => {
     let anyReady = false;
@@ -56,6 +68,7 @@ export async function runPrimary(config: Config, logger: Logger, printFailure: (
       if (stopping) return;
       stopping = true;
       exitCode = code;
+      metricsServer?.server.close();
       for (const timer of pending) clearTimeout(timer);
       for (const worker of live()) worker.process.kill('SIGTERM');
       setTimeout(() => {

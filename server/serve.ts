@@ -6,6 +6,7 @@ import cluster from 'node:cluster';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config.ts';
 import { createGatehouse, type Gatehouse } from './app.ts';
+import { AggregatorRegistry } from 'prom-client';
 import { listenMetrics } from './metrics-server.ts';
 import { runCliCaptured } from './cli-commands.ts';
 import { startControlChannel } from './control-channel.ts';
@@ -53,9 +54,12 @@ export async function serve(config: Config): Promise<void> {
     `Gatehouse listening on ${config.issuer}`,
   );
 
-  // Each worker has its own counters; on a cluster METRICS_PORT is shared like the main port, so a
-  // scrape answers from one worker.
-  const metricsServer = config.metricsPort === undefined
+  // On a cluster the primary serves METRICS_PORT, summing every worker's registry (primary.ts).
+  if (cluster.isWorker) {
+    AggregatorRegistry.setRegistries([gatehouse.metrics.registry]);
+    new AggregatorRegistry(); // installs the worker's answer to the primary's metrics requests
+  }
+  const metricsServer = config.metricsPort === undefined || cluster.isWorker
     ? undefined
     : await listenMetrics(gatehouse.metrics, { port: config.metricsPort, host: config.metricsHost, token: config.metricsToken });
   if (metricsServer) gatehouse.logger.info({ host: metricsServer.address.address, port: metricsServer.address.port }, 'metrics listening');

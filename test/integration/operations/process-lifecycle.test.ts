@@ -170,8 +170,9 @@ describeFor(storeMatrix()[1], 'cluster workers', () => {
   it('runs WEB_CONCURRENCY workers on one port, replaces a dead one, and drains them all on SIGTERM', async () => {
     const own = await ownSchema();
     // Two workers racing on first start: the primary generates KEK, cookie keys and signing keys once.
-    server = startChild('npm', { PORT: '0', DATA_DIR: tempDir(), DATABASE_URL: own.url, REDIS_URL: TEST_REDIS_URL!, WEB_CONCURRENCY: '2', LOG_LEVEL: 'info' });
+    server = startChild('npm', { PORT: '0', DATA_DIR: tempDir(), DATABASE_URL: own.url, REDIS_URL: TEST_REDIS_URL!, WEB_CONCURRENCY: '2', LOG_LEVEL: 'info', METRICS_PORT: '0' });
     await server.waitForLine((l) => l.includes('"msg":"Gatehouse running 2 workers"'), 90_000);
+    const metricsPort = Number(jsonLines(server.lines).find((l) => l.msg === 'metrics listening')?.port);
     const waitForWorkers = async (n: number) => {
       while (jsonLines(server!.lines).filter((l) => String(l.msg).startsWith('Gatehouse listening')).length < n) {
         await server!.waitForLine(() => jsonLines(server!.lines).filter((l) => String(l.msg).startsWith('Gatehouse listening')).length >= n, 90_000);
@@ -186,6 +187,16 @@ describeFor(storeMatrix()[1], 'cluster workers', () => {
     const jwks = (await (await fetch(`http://127.0.0.1:${port}/jwks`)).json()) as { keys: unknown[] };
     assert.equal(jwks.keys.length, 2, 'one RS256 and one ES256 key: generated once, not once per worker');
     assert.equal((await db.knex.withSchema(own.schema).table('signing_keys').count({ n: '*' }))[0].n, '2');
+
+    // Ten requests on ten connections: the primary spreads them over both workers, and the one
+    // metrics endpoint (served by the primary) counts all ten, not one worker's share.
+    for (let i = 0; i < 10; i++) {
+      await new Promise<void>((resolve, reject) => http.get({ host: '127.0.0.1', port, path: '/healthz', agent: false }, (res) => res.resume().on('end', resolve)).on('error', reject));
+    }
+    const servedBy = new Set(jsonLines(server.lines).filter((l) => l.msg === 'request' && l.route === '/healthz').map((l) => l.pid));
+    assert.equal(servedBy.size, 2, 'both workers served requests');
+    const scraped = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    assert.match(scraped, /gatehouse_http_request_duration_seconds_count\{method="GET",route="\/healthz",status="200"\} 10\b/);
 
     process.kill(workers[0].pid, 'SIGKILL');
     await server.waitForLine((l) => l.includes('worker exited; starting a replacement') && l.includes(`"worker":${workers[0].pid}`));
