@@ -30,6 +30,8 @@ export type ResetTokenStore = {
   remove(id: string): Promise<void>;
   /** Every token of the account stops working (after a reset or a password change). */
   invalidateAll(accountId: string, at: Date): Promise<void>;
+  /** Every other unused token of the account stops working: a newer link retires the older ones. */
+  invalidateOthers(accountId: string, keepId: string, at: Date): Promise<void>;
   countSince(accountId: string, since: Date): Promise<number>;
 };
 
@@ -105,6 +107,8 @@ export function createPasswordReset(deps: {
         await tokens.remove(id); // nothing half-done: an unsent link must not stay valid
         throw err;
       }
+      // Only the newest link works: an older one still sitting in a mailbox is no longer a way in.
+      await tokens.invalidateOthers(account.id, id, now());
       await audit.record(event);
       return true;
     },

@@ -85,6 +85,8 @@ export const PASSWORD_RESET_TTL_SECONDS = 60 * 60;
 /** At most 3 reset links per account per 15 minutes: stops anyone flooding a person's inbox. */
 export const PASSWORD_RESET_MAX_LINKS = 3;
 export const PASSWORD_RESET_WINDOW_SECONDS = 15 * 60;
+/** Once opened, a reset link's token lives in an HttpOnly cookie (not the address bar) this long: enough to choose a password. */
+export const PASSWORD_RESET_COOKIE_SECONDS = 15 * 60;
 /** zxcvbn score below 2 (< 10^6 guesses) is a common or trivially guessable password (NIST 800-63B §3.1.1.2 blocklist). */
 export const PASSWORD_MIN_STRENGTH_SCORE = 2;
 /** ALTCHA proof of work: PBKDF2/SHA-256, 1000 iterations per try, 2,000–10,000 tries (~1 s in a browser, costly at scale). */

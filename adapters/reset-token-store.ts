@@ -30,6 +30,9 @@ export function createKnexResetTokenStore(knex: Knex): ResetTokenStore {
     async invalidateAll(accountId, at) {
       await knex('password_reset_tokens').where({ account_id: accountId }).whereNull('used_at').update({ used_at: at });
     },
+    async invalidateOthers(accountId, keepId, at) {
+      await knex('password_reset_tokens').where({ account_id: accountId }).whereNot({ id: keepId }).whereNull('used_at').update({ used_at: at });
+    },
     async countSince(accountId, since) {
       const [row] = await knex('password_reset_tokens').where({ account_id: accountId }).andWhere('created_at', '>', since).count({ n: '*' });
       return Number(row.n);

@@ -3,7 +3,8 @@
 // the second, generic line (OWASP CSRF Cheat Sheet: "Verifying Origin With Standard Headers",
 // Fetch Metadata). A POST/PUT/PATCH/DELETE is refused (403, a page saying what happened) when
 //   - Sec-Fetch-Site is `cross-site` or `same-site` (a sibling subdomain is another site here), or
-//   - Origin is present and is not ISSUER's origin (`null` included: sandboxed or privacy-redirected).
+//   - without Sec-Fetch-Site (older browsers): Origin is present and is not ISSUER's origin (`null` included).
+//   Sec-Fetch-Site: same-origin wins over "Origin: null", which no-referrer pages (the reset page) cause.
 // A request with neither header (curl, a server-side client) has no ambient cookies to abuse.
 // Not checked, on purpose:
 //   - /api/…, /authenticator/…: bearer tokens and signed device requests, never cookies;
@@ -22,7 +23,8 @@ const EXEMPT_PREFIXES = ['/api/', '/authenticator/'];
 const PROVIDER_FORMS = new Set(['/session/end/confirm']);
 
 export function isCrossSite(headers: { origin?: string; secFetchSite?: string }, issuerOrigin: string): boolean {
-  if (headers.secFetchSite === 'cross-site' || headers.secFetchSite === 'same-site') return true;
+  // Fetch Metadata, when the browser sends it, decides: a no-referrer page makes same-origin posts say "Origin: null".
+  if (headers.secFetchSite) return headers.secFetchSite === 'cross-site' || headers.secFetchSite === 'same-site';
   return headers.origin !== undefined && headers.origin !== '' && headers.origin !== issuerOrigin;
 }
 

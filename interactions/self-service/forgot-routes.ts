@@ -2,10 +2,14 @@
 //   GET  /forgot          one field: username or email address; "Request credentials"
 //   POST /forgot          always the same page, status and timing: the lookup and the emails run
 //                         after the response; only the mail server's health is checked before it
-//   GET  /reset/:token    "Reset your password" while the link is valid (never spends it: mail
-//                         scanners open links); Referrer-Policy no-referrer so the token can't leak
-//   POST /reset/:token    the new password under the rules + history; spends the link
+//   GET  /reset/:token    while the link is valid (never spends it: mail scanners open links): moves the
+//                         token into a short-lived HttpOnly cookie and redirects to /reset, so it leaves
+//                         the address bar, the history and any Referer; Referrer-Policy no-referrer
+//   GET  /reset           "Reset your password" for the token in the cookie
+//   POST /reset           the new password under the rules + history; spends the link, clears the cookie
+//   POST /reset/:token    the same, for a form rendered before this change (token in the path)
 import Router from '@koa/router';
+import { PASSWORD_RESET_COOKIE_SECONDS } from '../../accounts/security-constants.ts';
 import type { Context } from 'koa';
 import { DomainError } from '../../accounts/errors.ts';
 import { forgotIdentifier, type ForgotCredentials } from '../../accounts/forgot-credentials.ts';
@@ -16,6 +20,10 @@ import type { PasswordReset } from '../../accounts/password-reset.ts';
 import type { BackgroundJobs } from './background.ts';
 import { assertSameOrigin, errorMessages, formInput, page, requestInfo, throttleRefusal } from './http.ts';
 import type { ThrottlePolicy } from '../../accounts/throttle.ts';
+
+/** The tokenless reset page, and the cookie that holds the opened link's token. */
+const RESET_PATH = '/reset';
+const RESET_COOKIE = 'gatehouse.reset';
 
 export function createForgotRoutes(deps: {
   forgot: ForgotCredentials;
@@ -62,15 +70,47 @@ export function createForgotRoutes(deps: {
     page(ctx, 'reset-password', { title: 'page.title.reset_your_password', action: `/reset/${encodeURIComponent(token)}`, ...model }, status);
   const invalid = (ctx: Context) => page(ctx, 'reset-invalid', { title: 'page.title.reset_your_password' }, 410);
 
+  const cookieOptions = { signed: true, httpOnly: true, sameSite: 'lax' as const, path: RESET_PATH, secure: deps.issuer.startsWith('https:') };
+  const tokenCookie = (ctx: Context) => ctx.cookies.get(RESET_COOKIE, { signed: true }) ?? '';
+  const clearTokenCookie = (ctx: Context) => ctx.cookies.set(RESET_COOKIE, null, cookieOptions);
+
   router.get('/reset/:token', async (ctx) => {
     ctx.set('Referrer-Policy', 'no-referrer');
     const found = await deps.reset.check(ctx.params.token);
     if (!found) return invalid(ctx);
-    resetPage(ctx, ctx.params.token, { username: found.username });
+    // Lax, not Strict: the link is opened from a mail client (cross-site), and the redirect must carry it.
+    ctx.cookies.set(RESET_COOKIE, ctx.params.token, { ...cookieOptions, maxAge: PASSWORD_RESET_COOKIE_SECONDS * 1000 });
+    ctx.status = 303;
+    ctx.redirect(RESET_PATH);
   });
 
-  // No Origin check here: with no-referrer browsers send "Origin: null", and the secret token in the
-  // URL already is what a cross-site forger can't have.
+  router.get(RESET_PATH, async (ctx) => {
+    const found = await deps.reset.check(tokenCookie(ctx));
+    if (!found) return invalid(ctx);
+    page(ctx, 'reset-password', { title: 'Reset your password', action: RESET_PATH, username: found.username });
+  });
+
+  router.post(RESET_PATH, async (ctx) => {
+    const token = tokenCookie(ctx);
+    const password = formInput(ctx.request.body, 300).password ?? '';
+    try {
+      const { username } = await deps.reset.complete(token, password, requestInfo(ctx));
+      clearTokenCookie(ctx);
+      page(ctx, 'reset-done', { title: 'Password reset', username });
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      if (err.code === 'reset.link_invalid') {
+        clearTokenCookie(ctx);
+        return invalid(ctx);
+      }
+      const found = await deps.reset.check(token);
+      if (!found) return invalid(ctx);
+      page(ctx, 'reset-password', { title: 'Reset your password', action: RESET_PATH, username: found.username, ...errorMessages(err) }, err.status);
+    }
+  });
+
+  // Cross-site posts are refused by server/cross-site-guard.ts (Sec-Fetch-Site decides when a
+  // no-referrer page makes the browser send "Origin: null").
   router.post('/reset/:token', async (ctx) => {
     ctx.set('Referrer-Policy', 'no-referrer');
     const token = ctx.params.token;

@@ -72,6 +72,16 @@ describe('cross-site requests are refused on every browser form', () => {
     assert.ok(!refused(genuine.body));
   });
 
+  it('trusts Sec-Fetch-Site: same-origin over "Origin: null" (what a no-referrer page like the reset page makes browsers send)', async () => {
+    const res = await request(new CookieJar(), `${server.url}/reset`, {
+      method: 'POST',
+      headers: { origin: 'null', 'sec-fetch-site': 'same-origin', 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+      body: 'password=x',
+    });
+    assert.ok(!refused(res.body), 'not refused as cross-site');
+    assert.equal(res.status, 410, 'the reset page answers: no link was opened in this browser');
+  });
+
   it('refuses a profile form with a valid CSRF token when another site sends it', async () => {
     const { jar, step } = await openSignedIn(server, user, { clock });
     const csrf = csrfOf(step.body);
