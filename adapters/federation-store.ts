@@ -4,7 +4,7 @@ import type { Knex } from 'knex';
 import { normalizeEmail, normalizeUsername } from '../accounts/account-rules.ts';
 import { DomainError } from '../accounts/errors.ts';
 import type { AccountFacts, FederatedIdentity, FederationStore, NewIdentityProviderRow } from '../federation/federation-store.ts';
-import type { ClaimMapping, StoredIdentityProvider } from '../federation/identity-provider.ts';
+import { DEFAULT_TOKEN_ENDPOINT_AUTH_METHOD, TOKEN_ENDPOINT_AUTH_METHODS, type ClaimMapping, type StoredIdentityProvider, type TokenEndpointAuthMethod } from '../federation/identity-provider.ts';
 import { isUuid } from './account-store.ts';
 
 type IdpRow = {
@@ -16,6 +16,7 @@ type IdpRow = {
   client_secret_sealed: string | null;
   scopes: string;
   claim_mapping: ClaimMapping | string;
+  token_endpoint_auth_method: string;
   show_button: boolean;
   provision_users: boolean;
   enabled: boolean;
@@ -44,6 +45,7 @@ const toIdp = (r: IdpRow): StoredIdentityProvider => ({
   clientSecretSealed: r.client_secret_sealed,
   scopes: r.scopes.split(' ').filter(Boolean),
   claimMapping: typeof r.claim_mapping === 'string' ? JSON.parse(r.claim_mapping) : r.claim_mapping,
+  tokenEndpointAuthMethod: (TOKEN_ENDPOINT_AUTH_METHODS as readonly string[]).includes(r.token_endpoint_auth_method) ? (r.token_endpoint_auth_method as TokenEndpointAuthMethod) : DEFAULT_TOKEN_ENDPOINT_AUTH_METHOD,
   showButton: r.show_button,
   provisionUsers: r.provision_users,
   enabled: r.enabled,
@@ -71,6 +73,7 @@ const idpColumns = (row: Partial<NewIdentityProviderRow>) => {
   if (row.clientSecretSealed !== undefined) out.client_secret_sealed = row.clientSecretSealed;
   if (row.scopes !== undefined) out.scopes = row.scopes.join(' ');
   if (row.claimMapping !== undefined) out.claim_mapping = JSON.stringify(row.claimMapping);
+  if (row.tokenEndpointAuthMethod !== undefined) out.token_endpoint_auth_method = row.tokenEndpointAuthMethod;
   if (row.showButton !== undefined) out.show_button = row.showButton;
   if (row.provisionUsers !== undefined) out.provision_users = row.provisionUsers;
   if (row.enabled !== undefined) out.enabled = row.enabled;

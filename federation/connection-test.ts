@@ -9,7 +9,7 @@ export type ConnectionCheck = { id: string; ok: boolean; level: 'ok' | 'warning'
 export type ConnectionReport = { ok: boolean; checks: ConnectionCheck[] };
 
 export async function testConnection(
-  idp: Pick<IdentityProvider, 'issuer' | 'clientId' | 'scopes'>,
+  idp: Pick<IdentityProvider, 'issuer' | 'clientId' | 'scopes'> & Partial<Pick<IdentityProvider, 'tokenEndpointAuthMethod'>>,
   options: { allowHttpIssuers: boolean; timeoutSeconds?: number; redirectUri: string },
 ): Promise<ConnectionReport> {
   const timeout = options.timeoutSeconds ?? UPSTREAM_HTTP_TIMEOUT_SECONDS;
@@ -57,6 +57,13 @@ export async function testConnection(
   } else {
     pass('pkce', 'PKCE (S256) is supported.');
   }
+  // OIDC Discovery §3: absent means client_secret_basic only.
+  const authMethods = server.token_endpoint_auth_methods_supported ?? ['client_secret_basic'];
+  const chosen = idp.tokenEndpointAuthMethod ?? 'client_secret_basic';
+  const listed = `The provider supports ${authMethods.join(', ')}${server.token_endpoint_auth_methods_supported ? '' : ' (it lists none, so client_secret_basic is assumed)'} at its token endpoint`;
+  if (authMethods.includes(chosen)) pass('token_auth', `${listed}; Gatehouse uses ${chosen}.`);
+  else fail('token_auth', `${listed}, but Gatehouse is set to use ${chosen}: choose one of those it supports.`);
+
   if (!server.authorization_response_iss_parameter_supported) {
     warn('iss', 'The provider does not announce RFC 9207 issuer identification; responses are still bound to it by state and the ID token’s issuer.');
   }

@@ -17,6 +17,7 @@ import type { StoredIdentityProvider } from './identity-provider.ts';
 import type { LinkCandidate, Linking, RequestInfo } from './linking.ts';
 import type { PendingUpstream, UpstreamClaims, UpstreamClient } from './upstream-client.ts';
 import { UpstreamError } from './upstream-client.ts';
+import { upstreamFailureDetails } from './upstream-failure.ts';
 
 export type SignInResolution =
   | { kind: 'signed_in'; accountId: string; identityId: string; provisioned: boolean }
@@ -25,8 +26,19 @@ export type SignInResolution =
 
 export type IdpChoice = { id: string; name: string };
 
-export function createFederatedSignIn(deps: { store: FederationStore; upstream: UpstreamClient; linking: Linking; audit: AuditLog }) {
+type WarnLogger = { warn(obj: Record<string, unknown>, msg: string): void };
+
+export function createFederatedSignIn(deps: { store: FederationStore; upstream: UpstreamClient; linking: Linking; audit: AuditLog; logger?: WarnLogger }) {
   const { store, upstream, linking, audit } = deps;
+
+  /** An upstream failure, once the IdP is known: logged for the operator, and addressed to the IdP's organization's audit log. */
+  function diagnosed(idp: StoredIdentityProvider, err: unknown): unknown {
+    if (!(err instanceof UpstreamError)) return err;
+    const details = upstreamFailureDetails(idp, err);
+    err.audit = { organizationId: idp.organizationId, details };
+    deps.logger?.warn({ organizationId: idp.organizationId, ...details }, 'federated sign-in failed');
+    return err;
+  }
 
   async function enabledIdp(idpId: string): Promise<StoredIdentityProvider> {
     const idp = await store.findIdentityProvider(idpId);
@@ -111,14 +123,22 @@ export function createFederatedSignIn(deps: { store: FederationStore; upstream: 
     /** The authorization request to an IdP; the pending state goes into the caller's private flow state. */
     async start(idpId: string, options: { statePrefix: string; prompt?: string }): Promise<{ url: string; pending: PendingUpstream; idp: StoredIdentityProvider }> {
       const idp = await enabledIdp(idpId);
-      const started = await upstream.start(idp, options);
-      return { ...started, idp };
+      try {
+        const started = await upstream.start(idp, options);
+        return { ...started, idp };
+      } catch (err) {
+        throw diagnosed(idp, err);
+      }
     },
 
     /** The callback: every check of the upstream leg; throws UpstreamError (or DomainError) with a message. */
     async finish(pending: PendingUpstream, query: URLSearchParams): Promise<{ idp: StoredIdentityProvider; claims: UpstreamClaims }> {
       const idp = await enabledIdp(pending.idpId);
-      return { idp, claims: await upstream.finish(idp, query, pending) };
+      try {
+        return { idp, claims: await upstream.finish(idp, query, pending) };
+      } catch (err) {
+        throw diagnosed(idp, err);
+      }
     },
 
     /** The account an upstream identity already signs in to, if any, and whether it may. */

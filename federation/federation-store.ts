@@ -1,7 +1,7 @@
 // The storage contract of the federation module (adapters/federation-store.ts implements it with knex):
 // registered IdPs, organization sign-in settings and domains, upstream identities linked to accounts,
 // and the few account reads and writes sign-in and linking need.
-import type { StoredIdentityProvider, ClaimMapping } from './identity-provider.ts';
+import type { StoredIdentityProvider, ClaimMapping, TokenEndpointAuthMethod } from './identity-provider.ts';
 
 export type SignInSettings = {
   organizationId: string;
@@ -44,6 +44,8 @@ export type NewIdentityProviderRow = {
   clientSecretSealed: string | null;
   scopes: string[];
   claimMapping: ClaimMapping;
+  /** Absent → client_secret_basic (the column's default). */
+  tokenEndpointAuthMethod?: TokenEndpointAuthMethod;
   showButton: boolean;
   provisionUsers: boolean;
   enabled: boolean;

@@ -11,12 +11,14 @@ import type { FederationStore, NewIdentityProviderRow } from './federation-store
 import {
   DEFAULT_CLAIM_MAPPING,
   DEFAULT_SCOPES,
+  DEFAULT_TOKEN_ENDPOINT_AUTH_METHOD,
   definedOnly,
   identityProviderViolations,
   normalizeIssuer,
   type IdentityProvider,
   type IdentityProviderInput,
   type StoredIdentityProvider,
+  type TokenEndpointAuthMethod,
 } from './identity-provider.ts';
 import type { Sealer } from './upstream-client.ts';
 
@@ -75,6 +77,7 @@ export function createIdentityProviderAdmin(deps: {
         clientSecretSealed: input.clientSecret ? deps.box.seal(input.clientSecret) : null,
         scopes: input.scopes ?? DEFAULT_SCOPES,
         claimMapping: { ...DEFAULT_CLAIM_MAPPING, ...definedOnly(input.claimMapping ?? {}) },
+        tokenEndpointAuthMethod: (input.tokenEndpointAuthMethod as TokenEndpointAuthMethod | undefined) ?? DEFAULT_TOKEN_ENDPOINT_AUTH_METHOD,
         showButton: input.showButton ?? false,
         provisionUsers: input.provisionUsers ?? false,
         enabled: input.enabled ?? true,
@@ -94,6 +97,7 @@ export function createIdentityProviderAdmin(deps: {
         clientSecret: input.clientSecret,
         scopes: input.scopes ?? current.scopes,
         claimMapping: { ...current.claimMapping, ...definedOnly(input.claimMapping ?? {}) },
+        tokenEndpointAuthMethod: input.tokenEndpointAuthMethod ?? current.tokenEndpointAuthMethod,
       };
       validate(merged);
       const changes: Partial<NewIdentityProviderRow> = {
@@ -102,6 +106,7 @@ export function createIdentityProviderAdmin(deps: {
         clientId: merged.clientId.trim(),
         scopes: merged.scopes,
         claimMapping: { ...DEFAULT_CLAIM_MAPPING, ...merged.claimMapping },
+        tokenEndpointAuthMethod: merged.tokenEndpointAuthMethod as TokenEndpointAuthMethod,
         ...(input.showButton !== undefined ? { showButton: input.showButton } : {}),
         ...(input.provisionUsers !== undefined ? { provisionUsers: input.provisionUsers } : {}),
         ...(input.enabled !== undefined ? { enabled: input.enabled } : {}),

@@ -9,6 +9,15 @@ export type ClaimMapping = { subject: string; email: string; emailVerified: stri
 export const DEFAULT_CLAIM_MAPPING: ClaimMapping = { subject: 'sub', email: 'email', emailVerified: 'email_verified', name: 'name' };
 export const DEFAULT_SCOPES = ['openid', 'email', 'profile'];
 
+/**
+ * How Gatehouse authenticates at the IdP's token endpoint (OIDC Core §9). client_secret_basic is the
+ * default (OIDC Registration §2); some IdPs only accept the secret in the body (client_secret_post)
+ * or a JWT signed with Gatehouse's own key (private_key_jwt, the key published at Gatehouse's JWKS).
+ */
+export const TOKEN_ENDPOINT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
+export type TokenEndpointAuthMethod = (typeof TOKEN_ENDPOINT_AUTH_METHODS)[number];
+export const DEFAULT_TOKEN_ENDPOINT_AUTH_METHOD: TokenEndpointAuthMethod = 'client_secret_basic';
+
 /** An IdP as everyone but the upstream leg sees it: never its client secret. */
 export type IdentityProvider = {
   id: string;
@@ -19,6 +28,7 @@ export type IdentityProvider = {
   hasClientSecret: boolean;
   scopes: string[];
   claimMapping: ClaimMapping;
+  tokenEndpointAuthMethod: TokenEndpointAuthMethod;
   /** A "Sign in with <name>" button on the sign-in page. */
   showButton: boolean;
   /** Just-in-time provisioning: a first sign-in with no linked account creates one in the organization. */
@@ -39,6 +49,7 @@ export type IdentityProviderInput = {
   clientSecret?: string;
   scopes?: string[];
   claimMapping?: Partial<ClaimMapping>;
+  tokenEndpointAuthMethod?: string;
   showButton?: boolean;
   provisionUsers?: boolean;
   enabled?: boolean;
@@ -86,6 +97,10 @@ export function identityProviderViolations(input: IdentityProviderInput, options
   }
   if (input.clientSecret !== undefined && (input.clientSecret.length > 1000 || /[\x00-\x1f\x7f]/.test(input.clientSecret))) {
     v.push(violation('clientSecret', 'idp.client_secret_invalid'));
+  }
+
+  if (input.tokenEndpointAuthMethod !== undefined && !(TOKEN_ENDPOINT_AUTH_METHODS as readonly string[]).includes(input.tokenEndpointAuthMethod)) {
+    v.push(violation('tokenEndpointAuthMethod', 'idp.auth_method_invalid'));
   }
 
   if (input.scopes !== undefined) {

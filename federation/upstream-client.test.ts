@@ -34,7 +34,7 @@ describe('upstream client timeouts', () => {
 
   const idp = (): StoredIdentityProvider => ({
     id: '00000000-0000-4000-8000-000000000001', organizationId: 'o', name: 'Slow IdP', issuer, clientId: 'c', hasClientSecret: false, clientSecretSealed: null,
-    scopes: ['openid'], claimMapping: DEFAULT_CLAIM_MAPPING, showButton: false, provisionUsers: false, enabled: true, createdAt: new Date(), updatedAt: new Date(),
+    scopes: ['openid'], claimMapping: DEFAULT_CLAIM_MAPPING, tokenEndpointAuthMethod: 'client_secret_basic', showButton: false, provisionUsers: false, enabled: true, createdAt: new Date(), updatedAt: new Date(),
   });
   const client = () => createUpstreamClient({ box: { seal: (s) => s, open: (s) => s }, redirectUri: 'http://gatehouse.test/federation/callback', allowHttpIssuers: true, timeoutSeconds: 1 });
 

@@ -37,16 +37,29 @@ export type UpstreamClaims = {
 };
 
 /** Upstream codes take the IdP's name; state_mismatch needs no variables. */
-type UpstreamCode = 'federation.idp_unavailable' | 'federation.invalid_response' | 'federation.access_denied' | 'federation.idp_error';
+type UpstreamCode = 'federation.idp_unavailable' | 'federation.invalid_response' | 'federation.access_denied' | 'federation.idp_error' | 'federation.client_rejected';
+
+/** Where in the upstream leg it failed: audited and logged so an administrator knows where to look. */
+export type UpstreamStep = 'discovery' | 'authorize' | 'callback' | 'token' | 'id_token' | 'userinfo';
 
 export class UpstreamError extends DomainError {
   /** Technical reason for the audit log (never shown, never a token). */
   readonly reason: string;
-  constructor(code: UpstreamCode | 'federation.state_mismatch', idpName: string | null, reason: string) {
+  readonly step?: UpstreamStep;
+  /** The IdP's own OAuth error code when it sent one (RFC 6749 §4.1.2.1 / §5.2), e.g. unauthorized_client. */
+  readonly oauthError?: string;
+  /** Set by federated-sign-in once the IdP is known: the audit event goes to its organization. */
+  audit?: { organizationId: string; details: Record<string, unknown> };
+  constructor(code: UpstreamCode | 'federation.state_mismatch', idpName: string | null, reason: string, options: { step?: UpstreamStep; oauthError?: string } = {}) {
     super(code as 'federation.idp_unavailable', { vars: { idp: idpName ?? '' } });
     this.reason = reason;
+    this.step = options.step;
+    this.oauthError = options.oauthError;
   }
 }
+
+/** Gatehouse's own signing key, for private_key_jwt client authentication at IdPs. */
+export type ClientAssertionKey = () => Promise<{ key: CryptoKey; kid?: string }>;
 
 export type UpstreamClient = ReturnType<typeof createUpstreamClient>;
 
@@ -56,13 +69,15 @@ export function createUpstreamClient(deps: {
   redirectUri: string;
   allowHttpIssuers: boolean;
   timeoutSeconds?: number;
+  /** For IdPs registered with private_key_jwt; absent → such IdPs fail with a clear reason. */
+  clientAssertionKey?: ClientAssertionKey;
 }) {
   const timeout = deps.timeoutSeconds ?? UPSTREAM_HTTP_TIMEOUT_SECONDS;
   const cache = new Map<string, { config: oidc.Configuration; version: string; expires: number }>();
 
   /** The openid-client configuration of an IdP: discovered once per cache period, rebuilt when the IdP changes. */
   async function configurationOf(idp: StoredIdentityProvider): Promise<oidc.Configuration> {
-    const version = `${idp.updatedAt.getTime()}|${idp.issuer}|${idp.clientId}|${idp.clientSecretSealed ?? ''}`;
+    const version = `${idp.updatedAt.getTime()}|${idp.issuer}|${idp.clientId}|${idp.clientSecretSealed ?? ''}|${idp.tokenEndpointAuthMethod}`;
     const cached = cache.get(idp.id);
     if (cached && cached.version === version && cached.expires > Date.now()) return cached.config;
     const secret = idp.clientSecretSealed ? deps.box.open(idp.clientSecretSealed) : undefined;
@@ -73,7 +88,7 @@ export function createUpstreamClient(deps: {
         execute: deps.allowHttpIssuers ? [oidc.allowInsecureRequests] : [],
       });
     } catch (err) {
-      throw new UpstreamError('federation.idp_unavailable', idp.name, reasonOf(err));
+      throw new UpstreamError('federation.idp_unavailable', idp.name, reasonOf(err), { step: 'discovery' });
     }
     const server = discovered.serverMetadata();
     // The ID token must be signed with an algorithm the IdP announced, RS256 when it offers it (never `none`).
@@ -83,8 +98,7 @@ export function createUpstreamClient(deps: {
       server,
       idp.clientId,
       { ...(secret ? { client_secret: secret } : {}), id_token_signed_response_alg: alg, [oidc.clockTolerance]: UPSTREAM_CLOCK_TOLERANCE_SECONDS },
-      // OIDC Registration §2: client_secret_basic is the default token endpoint authentication.
-      secret ? oidc.ClientSecretBasic(secret) : oidc.None(),
+      await clientAuthOf(idp, secret),
     );
     config.timeout = timeout;
     if (deps.allowHttpIssuers) oidc.allowInsecureRequests(config);
@@ -93,6 +107,21 @@ export function createUpstreamClient(deps: {
     oidc.enableNonRepudiationChecks(config);
     cache.set(idp.id, { config, version, expires: Date.now() + UPSTREAM_DISCOVERY_CACHE_SECONDS * 1000 });
     return config;
+  }
+
+  /** The token endpoint authentication the IdP was registered with (OIDC Core §9). */
+  async function clientAuthOf(idp: StoredIdentityProvider, secret: string | undefined): Promise<oidc.ClientAuth> {
+    switch (idp.tokenEndpointAuthMethod) {
+      case 'private_key_jwt': {
+        if (!deps.clientAssertionKey) throw new UpstreamError('federation.client_rejected', idp.name, 'private_key_jwt without a signing key', { step: 'token' });
+        return oidc.PrivateKeyJwt(await deps.clientAssertionKey());
+      }
+      case 'client_secret_post':
+        return secret ? oidc.ClientSecretPost(secret) : oidc.None();
+      default:
+        // OIDC Registration §2: client_secret_basic is the default token endpoint authentication.
+        return secret ? oidc.ClientSecretBasic(secret) : oidc.None();
+    }
   }
 
   return {
@@ -154,7 +183,7 @@ export function createUpstreamClient(deps: {
           idTokenExpected: true,
         });
       } catch (err) {
-        throw upstreamErrorOf(err, idp.name);
+        throw upstreamErrorOf(err, idp.name, 'token');
       }
       const idToken = tokens.claims();
       if (!idToken) throw new UpstreamError('federation.invalid_response', idp.name, 'no_id_token');
@@ -166,7 +195,7 @@ export function createUpstreamClient(deps: {
           const info = await oidc.fetchUserInfo(config, tokens.access_token, idToken.sub);
           for (const [k, v] of Object.entries(info)) if (claims[k] === undefined) claims[k] = v;
         } catch (err) {
-          throw upstreamErrorOf(err, idp.name);
+          throw upstreamErrorOf(err, idp.name, 'userinfo');
         }
       }
       const subject = idToken[mapping.subject];
@@ -196,7 +225,7 @@ function reasonOf(err: unknown): string {
   const parts: string[] = [];
   let e = err as { code?: string; name?: string; message?: string; error?: string; claim?: string; cause?: unknown } | undefined;
   for (let depth = 0; e && typeof e === 'object' && depth < 4; depth++) {
-    if (e instanceof Error) parts.push([e.name, (e as { code?: string }).code ?? (e as { error?: string }).error, e.message?.slice(0, 160)].filter(Boolean).join(': '));
+    if (e instanceof Error) parts.push([e.name, (e as { code?: string }).code ?? (e as { error?: string }).error, e.message?.slice(0, 160), (e as { error_description?: string }).error_description?.slice(0, 160)].filter(Boolean).join(': '));
     else if (typeof e.claim === 'string') parts.push(`claim ${e.claim}`);
     else if (typeof e.code === 'string') parts.push(e.code);
     e = e.cause as typeof e;
@@ -204,22 +233,42 @@ function reasonOf(err: unknown): string {
   return parts.join(' <- ');
 }
 
-/** openid-client's errors as a message a person can act on; the technical reason goes to the audit log. */
-function upstreamErrorOf(err: unknown, idpName: string): UpstreamError {
-  const e = err as { name?: string; code?: string; error?: string; message?: string };
+/** RFC 6749 §5.2 codes that mean "the IdP does not accept Gatehouse as this client". */
+const CLIENT_REFUSALS = new Set(['invalid_client', 'unauthorized_client']);
+
+/**
+ * openid-client's errors as a message a person can act on, saying which side failed, plus the step
+ * and the IdP's OAuth code for the audit log. `during` is the call that threw: authorizationCodeGrant
+ * (the callback checks, then the token request, then the ID token) or the userinfo request.
+ */
+function upstreamErrorOf(err: unknown, idpName: string, during: 'token' | 'userinfo'): UpstreamError {
+  const e = err as { name?: string; code?: string; error?: string; message?: string; status?: number };
   const reason = reasonOf(err);
   if (e.name === 'AuthorizationResponseError') {
-    if (e.error === 'access_denied') return new UpstreamError('federation.access_denied', idpName, reason);
-    if (e.error === 'login_required' || e.error === 'interaction_required') {
-      return new UpstreamError('federation.idp_error', idpName, reason);
+    // The IdP answered the authorization request itself with an error (RFC 6749 §4.1.2.1).
+    const options = { step: 'authorize' as const, oauthError: e.error };
+    if (e.error === 'access_denied') return new UpstreamError('federation.access_denied', idpName, reason, options);
+    if (e.error && CLIENT_REFUSALS.has(e.error)) return new UpstreamError('federation.client_rejected', idpName, reason, options);
+    return new UpstreamError('federation.idp_error', idpName, reason, options);
+  }
+  if (e.name === 'ResponseBodyError' || e.name === 'WWWAuthenticateChallengeError') {
+    // The IdP's token (or userinfo) endpoint answered with an OAuth error (RFC 6749 §5.2): the body's
+    // `error`, or for a 401 challenge its WWW-Authenticate parameters (RFC 6750 §3).
+    const challenge = Array.isArray((err as { cause?: unknown }).cause) ? (err as { cause: { parameters?: { error?: string } }[] }).cause[0]?.parameters?.error : undefined;
+    const oauthError = typeof e.error === 'string' ? e.error : typeof challenge === 'string' ? challenge : undefined;
+    const options = { step: during, oauthError };
+    if ((oauthError && CLIENT_REFUSALS.has(oauthError)) || (during === 'token' && e.status === 401)) {
+      return new UpstreamError('federation.client_rejected', idpName, reason, options);
     }
-    return new UpstreamError('federation.idp_error', idpName, reason);
+    return new UpstreamError('federation.idp_error', idpName, reason, options);
   }
   if (e.name === 'TimeoutError' || e.name === 'AbortError' || e.code === 'OAUTH_TIMEOUT' || /fetch failed|ECONNREFUSED|timeout|aborted/i.test(e.message ?? '')) {
-    return new UpstreamError('federation.idp_unavailable', idpName, reason);
+    return new UpstreamError('federation.idp_unavailable', idpName, reason, { step: during });
   }
-  if (e.code === 'OAUTH_INVALID_RESPONSE' && /state/i.test(e.message ?? '')) {
-    return new UpstreamError('federation.state_mismatch', null, reason);
+  if (during === 'token' && e.code === 'OAUTH_INVALID_RESPONSE' && /state|"iss"/i.test(e.message ?? '')) {
+    // The callback's own checks (state, RFC 9207 iss) run before the code is exchanged.
+    return new UpstreamError('federation.state_mismatch', null, reason, { step: 'callback' });
   }
-  return new UpstreamError('federation.invalid_response', idpName, reason);
+  // Everything else openid-client refuses after the token response: the ID token (signature, iss, aud, exp, nonce) or the userinfo answer.
+  return new UpstreamError('federation.invalid_response', idpName, reason, { step: during === 'token' ? 'id_token' : 'userinfo' });
 }

@@ -228,7 +228,7 @@ export async function createGatehouse(
   const marks = createFactorMarksStore(stateAdapter, SESSION_ABSOLUTE_TTL);
   const pushStore = createPushStore({ stateAdapter: stateAdapter, knex: db.knex, mfa });
   // External IdPs, custom-domain sign-in, SSO required, profile linking: issue 6.
-  const federation = createFederationFeatures({ knex: db.knex, box, audit, auditReader: auditStore, issuer: config.issuer, allowHttpIssuers: config.federationAllowHttpIssuers });
+  const federation = createFederationFeatures({ knex: db.knex, box, audit, auditReader: auditStore, issuer: config.issuer, allowHttpIssuers: config.federationAllowHttpIssuers, signingJwks: jwks, logger });
   const methods = createMethodRegistry({ accounts, hasher, mfa, box, recoveryDigest, issuerName: new URL(config.issuer).host, issuer: config.issuer, audit, clock: options.clock, pushStore, federation: federation.methods });
   const federationInteractions = federation.interactions({ upstream: methods.upstream!, accounts, marks });
   // The person's sessions (profile → Sessions, the Sign out control) and what a sign-in records: issue 13.

@@ -35,12 +35,15 @@ export function createFederationFeatures(deps: {
   auditReader: AuditReader;
   issuer: string;
   allowHttpIssuers: boolean;
+  /** Gatehouse's private signing JWKs, active first: private_key_jwt at IdPs signs with the first RSA one. */
+  signingJwks?: Record<string, unknown>[];
+  logger?: { warn(obj: Record<string, unknown>, msg: string): void };
 }) {
   const store = createKnexFederationStore(deps.knex);
   const redirectUri = `${deps.issuer}/federation/callback`;
-  const upstream = createUpstreamClient({ box: deps.box, redirectUri, allowHttpIssuers: deps.allowHttpIssuers });
+  const upstream = createUpstreamClient({ box: deps.box, redirectUri, allowHttpIssuers: deps.allowHttpIssuers, clientAssertionKey: deps.signingJwks ? clientAssertionKeyFrom(deps.signingJwks) : undefined });
   const linking = createLinking({ store, audit: deps.audit });
-  const signIn = createFederatedSignIn({ store, upstream, linking, audit: deps.audit });
+  const signIn = createFederatedSignIn({ store, upstream, linking, audit: deps.audit, logger: deps.logger });
   const ssoPolicy = createSsoPolicy({ store });
   const idps = createIdentityProviderAdmin({
     store,
@@ -90,3 +93,20 @@ export function createFederationFeatures(deps: {
 }
 
 export type FederationFeatures = ReturnType<typeof createFederationFeatures>;
+
+/**
+ * private_key_jwt (RFC 7523 §2.2) at upstream IdPs: signed with Gatehouse's active RS256 key, whose
+ * public half IdPs fetch from <ISSUER>/jwks (the same key set that verifies Gatehouse's ID tokens).
+ */
+function clientAssertionKeyFrom(jwks: Record<string, unknown>[]) {
+  let imported: Promise<{ key: CryptoKey; kid?: string }> | undefined;
+  return () => {
+    imported ??= (async () => {
+      const jwk = jwks.find((k) => k.kty === 'RSA' && (k.alg === undefined || k.alg === 'RS256'));
+      if (!jwk) throw new Error('no RSA signing key for private_key_jwt');
+      const key = await crypto.subtle.importKey('jwk', jwk as JsonWebKey, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['sign']);
+      return { key, kid: typeof jwk.kid === 'string' ? jwk.kid : undefined };
+    })();
+    return imported;
+  };
+}

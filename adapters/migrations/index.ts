@@ -31,6 +31,7 @@ import * as createAccountDevices from './20261201140100_create_account_devices.t
 import * as createClientGrants from './20261201100000_create_client_grants.ts';
 import * as createApplicationConsents from './20261201100100_create_application_consents.ts';
 import * as createOrganizationBranding from './20261201151000_create_organization_branding.ts';
+import * as addTokenEndpointAuthMethodToIdentityProviders from './20261201160000_add_token_endpoint_auth_method_to_identity_providers.ts';
 
 export const migrations = [
   createOrganizations,
@@ -65,4 +66,5 @@ export const migrations = [
   createClientGrants,
   createApplicationConsents,
   createOrganizationBranding,
+  addTokenEndpointAuthMethodToIdentityProviders,
 ];

@@ -104,6 +104,8 @@ type Failure = {
   /** Whose failure it was, when the flow doesn't know yet (a wrong password of a known username): audited in its organization. */
   actor?: string | null;
   target?: string | null;
+  /** The organization whose audit log gets the event when the flow has no account yet (an upstream IdP's). */
+  organizationId?: string;
   /** Send the person back to the sign-in page (upstream failures) instead of re-rendering this step. */
   startOver?: boolean;
   /** Some refusals re-render without counting (an expired link), most count. */
@@ -209,6 +211,7 @@ export function createLoginEngine(deps: LoginEngineDeps) {
         actor: f.actor !== undefined ? f.actor : (flow.accountId ?? null),
         target: f.target !== undefined ? f.target : (f.actor ?? flow.accountId ?? null),
         details: f.details ?? { method: f.method, reason: f.message.code, ...(onCredentials ? { username: flow.form.username } : {}) },
+        ...(f.organizationId ? { organizationId: f.organizationId } : {}),
         ...requestInfo(ctx),
       });
       if (failureLimitReached(flow)) {

@@ -41,7 +41,14 @@ const linkSchema = z.object({
 export type PendingLink = z.infer<typeof linkSchema>;
 
 export type UpstreamCallbackOutcome =
-  | { kind: 'failed'; message: FlowMessage; /** The technical reason, for the audit log only. */ reason?: string }
+  | {
+      kind: 'failed';
+      message: FlowMessage;
+      /** The technical reason, for the audit log only. */
+      reason?: string;
+      /** Where the failure is audited: the IdP's organization, with the step and the IdP's OAuth code. */
+      audit?: { organizationId: string; details: Record<string, unknown> };
+    }
   | { kind: 'signed_in'; accountId: string; identityId: string; amr: string[] }
   | { kind: 'choose_link' }
   | { kind: 'link_proved'; accountId: string; amr: string[] };
@@ -104,7 +111,7 @@ export function createUpstreamMethod(deps: { federation: FederatedSignIn; linkin
       try {
         ({ idp, claims } = await federation.finish(pending, query));
       } catch (err) {
-        return { kind: 'failed', message: messageOf(err), reason: err instanceof UpstreamError ? err.reason : undefined };
+        return { kind: 'failed', message: messageOf(err), reason: err instanceof UpstreamError ? err.reason : undefined, audit: err instanceof UpstreamError ? err.audit : undefined };
       }
 
       if (pending.purpose === 'link_proof') {

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import 'zod-openapi';
 import type { IdentityProviderAdmin } from '../../federation/identity-provider-admin.ts';
-import type { IdentityProvider } from '../../federation/identity-provider.ts';
+import { TOKEN_ENDPOINT_AUTH_METHODS, type IdentityProvider } from '../../federation/identity-provider.ts';
 import type { SignInSettingsService } from '../../federation/sign-in-settings.ts';
 import { route, type Route } from './route.ts';
 import { idParams } from './schemas.ts';
@@ -30,6 +30,7 @@ export const identityProviderSchema = z
     hasClientSecret: z.boolean().meta({ description: 'Whether a client secret is stored (sealed at rest; never returned)' }),
     scopes: z.array(z.string()),
     claimMapping: claimMappingSchema,
+    tokenEndpointAuthMethod: z.enum(TOKEN_ENDPOINT_AUTH_METHODS).meta({ description: 'How Gatehouse authenticates at the IdP’s token endpoint; private_key_jwt signs with Gatehouse’s key (published at <issuer>/jwks)' }),
     showButton: z.boolean().meta({ description: 'Show “Sign in with <name>” on the sign-in page' }),
     provisionUsers: z.boolean().meta({ description: 'Create an account in the organization on a first sign-in with no linked account' }),
     enabled: z.boolean(),
@@ -46,6 +47,7 @@ const idpFields = {
   clientSecret: z.string().max(1000).meta({ description: 'Write-only. Omit to keep the stored secret; "" removes it (a public client)' }),
   scopes: z.array(z.string().max(100)).max(20).meta({ description: 'Must include openid; default openid email profile' }),
   claimMapping: claimMappingSchema.partial(),
+  tokenEndpointAuthMethod: z.enum(TOKEN_ENDPOINT_AUTH_METHODS).meta({ description: 'Default client_secret_basic' }),
   showButton: z.boolean(),
   provisionUsers: z.boolean(),
   enabled: z.boolean(),
@@ -53,7 +55,7 @@ const idpFields = {
 
 export const createIdentityProviderBody = z
   .strictObject({ ...idpFields, protocol: z.literal('oidc').optional() })
-  .partial({ clientSecret: true, scopes: true, claimMapping: true, showButton: true, provisionUsers: true, enabled: true })
+  .partial({ clientSecret: true, scopes: true, claimMapping: true, tokenEndpointAuthMethod: true, showButton: true, provisionUsers: true, enabled: true })
   .meta({ id: 'CreateIdentityProvider' });
 export const updateIdentityProviderBody = z.strictObject(idpFields).partial().meta({ id: 'UpdateIdentityProvider' });
 
@@ -88,6 +90,7 @@ export function federationRoutes(deps: { idps: IdentityProviderAdmin; settings: 
     hasClientSecret: i.hasClientSecret,
     scopes: i.scopes,
     claimMapping: i.claimMapping,
+    tokenEndpointAuthMethod: i.tokenEndpointAuthMethod,
     showButton: i.showButton,
     provisionUsers: i.provisionUsers,
     enabled: i.enabled,

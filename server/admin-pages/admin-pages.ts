@@ -1,6 +1,7 @@
 // Access Management pages under /admin for organization administrators: server-rendered, no
 // JavaScript needed, every form CSRF-protected. They call the same domain services as the admin API
 // (accounts/*), with the signed-in person as the principal, so the rules have one code path.
+import { describeUpstreamFailure } from '../../federation/upstream-failure.ts';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { AccessDenied, can, userPrincipal, type Principal } from '../../accounts/access.ts';
@@ -370,7 +371,7 @@ export function createAdminPages(deps: {
       title: 'page.title.audit_log',
       query,
       // People and things by name; the id is on hover (title) and in the export.
-      events: shown.map((e) => ({ ...namedEvent(e, names), when: when(e.occurredAt), device: e.userAgent ? describeUserAgent(e.userAgent).label : '', detailsText: e.details ? JSON.stringify(e.details) : '' })),
+      events: shown.map((e) => ({ ...namedEvent(e, names), when: when(e.occurredAt), device: e.userAgent ? describeUserAgent(e.userAgent).label : '', reasonText: describeUpstreamFailure(e.details) ?? '', detailsText: e.details ? JSON.stringify(e.details) : '' })),
       nextHref: events.length > PAGE_SIZE ? `/admin/audit?${new URLSearchParams({ ...query, before: events[PAGE_SIZE - 1].id })}` : null,
       firstHref: validBefore ? `/admin/audit?${new URLSearchParams(query)}` : null,
       exportHref: `/admin/audit/export?${new URLSearchParams(query)}`,

@@ -45,6 +45,7 @@ export function identityProviderPages(deps: { idps: IdentityProviderAdmin; setti
         clientSecret: form.removeSecret === 'on' ? '' : form.clientSecret || undefined,
         scopes: parseScopes(form.scopes ?? 'openid email profile'),
         claimMapping: { subject: form.claimSubject, email: form.claimEmail, emailVerified: form.claimEmailVerified, name: form.claimName },
+        tokenEndpointAuthMethod: form.tokenEndpointAuthMethod || undefined,
         showButton: form.showButton === 'on',
         provisionUsers: form.provisionUsers === 'on',
         enabled: form.enabled === 'on',
@@ -58,7 +59,9 @@ export function identityProviderPages(deps: { idps: IdentityProviderAdmin; setti
         idps,
         settings: { ...settings, domainsText: settings.domains.join('\n') },
         redirectUri: deps.redirectUri,
-        form: { scopes: 'openid email profile', claimSubject: 'sub', claimEmail: 'email', claimEmailVerified: 'email_verified', claimName: 'name', enabled: 'on', ...form },
+        // private_key_jwt: the IdP finds Gatehouse's public keys here.
+        issuerJwks: deps.redirectUri.replace(/\/federation\/callback$/, '/jwks'),
+        form: { scopes: 'openid email profile', tokenEndpointAuthMethod: 'client_secret_basic', claimSubject: 'sub', claimEmail: 'email', claimEmailVerified: 'email_verified', claimName: 'name', enabled: 'on', ...form },
         isPerson: a.p.kind === 'user',
       }, [...notice(ctx), ...messages], status);
     }
@@ -69,6 +72,8 @@ export function identityProviderPages(deps: { idps: IdentityProviderAdmin; setti
         title: idp.name,
         idp: { ...idp, scopesText: idp.scopes.join(' ') },
         redirectUri: deps.redirectUri,
+        // private_key_jwt: the IdP finds Gatehouse's public keys here.
+        issuerJwks: deps.redirectUri.replace(/\/federation\/callback$/, '/jwks'),
         report,
       }, [...notice(ctx), ...messages], status);
     }

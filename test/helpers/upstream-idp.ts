@@ -72,6 +72,10 @@ export async function startUpstreamIdp(options: {
   host?: string;
   /** false → claims only from userinfo (OIDC Core default); true → scope claims in the ID token. */
   claimsInIdToken?: boolean;
+  /** How Gatehouse must authenticate at this IdP's token endpoint (the only method it accepts); default client_secret_basic. */
+  tokenEndpointAuthMethod?: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
+  /** For private_key_jwt: Gatehouse's public keys (what `${gatehouse.url}/jwks` publishes), registered with the client. */
+  clientJwks?: { keys: Record<string, unknown>[] };
 }): Promise<UpstreamIdp> {
   const name = options.name ?? `up${randomBytes(3).toString('hex')}`;
   const host = options.host ?? '127.0.0.1';
@@ -131,8 +135,11 @@ export async function startUpstreamIdp(options: {
       redirect_uris: [options.redirectUri],
       grant_types: ['authorization_code'],
       response_types: ['code'],
-      token_endpoint_auth_method: 'client_secret_basic',
+      token_endpoint_auth_method: options.tokenEndpointAuthMethod ?? 'client_secret_basic',
+      ...(options.tokenEndpointAuthMethod === 'private_key_jwt' ? { jwks: options.clientJwks, token_endpoint_auth_signing_alg: 'RS256' } : {}),
     }],
+    // The one method this IdP announces and accepts (discovery's token_endpoint_auth_methods_supported).
+    clientAuthMethods: [options.tokenEndpointAuthMethod ?? 'client_secret_basic'],
     adapter: memoryAdapter as never,
     jwks: { keys: [jwk as never] },
     ttl: { Interaction: 600, Session: 3600, Grant: 3600, AccessToken: 600, IdToken: 600, AuthorizationCode: 60 },

@@ -78,7 +78,8 @@ export function createUpstreamSignInStep(deps: { upstream: UpstreamMethod; signI
               method: 'upstream',
               message: outcome.message,
               action: 'session.sign_in',
-              details: { method: 'upstream', reason: outcome.message.code, ...(outcome.reason ? { upstream: outcome.reason.slice(0, 300) } : {}) },
+              organizationId: outcome.audit?.organizationId,
+              details: outcome.audit?.details ?? { method: 'upstream', reason: outcome.message.code, ...(outcome.reason ? { upstream: outcome.reason.slice(0, 300) } : {}) },
               startOver: true,
             });
           case 'choose_link':
