@@ -62,7 +62,7 @@ describe('cross-site requests are refused on every browser form', () => {
     });
     assert.equal(forged.status, 403);
     assert.ok(refused(forged.body));
-    assert.match(forged.body, /sent from another website/);
+    assert.match(forged.body, /sent from another site/);
     const genuine = await request(jar, action, {
       method: 'POST',
       headers: { origin: server.url, 'sec-fetch-site': 'same-origin', 'content-type': 'application/x-www-form-urlencoded' },
