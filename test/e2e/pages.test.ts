@@ -193,7 +193,7 @@ describeBrowser('e2e: pages (branding, theme, errors, continuity)', () => {
   });
 
   describe('continuity', () => {
-    it('sign-up from an app’s sign-in page ends back at the app, which receives a code for the new account', async () => {
+    it('sign-up from an app’s sign-in page ends back at the app, which receives a code for the new account (recovery codes downloaded and copied on the way)', async () => {
       const client = await server.createClient({ client_name: 'Recipe Box', redirect_uris: [rp.redirectUri] });
       const { url, verifier } = authorizationRequest(server.url, client, { state: 'continuity' });
       const page = await newPage();
@@ -215,6 +215,17 @@ describeBrowser('e2e: pages (branding, theme, errors, continuity)', () => {
       await mfa.verificationCode.fill(await totpCode(secret, clock.now()));
       await mfa.done.click();
       await mfa.waitForHeading(RECOVERY_CODES_HEADING);
+      // Recovery codes: a text file to download, Copy to the clipboard, Print.
+      const codes = await mfa.codes();
+      assert.equal(codes.length, 10);
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('recovery-codes/download').click()]);
+      assert.equal(download.suggestedFilename(), 'gatehouse-recovery-codes.txt');
+      assert.deepEqual(fs.readFileSync((await download.path())!, 'utf8').trim().split('\n'), codes);
+      await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+      await page.getByTestId('recovery-codes/copy').click();
+      await page.getByTestId('recovery-codes/copied').waitFor();
+      assert.deepEqual((await page.evaluate(() => navigator.clipboard.readText())).split('\n'), codes);
+      assert.equal(await page.getByTestId('recovery-codes/print').isVisible(), true, 'Print (window.print) once the script runs');
       await mfa.done.click();
       const prompt = new EmailCodePage(page);
       await prompt.waitForHeading('Verify your email');
