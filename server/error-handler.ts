@@ -63,11 +63,11 @@ export function notFoundPage(): Middleware {
     if (ctx.status !== 404 || ctx.body != null || !['GET', 'HEAD'].includes(ctx.method)) return;
     ctx.status = 404;
     if (ctx.accepts('html', 'json') === 'json' || ctx.path.startsWith('/api/')) {
-      ctx.body = { code: 'not_found', message: 'There is nothing at this address.' };
+      ctx.body = { code: 'not_found', message: message_en('error.not_found') };
       return;
     }
     ctx.type = 'html';
-    ctx.body = renderErrorPage({ status: 404, code: 'not_found', description: 'There is nothing at this address. Check the link, or start from your profile.' });
+    ctx.body = renderErrorPage({ status: 404, code: 'not_found', description: translatorFor().t('error.not_found') });
   };
 }
 

@@ -3,39 +3,40 @@
 // id to quote (the page context carries it). Used by our error handler and oidc-provider's renderError.
 import type Provider from 'oidc-provider';
 import { render } from '../views/render.ts';
+import { translatorFor } from '../views/language.ts';
 
 export type WayBack = { href: string; text: string };
 
-/** OAuth/OIDC error codes as a person would understand them (RFC 6749 §4.1.2.1, OIDC Core §3.1.2.6). */
+/** OAuth/OIDC error codes as a person would understand them (RFC 6749 §4.1.2.1, OIDC Core §3.1.2.6): catalog codes. */
 const PROVIDER_EXPLANATIONS: Record<string, string> = {
-  invalid_client: 'The application that sent you here is not registered with this sign-in service, or its registration is incomplete. Tell the people who run the application.',
-  invalid_redirect_uri: 'The application asked to send you back to an address it has not registered, so we stopped here to keep your account safe. Tell the people who run the application.',
-  unauthorized_client: 'This application is not allowed to sign people in this way. Tell the people who run the application.',
-  unsupported_response_type: 'The application asked to sign you in in a way this service does not support. Tell the people who run the application.',
-  invalid_scope: 'The application asked for access this service does not grant. Tell the people who run the application.',
-  invalid_request: 'The application sent a sign-in request we could not accept. Go back to the application and try again.',
-  invalid_request_object: 'The application sent a sign-in request we could not accept. Go back to the application and try again.',
-  request_not_supported: 'The application sent a sign-in request we could not accept. Go back to the application and try again.',
-  request_uri_not_supported: 'The application sent a sign-in request we could not accept. Go back to the application and try again.',
-  registration_not_supported: 'The application sent a sign-in request we could not accept. Go back to the application and try again.',
-  access_denied: 'The sign-in was cancelled or not allowed.',
-  login_required: 'You need to sign in again. Go back to the application and start again.',
-  consent_required: 'The application needs your permission first. Go back to the application and start again.',
-  interaction_required: 'You need to sign in again. Go back to the application and start again.',
-  invalid_grant: 'This sign-in link has expired or was already used. Go back to the application and start again.',
-  temporarily_unavailable: 'The sign-in service is busy or being updated. Try again in a moment.',
-  server_error: 'Something went wrong on our side. Try again in a moment.',
+  invalid_client: 'error.provider.invalid_client',
+  invalid_redirect_uri: 'error.provider.invalid_redirect_uri',
+  unauthorized_client: 'error.provider.unauthorized_client',
+  unsupported_response_type: 'error.provider.unsupported_response_type',
+  invalid_scope: 'error.provider.invalid_scope',
+  invalid_request: 'error.provider.bad_request',
+  invalid_request_object: 'error.provider.bad_request',
+  request_not_supported: 'error.provider.bad_request',
+  request_uri_not_supported: 'error.provider.bad_request',
+  registration_not_supported: 'error.provider.bad_request',
+  access_denied: 'error.provider.access_denied',
+  login_required: 'error.provider.sign_in_again',
+  interaction_required: 'error.provider.sign_in_again',
+  consent_required: 'error.provider.consent_required',
+  invalid_grant: 'error.provider.invalid_grant',
+  temporarily_unavailable: 'error.provider.temporarily_unavailable',
+  server_error: 'server_error',
 };
 
-const EXPIRED = 'Your sign-in page expired. Go back to the application and start again.';
-
-/** The text for an oidc-provider error; never its error_description, which is written for developers. */
+/** The text for an oidc-provider error, in the reader's language; never its error_description, which is written for developers. */
 export function explainProviderError(error: string, description?: string): string {
-  if (error === 'invalid_request' && /session|interaction/i.test(description ?? '')) return EXPIRED;
-  return PROVIDER_EXPLANATIONS[error] ?? 'We could not complete this request. Go back to the application and try again.';
+  const { t } = translatorFor();
+  if (error === 'invalid_request' && /session|interaction/i.test(description ?? '')) return t('error.session_expired');
+  return t(Object.hasOwn(PROVIDER_EXPLANATIONS, error) ? PROVIDER_EXPLANATIONS[error] : 'error.provider.other');
 }
 
-export const PROFILE_WAY_BACK: WayBack = { href: '/account', text: 'Go to your Gatehouse profile' };
+export const profileWayBack = (): WayBack => ({ href: '/account', text: translatorFor().t('page.error.back_profile') });
+const backToApp = (app: string): WayBack['text'] => translatorFor().t('page.error.back_to_app', { app });
 
 type ClientLike = { clientId: string; clientName?: string; clientUri?: string } & Record<string, unknown>;
 
@@ -43,7 +44,7 @@ type ClientLike = { clientId: string; clientName?: string; clientUri?: string } 
 export function clientHome(client: ClientLike | undefined): WayBack | undefined {
   const uri = client?.clientUri;
   if (!uri || !/^https?:\/\//i.test(uri)) return undefined;
-  return { href: uri, text: `Back to ${client.clientName ?? client.clientId}` };
+  return { href: uri, text: backToApp(client.clientName ?? client.clientId) };
 }
 
 /**
@@ -65,7 +66,7 @@ export async function wayBackFromInteraction(provider: Provider, issuer: string,
     back.searchParams.set('error_description', 'the person left the sign-in');
     if (typeof params.state === 'string') back.searchParams.set('state', params.state);
     back.searchParams.set('iss', issuer); // RFC 9207
-    return { href: back.href, text: `Back to ${name}` };
+    return { href: back.href, text: backToApp(name) };
   }
   return clientHome(client);
 }
@@ -75,6 +76,6 @@ export function renderErrorPage(model: { status: number; code: string; descripti
     title: model.status === 404 ? 'page.title.page_not_found' : model.status >= 500 ? 'page.error.title_server' : 'page.error.title_client',
     code: model.code,
     description: model.description,
-    back: model.back ?? PROFILE_WAY_BACK,
+    back: model.back ?? profileWayBack(),
   });
 }

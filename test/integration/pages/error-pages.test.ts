@@ -59,6 +59,12 @@ describe('pages: errors, 404, home, favicon', () => {
     assert.doesNotMatch(page.body, /client is invalid/i);
     assert.equal(backLink(page.body), '/account');
     assert.match(page.body, /data-testid="error\/request-id">[0-9a-f-]{36}</);
+
+    // In the reader's language.
+    const nb = await follow(new CookieJar(), `${server.url}/auth?client_id=nobody&response_type=code&scope=openid&redirect_uri=https://rp.example/cb`, server.url, { headers: { 'accept-language': 'nb' } });
+    assert.match(nb.body, /<html lang="nb"/);
+    assert.match(nb.body, /er ikke registrert hos denne innloggingstjenesten/);
+    assert.match(nb.body, /Gå til Gatehouse-profilen din/);
   });
 
   it('a redirect_uri the client did not register: the way back is the client’s home page (client_uri)', async () => {
