@@ -74,6 +74,9 @@ for (const store of storeMatrix()) {
       assert.ok(other.uid, 'another session has its Sign out button');
       assert.match(page.body, /data-testid="sessions\/end-others"/);
       assert.match(page.body, /data-testid="sign-out"/, 'the Sign out control is on the page');
+      const norwegian = await request(laptop.jar, `${server.url}/account/sessions`, { headers: { 'accept-language': 'nb' } });
+      assert.match(norwegian.body, /Logg ut av alle andre økter/, 'in Norwegian Bokmål for a reader who asks for it');
+      assert.match(norwegian.body, /data-testid="session\/this-device">Denne enheten</);
     });
 
     it('"Sign out of all other sessions": the other browser signs in again, its refresh token is refused; audited and emailed', async () => {
