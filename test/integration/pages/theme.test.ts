@@ -19,7 +19,8 @@ describe('pages: THEME_DIR', () => {
   let themed: TestServer;
   let plain: TestServer;
   let themeDir: string;
-  before(async () => {
+  before(async function () {
+    this.timeout(120_000); // two servers start here, one after the other
     themeDir = writeTheme();
     // Two servers in one process at once: the theme belongs to its server, not to the process.
     themed = await startGatehouse(undefined, { THEME_DIR: themeDir });
