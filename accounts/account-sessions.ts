@@ -9,7 +9,7 @@ import { describePlace, describeUserAgent, normalizeIp } from './device-descript
 import type { EmailMessages } from './email-messages.ts';
 import { DomainError } from './errors.ts';
 import type { Mailer } from './mailer.ts';
-import type { MfaKind } from './mfa.ts';
+import type { MethodNames } from './mfa.ts';
 
 /** What Gatehouse remembers about a session beside the provider's own state (written at sign-in). */
 export type SessionDetails = {
@@ -73,20 +73,11 @@ export type EndContext = {
   userAgent?: string;
 };
 
-/** Second factors as they read after "Password and …". */
-const MFA_TEXT: Record<MfaKind | 'recovery_code', string> = {
-  totp: 'authenticator app',
-  platform: 'built-in authenticator',
-  security_key: 'security key',
-  push: 'Gatehouse Authenticator app',
-  recovery_code: 'recovery code',
-};
-
-/** "How": password + which second factor, or which identity provider. */
-export function describeSignInMethod(amr: string[], mfaMethod: string | null, identityProvider: string | null): string {
+/** "How": password + which second factor (in the method's own words, from the registry), or which identity provider. */
+export function describeSignInMethod(amr: string[], mfaMethod: string | null, identityProvider: string | null, names?: Pick<MethodNames, 'describe'>): string {
   if (identityProvider || amr.includes('fed')) return `Single sign-on through ${identityProvider ?? 'an identity provider'}`;
   if (!amr.includes('pwd')) return 'Unknown';
-  if (mfaMethod && Object.hasOwn(MFA_TEXT, mfaMethod)) return `Password and ${MFA_TEXT[mfaMethod as keyof typeof MFA_TEXT]}`;
+  if (mfaMethod && names) return `Password and ${names.describe(mfaMethod)}`;
   if (amr.includes('mfa')) return 'Password and a second factor';
   return 'Password only';
 }
@@ -102,6 +93,8 @@ export function createAccountSessions(deps: {
   appName(clientId: string): Promise<string>;
   identityProviderName(identityId: string): Promise<string | null>;
   sessionsUrl: string;
+  /** How each MFA kind is described (the method registry). */
+  names?: Pick<MethodNames, 'describe'>;
   logger?: { warn(details: object, message: string): void };
 }) {
   const { directory, audit } = deps;
@@ -122,7 +115,7 @@ export function createAccountSessions(deps: {
       place: describePlace(ip),
       signedInAt: signedIn ? new Date(signedIn * 1000) : null,
       lastActiveAt: lastActive ? new Date(lastActive * 1000) : null,
-      how: describeSignInMethod(record.amr, d?.mfaMethod ?? null, idp),
+      how: describeSignInMethod(record.amr, d?.mfaMethod ?? null, idp, deps.names),
       apps: await Promise.all(record.apps.map((a) => deps.appName(a.clientId))),
       current: record.uid === currentUid,
     };

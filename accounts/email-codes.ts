@@ -9,7 +9,8 @@ import type { ThrottlePolicy } from './throttle.ts';
 
 type RequestContext = { ip?: string; userAgent?: string };
 
-export type EmailCodePurpose = 'verify_email' | 'change_email';
+/** What a code is for; one pending code per account and purpose. Features name their own (a method: its kind). */
+export type EmailCodePurpose = string;
 
 export type PendingEmailCode = {
   id: string;
@@ -46,7 +47,7 @@ export function createEmailCodes(deps: { store: EmailCodeStore; secret: Buffer; 
 
   return {
     /** A fresh code for this account and purpose; the previous one stops working. */
-    async issue(accountId: string, purpose: EmailCodePurpose, email: string, context: RequestContext = {}): Promise<{ id: string; code: string }> {
+    async issue(accountId: string, purpose: EmailCodePurpose, email: string, context: RequestContext = {}, options: { ttlSeconds?: number } = {}): Promise<{ id: string; code: string }> {
       await deps.throttle?.send(accountId, purpose, context); // throws ThrottledError past the sending limits
       const id = randomUUID();
       const code = String(randomInt(0, 10 ** EMAIL_CODE_DIGITS)).padStart(EMAIL_CODE_DIGITS, '0');
@@ -56,7 +57,7 @@ export function createEmailCodes(deps: { store: EmailCodeStore; secret: Buffer; 
         purpose,
         email,
         codeHash: digest(id, code),
-        expiresAt: new Date(now() + EMAIL_CODE_TTL_SECONDS * 1000),
+        expiresAt: new Date(now() + (options.ttlSeconds ?? EMAIL_CODE_TTL_SECONDS) * 1000),
       });
       return { id, code };
     },

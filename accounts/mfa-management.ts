@@ -1,14 +1,19 @@
 // Changes to a person's verification methods (their own, from the profile, or an administrator's
 // reset). Every change is audited and, when mail is available, the person is told by email.
 import type { AccountStore } from './account.ts';
+import type { MessageCode } from './messages/language.ts';
 import type { AuditAction, AuditLog } from './audit.ts';
 import type { Message } from './messages/language.ts';
 import type { EmailMessages } from './email-messages.ts';
 import { DomainError } from './errors.ts';
 import type { Mailer } from './mailer.ts';
 import { generateRecoveryCodes } from './recovery-codes.ts';
-import { validMethodName, type MfaMethod, type MfaStore } from './mfa.ts';
+import { validMethodName, type MethodNames, type MfaMethod, type MfaStore } from './mfa.ts';
+import { soleMethodRefusal } from './mfa-policy.ts';
 import type { SessionRevoker } from './session-revocation.ts';
+
+/** Each method kind's label is a catalog entry (`mfa.kind.<kind>`), added with the method. */
+const kindLabel = (kind: string) => `mfa.kind.${kind}` as MessageCode;
 
 export type ChangeContext = { actor: string; ip?: string; userAgent?: string };
 
@@ -19,6 +24,8 @@ export function createMfaManagement(deps: {
   mailer: Mailer;
   messages: Pick<EmailMessages, 'mfaChanged'>;
   recoveryDigest: (code: string) => string;
+  /** Labels and traits of method kinds (the method registry). */
+  names: MethodNames;
   sessions?: SessionRevoker;
   accountUrl: string;
   logger?: { warn(details: object, message: string): void };
@@ -52,7 +59,7 @@ export function createMfaManagement(deps: {
 
     async added(method: MfaMethod, context: ChangeContext) {
       await record(method.accountId, 'mfa.method_added', context, { kind: method.kind, method_id: method.id },
-        { code: 'mfa.change.added', vars: { name: method.name, kind: { code: `mfa.kind.${method.kind}` } } });
+        { code: 'mfa.change.added', vars: { name: method.name, kind: { code: kindLabel(method.kind) } } });
     },
 
     async rename(accountId: string, methodId: string, name: string, context: ChangeContext) {
@@ -63,13 +70,17 @@ export function createMfaManagement(deps: {
 
     async remove(accountId: string, methodId: string, context: ChangeContext) {
       const method = await mfa.findMethod(accountId, methodId);
+      // Local accounts reset their password by email: an emailed code can't be left as the only method.
+      const remaining = (await mfa.listMethods(accountId)).filter((m) => m.id !== methodId);
+      const refusal = method ? soleMethodRefusal(remaining.map((m) => deps.names.traits(m.kind)), true) : undefined;
+      if (refusal) throw refusal;
       const result = await mfa.remove(accountId, methodId);
       if (result === 'not_found' || !method) throw new DomainError('mfa.not_found', { status: 404 });
       if (result === 'last_method') {
         throw new DomainError('mfa.last_method', { status: 409 });
       }
       await record(accountId, 'mfa.method_removed', context, { kind: method.kind, method_id: methodId },
-        { code: 'mfa.change.removed', vars: { name: method.name, kind: { code: `mfa.kind.${method.kind}` } } });
+        { code: 'mfa.change.removed', vars: { name: method.name, kind: { code: kindLabel(method.kind) } } });
     },
 
     /** New recovery codes; the old ones stop working. Returns the codes to show once. */

@@ -49,6 +49,11 @@ export function soleMethodRefusal(remaining: MethodTraits[], canResetPasswordByE
   return remaining.every((m) => m.inbox) ? new DomainError(INBOX_ONLY_METHOD.code, { status: 409 }) : undefined;
 }
 
+/** Registering `candidate` beside `existing`: an inbox method needs another method to stand beside it. */
+export function enrolmentRefusal(candidate: MethodTraits, existing: MethodTraits[], canResetPasswordByEmail: boolean): DomainError | undefined {
+  return soleMethodRefusal([...existing, candidate], canResetPasswordByEmail);
+}
+
 /** After the first factor: what the login still needs. */
 export type SecondFactorNeed = 'none' | 'mfa_window' | 'challenge' | 'enrol';
 

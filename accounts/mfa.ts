@@ -1,23 +1,20 @@
 // Multi-factor methods: kinds, the store contract, and the rules that don't depend on I/O.
 import { DomainError } from './errors.ts';
 
-/** Method kinds a person can register, in the order "Try another method" lists them. */
-export const MFA_KINDS = ['totp', 'platform', 'security_key', 'push'] as const;
-export type MfaKind = (typeof MFA_KINDS)[number];
+/**
+ * A method kind is whatever the method registry knows (interactions/methods/registry.ts): each
+ * method owns its kind, label and amr, so adding one edits nothing here.
+ */
+export type MfaKind = string;
 
-export const MFA_KIND_LABELS: Record<MfaKind, string> = {
-  totp: 'Authenticator app',
-  platform: 'Built-in authenticator',
-  security_key: 'Security key',
-  push: 'Gatehouse Authenticator app',
-};
-
-/** RFC 8176 amr values each kind adds beside `mfa` (push: `user` approval on a key-holding device, documented in README). */
-export const MFA_KIND_AMR: Record<MfaKind, string[]> = {
-  totp: ['otp'],
-  platform: ['swk', 'user'],
-  security_key: ['hwk'],
-  push: ['swk', 'user'],
+/** What the domain may ask about a kind (emails, Sessions, "Logged In Via"); the registry answers. */
+export type MethodNames = {
+  /** "Authenticator app", "Email code", …; the kind itself when the registry doesn't know it. */
+  label(kind: string): string;
+  /** The second factor in a sentence: "authenticator app", "email code". */
+  describe(kind: string): string;
+  /** Its traits for the MFA policy (accounts/mfa-policy.ts), e.g. whether it delivers to the account's inbox. */
+  traits(kind: string): { kind: string; inbox?: boolean };
 };
 
 export type MfaMethod = {

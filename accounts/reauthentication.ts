@@ -11,6 +11,8 @@ export type FactorMarks = {
   mfaAt: number | null;
   /** The upstream identity (federation) the session signed in with, if it did ("Logged In Via"). */
   identityId?: string | null;
+  /** The MFA method kind the session signed in with, if any ("Logged In Via" says it in the method's words). */
+  mfaMethod?: string | null;
 };
 
 export function reauthenticationRequired(input: {

@@ -190,3 +190,9 @@ export const BRANDING_LOGO_MAX_BYTES = 256 * 1024;
 
 /** A return ticket (sign-up / reset / invitation → the app's pending sign-in) is used at once by a redirect: minutes are plenty. */
 export const JOURNEY_RETURN_TICKET_TTL = 10 * 60;
+
+// --- Email one-time code, an MFA method (interactions/methods/email-otp/) ---
+/** A sign-in code lives 10 minutes: enough for slow mail, shorter than verify-email's 15 as it is a second factor. */
+export const EMAIL_OTP_TTL_SECONDS = 10 * 60;
+/** "Send a new code" works 3 times per sign-in (beside the throttle's per-account hourly cap): a flood of mail helps nobody. */
+export const EMAIL_OTP_RESENDS_PER_FLOW = 3;

@@ -3,6 +3,7 @@
 // system family) for the account; a device never seen before for an account that has signed in
 // elsewhere is emailed ("New sign-in to your account") with a link to the sessions page.
 import type { AccountStore } from './account.ts';
+import type { MethodNames } from './mfa.ts';
 import { describeSignInMethod, type SessionDetails } from './account-sessions.ts';
 import { describePlace, describeUserAgent, normalizeIp } from './device-description.ts';
 import type { EmailMessages } from './email-messages.ts';
@@ -36,6 +37,8 @@ export function createSessionSignIns(deps: {
   messages: Pick<EmailMessages, 'newSignIn'>;
   identityProviderName(identityId: string): Promise<string | null>;
   sessionsUrl: string;
+  /** How each MFA kind is described (the method registry). */
+  names?: Pick<MethodNames, 'describe'>;
   /** Runs the email after the response (it must not slow the sign-in down). */
   later(name: string, job: () => Promise<unknown>): void;
   clock?: () => number;
@@ -72,7 +75,7 @@ export function createSessionSignIns(deps: {
             ip,
             place: describePlace(ip),
             when: `${new Date(now()).toISOString().slice(0, 16).replace('T', ' ')} UTC`,
-            how: describeSignInMethod(s.amr, s.mfaMethod, idp),
+            how: describeSignInMethod(s.amr, s.mfaMethod, idp, deps.names),
             sessionsUrl: deps.sessionsUrl,
           }),
         });

@@ -1,16 +1,18 @@
 // knex implementation of MfaStore. Methods and recovery codes are rows of `credentials`.
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { MFA_KINDS, type MfaKind, type MfaMethod, type MfaStore } from '../accounts/mfa.ts';
+import type { MfaMethod, MfaStore } from '../accounts/mfa.ts';
 
 const RECOVERY = 'recovery_code';
+/** Every other credential type is an MFA method (its kind is the registry's business, not this store's). */
+const NOT_METHODS = ['password', RECOVERY];
 
 type Row = { id: string; account_id: string; type: string; name: string | null; created_at: Date | string; last_used_at: Date | string | null; config: Record<string, unknown> };
 
 const toMethod = (r: Row): MfaMethod => ({
   id: r.id,
   accountId: r.account_id,
-  kind: r.type as MfaKind,
+  kind: r.type,
   name: r.name ?? r.type,
   createdAt: new Date(r.created_at),
   lastUsedAt: r.last_used_at ? new Date(r.last_used_at) : null,
@@ -22,7 +24,7 @@ const affected = (result: unknown): number =>
   typeof result === 'number' ? result : Number((result as { affectedRows?: number; rowCount?: number })?.affectedRows ?? (result as { rowCount?: number })?.rowCount ?? 0);
 
 export function createKnexMfaStore(knex: Knex): MfaStore {
-  const methods = () => knex<Row>('credentials').whereIn('type', [...MFA_KINDS]);
+  const methods = () => knex<Row>('credentials').whereNotIn('type', NOT_METHODS);
   return {
     async listMethods(accountId) {
       const rows = await methods().where({ account_id: accountId }).orderBy([{ column: 'created_at' }, { column: 'id' }]);
@@ -66,7 +68,7 @@ export function createKnexMfaStore(knex: Knex): MfaStore {
     async remove(accountId, methodId) {
       return knex.transaction(async (trx) => {
         // Lock the account's methods so two parallel removals can't delete the last two at once.
-        const rows = await trx('credentials').where({ account_id: accountId }).whereIn('type', [...MFA_KINDS]).forUpdate().select('id');
+        const rows = await trx('credentials').where({ account_id: accountId }).whereNotIn('type', NOT_METHODS).forUpdate().select('id');
         if (!rows.some((r) => r.id === methodId)) return 'not_found' as const;
         if (rows.length <= 1) return 'last_method' as const;
         await trx('credentials').where({ id: methodId }).delete();
@@ -96,7 +98,7 @@ export function createKnexMfaStore(knex: Knex): MfaStore {
       return Array.isArray(rows) ? rows.length === 1 : affected(rows) === 1;
     },
     async removeAll(accountId) {
-      const result = await knex('credentials').where({ account_id: accountId }).whereIn('type', [...MFA_KINDS, RECOVERY]).delete();
+      const result = await knex('credentials').where({ account_id: accountId }).whereNot('type', 'password').delete();
       return affected(result);
     },
   };

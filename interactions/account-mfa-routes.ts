@@ -4,7 +4,6 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { AccountStore } from '../accounts/account.ts';
 import { DomainError } from '../accounts/errors.ts';
-import { MFA_KIND_LABELS } from '../accounts/mfa.ts';
 import type { MfaManagement } from '../accounts/mfa-management.ts';
 import type { MfaStore } from '../accounts/mfa.ts';
 import { render } from '../views/render.ts';
@@ -66,7 +65,7 @@ export function createAccountMfaRoutes(deps: {
       methods: methods.map((m, i) => ({
         id: m.id,
         name: m.name,
-        kind: MFA_KIND_LABELS[m.kind],
+        kind: deps.methods.names.label(m.kind),
         isDefault: i === 0,
         added: m.createdAt.toISOString().slice(0, 10),
         lastUsed: m.lastUsedAt ? m.lastUsedAt.toISOString().slice(0, 16).replace('T', ' ') + ' UTC' : 'Never',
@@ -165,7 +164,7 @@ export function createAccountMfaRoutes(deps: {
       ctx.body = render('account-mfa-remove', {
         title: 'page.title.remove_verification_method',
         name: method.name,
-        kind: MFA_KIND_LABELS[method.kind],
+        kind: deps.methods.names.label(method.kind),
         action: `/account/mfa/${method.id}/remove`,
         csrf: deps.csrf.tokenFor(s.sessionUid),
       });

@@ -22,6 +22,8 @@ export type SignedInSession = {
   mfaAt: number | null;
   /** The upstream identity (external IdP profile) this session signed in with; null for a local sign-in. */
   identityId: string | null;
+  /** The MFA method kind this session signed in with, null when none (or not known). */
+  mfaMethod: string | null;
 };
 
 /** The client registration Gatehouse keeps for its own pages (upserted at start). */
@@ -64,6 +66,7 @@ export function createAccountSession(deps: {
       passwordAt: sameAccount ? mark.passwordAt : null,
       mfaAt: sameAccount ? mark.mfaAt : null,
       identityId: sameAccount ? (mark.identityId ?? null) : null,
+      mfaMethod: sameAccount ? (mark.mfaMethod ?? null) : null,
     };
   }
 

@@ -33,6 +33,8 @@ import { createJourneyReturn } from '../interactions/journey-return.ts';
 import { createResumeJourneyStep } from '../interactions/login/steps/resume-journey.ts';
 import { loginSteps } from '../interactions/login/steps/index.ts';
 import { createMethodRegistry } from '../interactions/methods/registry.ts';
+import { createEmailCodes } from '../accounts/email-codes.ts';
+import { createKnexEmailCodeStore } from '../adapters/email-code-store.ts';
 import { createPushStore } from '../adapters/push-store.ts';
 import { createPushRoutes } from '../interactions/push-routes.ts';
 import { createViews, STATIC_DIR } from '../views/render.ts';
@@ -229,10 +231,13 @@ export async function createGatehouse(
   const pushStore = createPushStore({ stateAdapter: stateAdapter, knex: db.knex, mfa });
   // External IdPs, custom-domain sign-in, SSO required, profile linking: issue 6.
   const federation = createFederationFeatures({ knex: db.knex, box, audit, auditReader: auditStore, issuer: config.issuer, allowHttpIssuers: config.federationAllowHttpIssuers, signingJwks: jwks, logger });
-  const methods = createMethodRegistry({ accounts, hasher, mfa, box, recoveryDigest, issuerName: new URL(config.issuer).host, issuer: config.issuer, audit, clock: options.clock, pushStore, federation: federation.methods });
+  // Emailed sign-in codes (the email-OTP method), HMACed under their own key derived from the KEK.
+  const emailCodes = createEmailCodes({ store: createKnexEmailCodeStore(db.knex), secret: Buffer.from(hkdfSync('sha256', secrets.kek, '', 'gatehouse email otp', 32)), throttle: throttle.emailCodes, clock: options.clock });
+  const methods = createMethodRegistry({ accounts, hasher, mfa, box, recoveryDigest, issuerName: new URL(config.issuer).host, issuer: config.issuer, audit, clock: options.clock, pushStore, federation: federation.methods, emailCodes, mailer, logger });
   const federationInteractions = federation.interactions({ upstream: methods.upstream!, accounts, marks });
   // The person's sessions (profile → Sessions, the Sign out control) and what a sign-in records: issue 13.
   const sessionFeatures = createSessionFeatures({
+    names: methods.names,
     knex: db.knex,
     provider,
     index: accountStateIndex,
@@ -271,6 +276,7 @@ export async function createGatehouse(
     mailer,
     messages: emailMessages,
     recoveryDigest,
+    names: methods.names,
     accountUrl: `${config.issuer}/account/mfa`,
     sessions: sessionRevoker,
     logger,
@@ -312,7 +318,7 @@ export async function createGatehouse(
   // Applications (web, SPA, native, service), remembered consent and "Apps with access": issue 9.
   const applicationFeatures = createApplicationFeatures({ knex: db.knex, provider, stateAdapter, audit, consents: appConsents, announce: clientChanges.announce, session: accountSession, csrf, logger });
   const linkedProfiles = federation.profile({ session: accountSession, csrf, pendingState: stateAdapter });
-  const selfServiceRoutes = createSelfServiceRoutes(selfService, { session: accountSession, csrf, accounts, mailer, issuer: config.issuer, logger, linkedProfiles: linkedProfiles.section, journeys });
+  const selfServiceRoutes = createSelfServiceRoutes(selfService, { session: accountSession, csrf, accounts, mailer, issuer: config.issuer, logger, linkedProfiles: linkedProfiles.section, journeys, methodNames: methods.names });
   const accountSessionsRoutes = sessionFeatures.routes({ session: accountSession, csrf });
   const accountMfa = createAccountMfaRoutes({ session: accountSession, csrf, methods, mfa, management: mfaManagement, accounts, setupState: stateAdapter, isSsoAccount: (id) => federation.ssoPolicy.isSsoAccount(id) });
   // An organization's display name, logo and accent colour on its pages (issue 12).
@@ -357,7 +363,7 @@ export async function createGatehouse(
     const login = ctx.oidc?.route === 'resume' ? (ctx.oidc.result?.login as { accountId?: string; factors?: { passwordAt: number | null; mfaAt: number | null; identityId?: string | null; mfaMethod?: string | null } } | undefined) : undefined;
     if (login?.accountId && login.factors && ctx.oidc.session?.uid && ctx.oidc.session.accountId === login.accountId) {
       const { mfaMethod, ...factors } = login.factors;
-      await marks.put(ctx.oidc.session.uid, { accountId: login.accountId, ...factors });
+      await marks.put(ctx.oidc.session.uid, { accountId: login.accountId, ...factors, mfaMethod: mfaMethod ?? null });
       // How and from where this session signed in, and whether the device is new for the account.
       await sessionFeatures.signIns.signedIn({
         sessionUid: ctx.oidc.session.uid,

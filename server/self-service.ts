@@ -29,6 +29,7 @@ import type { Context } from 'koa';
 import type { JourneyReturn } from '../interactions/journey-return.ts';
 import type { AccountSession, SignedInSession } from '../interactions/account-session.ts';
 import type { Csrf } from '../interactions/csrf.ts';
+import type { MethodNames } from '../accounts/mfa.ts';
 import type { SignInLink } from '../interactions/login/steps/credentials.ts';
 import { createAccountRoutes } from '../interactions/self-service/account-routes.ts';
 import { createBackgroundJobs } from '../interactions/self-service/background.ts';
@@ -107,6 +108,8 @@ export function createSelfServiceRoutes(
     linkedProfiles?: (ctx: Context, s: SignedInSession) => Promise<Record<string, unknown>>;
     /** Sign-up and reset return to the app's sign-in they started from. */
     journeys?: JourneyReturn;
+    /** How each MFA kind is described in "Logged In Via" (the method registry). */
+    methodNames?: Pick<MethodNames, 'describe'>;
   },
 ) {
   return [
@@ -122,6 +125,7 @@ export function createSelfServiceRoutes(
       passwordChange: services.passwordChange,
       logger: deps.logger,
       linkedProfiles: deps.linkedProfiles,
+      methodNames: deps.methodNames,
     }),
   ];
 }

@@ -21,6 +21,7 @@ import type { AccountSession } from '../interactions/account-session.ts';
 import { createAccountSessionsRoutes } from '../interactions/account-sessions-routes.ts';
 import type { Csrf } from '../interactions/csrf.ts';
 import type { Logger } from './logger.ts';
+import type { MethodNames } from '../accounts/mfa.ts';
 
 export function createSessionFeatures(deps: {
   knex: Knex;
@@ -35,6 +36,8 @@ export function createSessionFeatures(deps: {
   issuer: string;
   later(name: string, job: () => Promise<unknown>): void;
   logger: Logger;
+  /** How each MFA kind is described (the method registry). */
+  names?: Pick<MethodNames, 'describe'>;
   clock?: () => number;
 }) {
   const sessionsUrl = `${deps.issuer}/account/sessions`;
@@ -64,6 +67,7 @@ export function createSessionFeatures(deps: {
     identityProviderName,
     sessionsUrl,
     logger: deps.logger,
+    names: deps.names,
   });
   const signIns = createSessionSignIns({
     details: directory,
@@ -74,6 +78,7 @@ export function createSessionFeatures(deps: {
     identityProviderName,
     sessionsUrl,
     later: deps.later,
+    names: deps.names,
     clock: deps.clock,
   });
   /**

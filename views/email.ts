@@ -12,20 +12,21 @@ const loader = () => new nunjucks.FileSystemLoader(dir, { noCache: false });
 const htmlEnv = new nunjucks.Environment(loader(), { autoescape: true, throwOnUndefined: false });
 const textEnv = new nunjucks.Environment(loader(), { autoescape: false, throwOnUndefined: false });
 
-function compose(name: string, subject: string, model: Record<string, unknown>): ComposedEmail {
+/** Renders templates/email/<name>.{txt,html}.njk: also for features with their own emails (an MFA method's code). */
+export function composeEmail(name: string, subject: string, model: Record<string, unknown>): ComposedEmail {
   const full = { ...translatorFor(), ...model, subject };
   return { subject, text: textEnv.render(`${name}.txt.njk`, full), html: htmlEnv.render(`${name}.html.njk`, full) };
 }
 
 export const emailMessages: EmailMessages = {
-  verifyEmail: (m) => compose('verify-email', `Your Gatehouse verification code: ${m.code}`, m),
-  confirmNewEmail: (m) => compose('confirm-new-email', `Confirm your new Gatehouse email address: ${m.code}`, m),
-  emailChanged: (m) => compose('email-changed', 'Your Gatehouse email address was changed', m),
-  passwordResetLink: (m) => compose('password-reset-link', 'Reset your Gatehouse password', m),
-  usernameList: (m) => compose('username-list', 'Your Gatehouse usernames', m),
-  passwordChanged: (m) => compose('password-changed', 'Your Gatehouse password was changed', m),
-  mfaChanged: (m) => compose('mfa-changed', 'Your Gatehouse verification methods changed', m),
-  accountLocked: (m) => compose('account-locked', 'Your Gatehouse account was locked after failed sign-ins', m),
-  sessionsEnded: (m) => compose('sessions-ended', m.devices.length === 1 ? 'A Gatehouse session was signed out' : 'Gatehouse sessions were signed out', m),
-  newSignIn: (m) => compose('new-sign-in', 'New sign-in to your account', m),
+  verifyEmail: (m) => composeEmail('verify-email', `Your Gatehouse verification code: ${m.code}`, m),
+  confirmNewEmail: (m) => composeEmail('confirm-new-email', `Confirm your new Gatehouse email address: ${m.code}`, m),
+  emailChanged: (m) => composeEmail('email-changed', 'Your Gatehouse email address was changed', m),
+  passwordResetLink: (m) => composeEmail('password-reset-link', 'Reset your Gatehouse password', m),
+  usernameList: (m) => composeEmail('username-list', 'Your Gatehouse usernames', m),
+  passwordChanged: (m) => composeEmail('password-changed', 'Your Gatehouse password was changed', m),
+  mfaChanged: (m) => composeEmail('mfa-changed', 'Your Gatehouse verification methods changed', m),
+  accountLocked: (m) => composeEmail('account-locked', 'Your Gatehouse account was locked after failed sign-ins', m),
+  sessionsEnded: (m) => composeEmail('sessions-ended', m.devices.length === 1 ? 'A Gatehouse session was signed out' : 'Gatehouse sessions were signed out', m),
+  newSignIn: (m) => composeEmail('new-sign-in', 'New sign-in to your account', m),
 };

@@ -42,6 +42,8 @@ export const flowSchema = z.object({
   /** The MFA method kind being challenged, or being enrolled. */
   mfaKind: z.string().optional(),
   enrolKind: z.string().optional(),
+  /** The kind whose challenge was started (the engine runs a method's prepareChallenge once per challenge). */
+  challenge: z.string().optional(),
   /** Failed submissions in this flow. */
   failures: z.number().int().nonnegative(),
   messages: z.array(messageSchema),

@@ -1,6 +1,7 @@
 // Strategy contracts for sign-in methods. First factors (password now, upstream IdP later)
 // implement SignInMethod; second factors implement MfaStrategy. Both live in one ordered registry.
 import type { AccountWithOrganization } from '../../accounts/account.ts';
+import type { z } from 'zod';
 import type { MfaKind, MfaMethod } from '../../accounts/mfa.ts';
 import type { Flow, FlowMessage, FlowStep } from '../login/flow.ts';
 
@@ -45,16 +46,39 @@ export type MfaOutcome =
 
 export type EnrolmentOutcome = { kind: 'enrolled'; method: MfaMethod } | { kind: 'failed'; message: FlowMessage };
 
+/** What a method's own action answers: JSON for a script (a poll), or a message on the step's page. */
+export type ActionResult = { kind: 'json'; body: unknown } | { kind: 'message'; message: FlowMessage };
+
+/** A method's own action, mounted at /interaction/:uid/mfa/:kind/:action (e.g. resend a code). */
+export type MethodAction = {
+  /** The steps whose page offers it. */
+  steps: ('mfa_challenge' | 'mfa_enrol')[];
+  run(ctx: MfaContext, input: Record<string, string>): Promise<ActionResult>;
+};
+
 export type MfaStrategy = {
-  kind: MfaKind | 'recovery_code';
-  /** Shown in "Try another method" and the enrolment chooser. */
+  /** Its kind: the credential type it stores (a kind the registry knows, accounts/mfa.ts). */
+  kind: MfaKind;
+  /** Shown in "Try another method", the enrolment chooser and the profile's method list. */
   label: string;
   /** RFC 8176 amr values a verified challenge or enrolment adds beside `mfa`. */
   amr: readonly string[];
+  /** How "Logged In Via" and Sessions say it: "authenticator app", "email code". */
+  describe(): string;
+  /** Delivers its secret to the account's email address, the inbox a password reset goes to (accounts/mfa-policy.ts). */
+  inbox?: boolean;
+  /** The zod schema of its scratch space in flow.private (read back through methods/scratch.ts, never cast). */
+  privateSchema?: z.ZodType;
   /** Whether this account can be challenged with this method now. */
   available(ctx: MfaContext): Promise<boolean>;
-  /** The view model for views/templates/mfa/<kind>-challenge.njk; may store a challenge in flow.private. */
-  prepareChallenge(ctx: MfaContext): Promise<Record<string, unknown>>;
+  /**
+   * Starts a challenge (sends a code, creates a push approval, a WebAuthn challenge) and keeps it in
+   * flow.private. The engine runs it once per challenge: when the method is first shown, after
+   * "Try another method", and when its view says no challenge is live any more.
+   */
+  prepareChallenge?(ctx: MfaContext): Promise<void>;
+  /** The view model for views/templates/mfa/<kind>-challenge.njk, from the stored challenge; undefined → none is live. */
+  challengeView(ctx: MfaContext): Promise<Record<string, unknown> | undefined>;
   verify(ctx: MfaContext, input: Record<string, string>): Promise<MfaOutcome>;
   /** Registration, for kinds a person can add (not recovery codes). */
   enrolment?: {
@@ -62,4 +86,6 @@ export type MfaStrategy = {
     prepare(ctx: MfaContext): Promise<Record<string, unknown>>;
     complete(ctx: MfaContext, input: Record<string, string>): Promise<EnrolmentOutcome>;
   };
+  /** Its own actions by name (the engine mounts them at one route pattern). */
+  actions?: Record<string, MethodAction>;
 };

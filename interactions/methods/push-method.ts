@@ -4,7 +4,8 @@
 // its id lives in that flow's private state and the stored approval names the flow and account.
 import { randomUUID } from 'node:crypto';
 import QRCode from 'qrcode';
-import { MFA_KIND_AMR, MFA_KIND_LABELS, validMethodName, type MfaStore } from '../../accounts/mfa.ts';
+import { z } from 'zod';
+import { validMethodName, type MfaStore } from '../../accounts/mfa.ts';
 import {
   approvalExpiry,
   approvalStatus,
@@ -19,6 +20,7 @@ import type { PushStore } from '../../adapters/push-store.ts';
 import type { SecretBox } from '../../adapters/secret-box.ts';
 import type { FlowMessage } from '../login/flow.ts';
 import type { MfaContext, MfaStrategy } from './method.ts';
+import { scratchSpace } from './scratch.ts';
 
 export type PushDependencies = { store: PushStore; /** The issuer: where devices enrol and poll. */ serverUrl: string };
 
@@ -33,8 +35,13 @@ export const PUSH_MESSAGES = {
   enrolmentExpired: { code: 'mfa.push_enrolment_expired', level: 'error' },
 } satisfies Record<string, FlowMessage>;
 
-type PushChallengeState = { approvalId: string };
-type PushEnrolState = { code: string; digest: string; expiresAt: number };
+/** `swk` + `user`: a key held in software on the device, and the person's explicit approval (README). */
+const PUSH_AMR = ['swk', 'user'];
+
+/** The approval this flow is waiting for; the enrolment code it showed (sealed) and its digest. */
+const challengeScratch = scratchSpace('push', z.object({ approvalId: z.string() }));
+const enrolScratch = scratchSpace('push_enrol', z.object({ code: z.string(), digest: z.string(), expiresAt: z.number() }));
+type PushEnrolState = z.infer<typeof enrolScratch.schema>;
 
 /** Where the waiting page polls; the interaction cookie (path /interaction/<uid>) makes it the flow's own. */
 export const pushStatusPath = (flowId: string) => `/interaction/${flowId}/push-status`;
@@ -46,7 +53,7 @@ export function createPushMethod(deps: { mfa: MfaStore; box: SecretBox; push: Pu
     ctx.methods.filter((m) => m.kind === 'push' && typeof m.config.deviceId === 'string');
 
   async function currentApproval(ctx: MfaContext): Promise<PushApproval | undefined> {
-    const state = ctx.flow.private.push as PushChallengeState | undefined;
+    const state = challengeScratch.read(ctx.flow);
     if (!state?.approvalId) return undefined;
     const approval = await store.findApproval(state.approvalId);
     // Only this flow's approval, for this account, counts.
@@ -63,7 +70,7 @@ export function createPushMethod(deps: { mfa: MfaStore; box: SecretBox; push: Pu
   }
 
   async function enrolState(ctx: MfaContext) {
-    const state = ctx.flow.private.push_enrol as PushEnrolState | undefined;
+    const state = enrolScratch.read(ctx.flow);
     if (!state) return undefined;
     const device = await store.findEnrolledDevice(state.digest);
     if (device && device.flowId === ctx.flow.id && device.accountId === ctx.account.id) return { state, device };
@@ -74,16 +81,20 @@ export function createPushMethod(deps: { mfa: MfaStore; box: SecretBox; push: Pu
 
   return {
     kind: 'push',
-    label: MFA_KIND_LABELS.push,
-    amr: MFA_KIND_AMR.push,
+    label: 'Gatehouse Authenticator app',
+    amr: PUSH_AMR,
+    describe: () => 'Gatehouse Authenticator app',
+    privateSchema: z.object({ push: challengeScratch.schema.optional(), push_enrol: enrolScratch.schema.optional() }),
     async available(ctx) {
       return devicesOf(ctx).length > 0;
     },
-    async prepareChallenge(ctx) {
+    async challengeView(ctx) {
       const existing = await currentApproval(ctx);
-      // Reuse this flow's approval until it expires: reloading the page must not send a new request
-      // (nor wipe an answer the device already gave, which the next POST turns into the outcome).
-      if (existing && approvalStatus(existing, now()) !== 'expired') return waitingView(ctx, existing);
+      // This flow's approval until it expires: reloading the page sends no new request (nor wipes an
+      // answer the device already gave, which the next POST turns into the outcome). Expired → a new one.
+      return existing && approvalStatus(existing, now()) !== 'expired' ? waitingView(ctx, existing) : undefined;
+    },
+    async prepareChallenge(ctx) {
       const time = now();
       const { number, choices } = numberMatching();
       const approval: PushApproval = {
@@ -100,23 +111,21 @@ export function createPushMethod(deps: { mfa: MfaStore; box: SecretBox; push: Pu
         status: 'pending',
       };
       await store.saveApproval(approval);
-      ctx.flow.private.push = { approvalId: approval.id } satisfies PushChallengeState;
-      return waitingView(ctx, approval);
+      challengeScratch.write(ctx.flow, { approvalId: approval.id });
     },
     async verify(ctx) {
       const approval = await currentApproval(ctx);
       const status = approvalStatus(approval, now());
       if (status === 'pending') return { kind: 'pending', message: PUSH_MESSAGES.pending };
       // Any answer ends this approval: the next page shows a fresh request.
-      delete ctx.flow.private.push;
+      challengeScratch.clear(ctx.flow);
       if (approval) await store.removeApproval(approval.id);
       if (status === 'expired' || !approval) return { kind: 'failed', message: PUSH_MESSAGES.expired };
       if (status === 'denied') return { kind: 'failed', message: PUSH_MESSAGES.denied };
       const method = devicesOf(ctx).find((m) => m.config.deviceId === approval.deviceId);
       if (!method) return { kind: 'failed', message: PUSH_MESSAGES.denied }; // the device was removed meanwhile
       await deps.mfa.markUsed(method.id);
-      // `swk` + `user`: a key held in software on the device, and the person's explicit approval (README).
-      return { kind: 'verified', amr: ['mfa', ...MFA_KIND_AMR.push] };
+      return { kind: 'verified', amr: ['mfa', ...PUSH_AMR] };
     },
     enrolment: {
       async prepare(ctx) {
@@ -125,7 +134,7 @@ export function createPushMethod(deps: { mfa: MfaStore; box: SecretBox; push: Pu
           const code = newEnrolmentCode();
           const state: PushEnrolState = { code: deps.box.seal(code), digest: enrolmentCodeDigest(code), expiresAt: now() + PUSH_ENROLMENT_TTL_SECONDS * 1000 };
           await store.createEnrolment(state.digest, { accountId: ctx.account.id, flowId: ctx.flow.id, expiresAt: state.expiresAt });
-          ctx.flow.private.push_enrol = state;
+          enrolScratch.write(ctx.flow, state);
           current = { state, device: undefined };
         }
         const code = deps.box.open(current.state.code);
@@ -141,7 +150,7 @@ export function createPushMethod(deps: { mfa: MfaStore; box: SecretBox; push: Pu
       async complete(ctx, input) {
         const current = await enrolState(ctx);
         if (!current) {
-          delete ctx.flow.private.push_enrol; // the page shows a new code
+          enrolScratch.clear(ctx.flow); // the page shows a new code
           return { kind: 'failed', message: PUSH_MESSAGES.enrolmentExpired };
         }
         const { state, device } = current;
@@ -151,7 +160,7 @@ export function createPushMethod(deps: { mfa: MfaStore; box: SecretBox; push: Pu
         if (!(await store.claimEnrolledDevice(state.digest))) return { kind: 'failed', message: PUSH_MESSAGES.enrolmentExpired };
         const method = await store.registerDevice(device, name);
         await store.removeEnrolment(state.digest);
-        delete ctx.flow.private.push_enrol;
+        enrolScratch.clear(ctx.flow);
         return { kind: 'enrolled', method };
       },
     },

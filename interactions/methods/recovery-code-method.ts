@@ -8,10 +8,11 @@ export function createRecoveryCodeMethod(deps: { mfa: MfaStore; digest: (code: s
     label: 'Recovery code',
     // A recovery code is a one-time password (RFC 8176 `otp`).
     amr: ['otp'],
+    describe: () => 'recovery code',
     async available(ctx) {
       return (await deps.mfa.countRecoveryCodes(ctx.account.id)) > 0;
     },
-    async prepareChallenge() {
+    async challengeView() {
       return {};
     },
     async verify(ctx, input) {

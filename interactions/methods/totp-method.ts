@@ -1,12 +1,17 @@
 // Third-party authenticator app (TOTP). Seeds are sealed with the KEK; each accepted code's time
 // step is claimed atomically, so a code works once even when submitted twice in parallel.
 import QRCode from 'qrcode';
+import { z } from 'zod';
 import type { MfaStore } from '../../accounts/mfa.ts';
 import { validMethodName } from '../../accounts/mfa.ts';
 import { newTotpSecret, totpUri, verifyTotp } from '../../accounts/totp.ts';
 import type { SecretBox } from '../../adapters/secret-box.ts';
 import type { MfaStrategy } from './method.ts';
 import type { FlowMessage } from '../login/flow.ts';
+import { scratchSpace } from './scratch.ts';
+
+/** A seed being set up, sealed, until the first code confirms it. */
+const enrolScratch = scratchSpace('totp', z.object({ secret: z.string() }));
 
 const INVALID: FlowMessage = { code: 'mfa.invalid_code', level: 'error' };
 const REPLAYED: FlowMessage = { code: 'mfa.code_already_used', level: 'error' };
@@ -17,10 +22,12 @@ export function createTotpMethod(deps: { mfa: MfaStore; box: SecretBox; issuerNa
     kind: 'totp',
     label: 'Authenticator app',
     amr: ['otp'],
+    describe: () => 'authenticator app',
+    privateSchema: enrolScratch.schema,
     async available(ctx) {
       return ctx.methods.some((m) => m.kind === 'totp');
     },
-    async prepareChallenge() {
+    async challengeView() {
       return {};
     },
     async verify(ctx, input) {
@@ -35,17 +42,17 @@ export function createTotpMethod(deps: { mfa: MfaStore; box: SecretBox; issuerNa
     },
     enrolment: {
       async prepare(ctx) {
-        let sealed = (ctx.flow.private.totp as { secret?: string } | undefined)?.secret;
+        let sealed = enrolScratch.read(ctx.flow)?.secret;
         if (!sealed) {
           sealed = deps.box.seal(newTotpSecret());
-          ctx.flow.private.totp = { secret: sealed };
+          enrolScratch.write(ctx.flow, { secret: sealed });
         }
         const secret = deps.box.open(sealed);
         const uri = totpUri(secret, ctx.account.username, deps.issuerName);
         return { secret: secret.match(/.{1,4}/g)!.join(' '), qrDataUrl: await QRCode.toDataURL(uri, { margin: 1, width: 200 }) };
       },
       async complete(ctx, input) {
-        const sealed = (ctx.flow.private.totp as { secret?: string } | undefined)?.secret;
+        const sealed = enrolScratch.read(ctx.flow)?.secret;
         if (!sealed) return { kind: 'failed', message: { code: 'mfa.enrolment_expired', level: 'error' } };
         const step = await verifyTotp(deps.box.open(sealed), (input.code ?? '').replace(/\s/g, ''), now());
         if (step === null) return { kind: 'failed', message: INVALID };
@@ -53,7 +60,7 @@ export function createTotpMethod(deps: { mfa: MfaStore; box: SecretBox; issuerNa
           secret: sealed,
           lastTimeStep: step, // the confirming code can't be replayed to sign in
         });
-        delete ctx.flow.private.totp;
+        enrolScratch.clear(ctx.flow);
         return { kind: 'enrolled', method };
       },
     },

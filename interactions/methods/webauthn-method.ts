@@ -14,7 +14,7 @@ import {
 } from '@simplewebauthn/server';
 import { z } from 'zod';
 import type { AuditLog } from '../../accounts/audit.ts';
-import { MFA_KIND_AMR, MFA_KIND_LABELS, validMethodName, type MfaMethod, type MfaStore } from '../../accounts/mfa.ts';
+import { validMethodName, type MfaMethod, type MfaStore } from '../../accounts/mfa.ts';
 import type { FlowMessage } from '../login/flow.ts';
 import type { MessageCode, MessageValue } from '../../accounts/messages/language.ts';
 import type { MfaContext, MfaStrategy } from './method.ts';
@@ -47,14 +47,20 @@ export type WebAuthnConfig = {
   backedUp?: boolean;
 };
 
-/** The challenge a page was given, in flow.private[kind]. */
-type PendingChallenge = { purpose: 'authenticate' | 'register'; challenge: string; expiresAt: number };
+/** Each kind's label, its words in "Logged In Via" and its RFC 8176 amr (README). */
+const KIND_TEXT: Record<WebAuthnKind, { label: string; describe: string; amr: string[] }> = {
+  platform: { label: 'Built-in authenticator', describe: 'built-in authenticator', amr: ['swk', 'user'] },
+  security_key: { label: 'Security key', describe: 'security key', amr: ['hwk'] },
+};
 
+/** The challenge a page was given, in flow.private[kind], with the options the page got (shown again on reload). */
 const pendingSchema = z.object({
   purpose: z.enum(['authenticate', 'register']),
   challenge: z.string().min(16),
   expiresAt: z.number(),
+  options: z.string().optional(),
 });
+type PendingChallenge = z.infer<typeof pendingSchema>;
 
 /** Only the envelope is checked here; @simplewebauthn/server checks the rest (and throws on nonsense). */
 const credentialSchema = z
@@ -126,8 +132,8 @@ export function createWebAuthnMethod(deps: {
     return parsed.data.challenge;
   }
 
-  function putChallenge(ctx: MfaContext, purpose: PendingChallenge['purpose'], challenge: string) {
-    ctx.flow.private[kind] = { purpose, challenge, expiresAt: now() + WEBAUTHN_CHALLENGE_TTL_MS } satisfies PendingChallenge;
+  function putChallenge(ctx: MfaContext, purpose: PendingChallenge['purpose'], challenge: string, options?: string) {
+    ctx.flow.private[kind] = { purpose, challenge, expiresAt: now() + WEBAUTHN_CHALLENGE_TTL_MS, options } satisfies PendingChallenge;
   }
 
   /** The counter rule: authenticators that always report 0 pass; any other value must exceed the stored one. */
@@ -153,8 +159,10 @@ export function createWebAuthnMethod(deps: {
 
   return {
     kind,
-    label: MFA_KIND_LABELS[kind],
-    amr: MFA_KIND_AMR[kind],
+    label: KIND_TEXT[kind].label,
+    amr: KIND_TEXT[kind].amr,
+    describe: () => KIND_TEXT[kind].describe,
+    privateSchema: pendingSchema,
 
     async available(ctx) {
       return mine(ctx).length > 0;
@@ -167,8 +175,14 @@ export function createWebAuthnMethod(deps: {
         userVerification: 'preferred',
         timeout: WEBAUTHN_TIMEOUT_MS,
       });
-      putChallenge(ctx, 'authenticate', options.challenge);
-      return { webauthn: { mode: 'authenticate', options: JSON.stringify(options) } };
+      putChallenge(ctx, 'authenticate', options.challenge, JSON.stringify(options));
+    },
+
+    async challengeView(ctx) {
+      const pending = pendingSchema.safeParse(ctx.flow.private[kind]);
+      // A challenge is used once (verify takes it) and expires: then the engine starts a new one.
+      if (!pending.success || pending.data.purpose !== 'authenticate' || pending.data.expiresAt <= now() || !pending.data.options) return undefined;
+      return { webauthn: { mode: 'authenticate', options: pending.data.options } };
     },
 
     async verify(ctx, input) {
@@ -196,7 +210,7 @@ export function createWebAuthnMethod(deps: {
       }
       if (!result.verified) return { kind: 'failed', message: FAILED };
       if (!(await counterAccepted(ctx, method, result.authenticationInfo.newCounter))) return { kind: 'failed', message: CLONED };
-      return { kind: 'verified', amr: ['mfa', ...MFA_KIND_AMR[kind]] };
+      return { kind: 'verified', amr: ['mfa', ...KIND_TEXT[kind].amr] };
     },
 
     // Without a domain name as ISSUER (e.g. http://127.0.0.1:3000) no browser can register a credential.
@@ -224,13 +238,13 @@ export function createWebAuthnMethod(deps: {
               supportedAlgorithmIDs: ALGORITHMS,
             });
             putChallenge(ctx, 'register', options.challenge);
-            return { webauthn: { mode: 'register', options: JSON.stringify(options) }, defaultName: MFA_KIND_LABELS[kind] };
+            return { webauthn: { mode: 'register', options: JSON.stringify(options) }, defaultName: KIND_TEXT[kind].label };
           },
 
           async complete(ctx, input) {
             const expectedChallenge = takeChallenge(ctx, 'register');
             if (!expectedChallenge) return { kind: 'failed', message: EXPIRED };
-            const name = validMethodName(input.name || MFA_KIND_LABELS[kind]);
+            const name = validMethodName(input.name || KIND_TEXT[kind].label);
             const response = parseCredential(input.webauthn_response) as RegistrationResponseJSON | undefined;
             if (!response) return { kind: 'failed', message: FAILED };
             if (response.authenticatorAttachment && response.authenticatorAttachment !== attachment) {

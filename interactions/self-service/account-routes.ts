@@ -20,6 +20,7 @@ import type { PasswordChange } from '../../accounts/password-change.ts';
 import { PERMISSION_LABELS, ROLE_PERMISSIONS } from '../../accounts/permissions.ts';
 import { contactChanges, type ProfileAccount, type ProfileStore } from '../../accounts/profile.ts';
 import type { Message } from '../../accounts/messages/language.ts';
+import type { MethodNames } from '../../accounts/mfa.ts';
 import type { AccountSession, SignedInSession } from '../account-session.ts';
 import type { Csrf } from '../csrf.ts';
 import { errorMessages, formInput, page, pageMessages, requestInfo } from './http.ts';
@@ -48,6 +49,8 @@ export function createAccountRoutes(deps: {
   logger?: ErrorLogger;
   /** Federation's "Logged In Via" section (linked profiles, unlink, link a profile); absent → how this session signed in only. */
   linkedProfiles?: (ctx: Context, s: SignedInSession) => Promise<Record<string, unknown>>;
+  /** How each MFA kind is described (the method registry); without it, from amr alone. */
+  methodNames?: Pick<MethodNames, 'describe'>;
 }) {
   const router = new Router({ prefix: '/account' });
   const { session, csrf, profiles } = deps;
@@ -269,15 +272,19 @@ export function createAccountRoutes(deps: {
       ? { id: account.organization.id, name: account.organization.name, domain: (account.organization as { domain?: string | null }).domain ?? null }
       : null;
     const linked = deps.linkedProfiles ? await deps.linkedProfiles(ctx, s) : {};
-    page(ctx, 'account-permissions', { title: 'page.title.permissions', csrf: csrf.tokenFor(s.sessionUid), organization, roles, loggedInVia: loggedInVia(s.amr), ...linked });
+    page(ctx, 'account-permissions', { title: 'page.title.permissions', csrf: csrf.tokenFor(s.sessionUid), organization, roles, loggedInVia: loggedInVia(s.amr, s.mfaMethod, deps.methodNames), ...linked });
   });
 
   return router;
 }
 
-/** "Logged In Via": how this session signed in, from its amr (RFC 8176). */
-export function loggedInVia(amr: string[]): string {
+/**
+ * "Logged In Via": how this session signed in. The MFA method says it in its own words (its
+ * describe()); amr alone can't tell two `otp` methods apart, so it is only the fallback.
+ */
+export function loggedInVia(amr: string[], mfaMethod?: string | null, names?: Pick<MethodNames, 'describe'>): string {
   if (!amr.includes('pwd')) return 'Single sign-on through your organization’s identity provider';
+  if (mfaMethod && names && amr.includes('mfa')) return `${AMR_TEXT.pwd}, with ${names.describe(mfaMethod)}`;
   const second = amr.filter((v) => v !== 'pwd' && v !== 'mfa' && v !== 'user').map((v) => AMR_TEXT[v] ?? v);
   return second.length > 0 ? `${AMR_TEXT.pwd}, with ${[...new Set(second)].join(' and ')}` : AMR_TEXT.pwd;
 }

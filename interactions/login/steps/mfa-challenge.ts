@@ -1,6 +1,8 @@
-// Step `mfa_challenge`: prove a registered method, or "Try another method".
-//   POST /interaction/:uid/mfa          verify the method being challenged
-//   POST /interaction/:uid/mfa/switch   challenge another available method
+// Step `mfa_challenge`: prove a registered method, or "Try another method"; and every method's own
+// actions (resend a code), in this step or in enrolment.
+//   POST /interaction/:uid/mfa                  verify the method being challenged
+//   POST /interaction/:uid/mfa/switch           challenge another available method
+//   POST /interaction/:uid/mfa/:kind/:action    the method's action (MfaStrategy.actions)
 import { z } from 'zod';
 import type { LoginStep } from '../step.ts';
 import { interactionPath, stepPage } from '../page.ts';
@@ -15,9 +17,15 @@ export function createMfaChallengeStep(): LoginStep {
       const { interaction, flow } = s;
       const c = await engine.mfaContext(ctx, s, { clientName: true });
       const strategy = engine.methods.mfa(flow.mfaKind) ?? engine.methods.secondFactors[0];
-      const before = JSON.stringify(flow.private);
-      const view = await strategy.prepareChallenge(c);
-      if (JSON.stringify(flow.private) !== before) await engine.save(s); // a new challenge was stored
+      // Once per challenge: when this method is first shown (or switched to), and when its challenge
+      // ended (used, expired, answered). A reload shows the same challenge: no second email or push.
+      let view = flow.challenge === strategy.kind ? await strategy.challengeView(c) : undefined;
+      if (!view) {
+        await strategy.prepareChallenge?.(c);
+        flow.challenge = strategy.kind;
+        await engine.save(s);
+        view = (await strategy.challengeView(c)) ?? {};
+      }
       const others = [];
       for (const m of engine.methods.secondFactors) if (m.kind !== strategy.kind && (await m.available(c))) others.push({ kind: m.kind, label: m.label });
       stepPage(ctx, s, 'mfa-challenge', {
@@ -29,6 +37,7 @@ export function createMfaChallengeStep(): LoginStep {
         others,
         action: interactionPath(interaction.uid, '/mfa'),
         switchAction: interactionPath(interaction.uid, '/mfa/switch'),
+        methodActions: actionPaths(interaction.uid, strategy.kind, Object.keys(strategy.actions ?? {})),
       });
     },
     routes(router, engine) {
@@ -55,11 +64,35 @@ export function createMfaChallengeStep(): LoginStep {
         const strategy = engine.methods.mfa(formOf(ctx, switchForm).kind);
         if (strategy && (await strategy.available(await engine.mfaContext(ctx, s)))) {
           s.flow.mfaKind = strategy.kind;
+          s.flow.challenge = undefined; // the next page starts this method's challenge
           s.flow.messages = [];
           await engine.save(s);
         }
         return engine.showStep(ctx, s);
       });
+
+      router.post('/:uid/mfa/:kind/:action', loadFlow(engine), requireStep(engine, 'mfa_challenge', 'mfa_enrol'), async (ctx) => {
+        const s = flowOf(ctx);
+        const current = s.flow.step === 'mfa_challenge' ? s.flow.mfaKind : s.flow.enrolKind;
+        const strategy = ctx.params.kind === current ? engine.methods.mfa(current) : undefined;
+        const action = strategy?.actions && Object.hasOwn(strategy.actions, ctx.params.action) ? strategy.actions[ctx.params.action] : undefined;
+        if (!action || !action.steps.includes(s.flow.step as 'mfa_challenge' | 'mfa_enrol')) return engine.showStep(ctx, s);
+        const result = await action.run(await engine.mfaContext(ctx, s), stringFields(ctx.request.body));
+        if (result.kind === 'json') {
+          await engine.save(s);
+          ctx.set('Cache-Control', 'no-store');
+          ctx.body = result.body;
+          return;
+        }
+        s.flow.messages = [result.message];
+        await engine.save(s);
+        return engine.render(ctx, s);
+      });
     },
   };
+}
+
+/** Where a step page posts each of its method's actions (`methodActions.<name>` in the partial). */
+export function actionPaths(uid: string, kind: string, names: string[]): Record<string, string> {
+  return Object.fromEntries(names.map((name) => [name, interactionPath(uid, `/mfa/${kind}/${name}`)]));
 }

@@ -6,12 +6,25 @@ import { z } from 'zod';
 import type { MfaManagement } from '../../../accounts/mfa-management.ts';
 import type { MfaStore } from '../../../accounts/mfa.ts';
 import { generateRecoveryCodes } from '../../../accounts/recovery-codes.ts';
+import { enrolmentRefusal } from '../../../accounts/mfa-policy.ts';
+import type { MfaContext } from '../../methods/method.ts';
+import type { LoginEngine } from '../engine.ts';
 import type { LoginStep } from '../step.ts';
+import { actionPaths } from './mfa-challenge.ts';
 import { interactionPath, stepPage } from '../page.ts';
 import { field, flowOf, form, formOf, loadFlow, requireStep, stringFields } from '../pipeline.ts';
 
 const chooseForm = z.object({ kind: field() });
 const enrolForm = z.object({ name: field() });
+
+/**
+ * The kinds this account may register now. Local accounts reset their password by email, so an
+ * inbox method (an emailed code) only beside another method (accounts/mfa-policy.ts).
+ */
+function enrollable(methods: LoginEngine['methods'], c: MfaContext) {
+  const existing = c.methods.map((m) => methods.names.traits(m.kind));
+  return methods.enrollable().filter((m) => !enrolmentRefusal(methods.names.traits(m.kind), existing, true));
+}
 
 export function createMfaEnrolStep(deps: {
   mfa: MfaStore;
@@ -24,16 +37,17 @@ export function createMfaEnrolStep(deps: {
     async render(ctx, s, engine) {
       const { interaction, flow } = s;
       const chooseAction = interactionPath(interaction.uid, '/enrol/choose');
-      const strategy = engine.methods.enrollable().find((m) => m.kind === flow.enrolKind);
+      const c = await engine.mfaContext(ctx, s);
+      const strategy = enrollable(engine.methods, c).find((m) => m.kind === flow.enrolKind);
       if (!strategy?.enrolment) {
         return stepPage(ctx, s, 'mfa-enrol-choose', {
           title: 'page.title.set_up_multi_factor_authentication',
           chooseAction,
-          kinds: engine.methods.enrollable().map((m) => ({ kind: m.kind, label: m.label })),
+          kinds: enrollable(engine.methods, c).map((m) => ({ kind: m.kind, label: m.label })),
         });
       }
       const before = JSON.stringify(flow.private);
-      const view = await strategy.enrolment.prepare(await engine.mfaContext(ctx, s));
+      const view = await strategy.enrolment.prepare(c);
       if (JSON.stringify(flow.private) !== before) await engine.save(s); // a new secret or challenge was stored
       stepPage(ctx, s, 'mfa-enrol', {
         ...view,
@@ -43,13 +57,14 @@ export function createMfaEnrolStep(deps: {
         name: flow.form.name,
         chooseAction,
         action: interactionPath(interaction.uid, '/enrol'),
+        methodActions: actionPaths(interaction.uid, strategy.kind, Object.keys(strategy.actions ?? {})),
       });
     },
     routes(router, engine) {
       router.post('/:uid/enrol/choose', loadFlow(engine), requireStep(engine, 'mfa_enrol'), form(chooseForm), async (ctx) => {
         const s = flowOf(ctx);
         const { kind } = formOf(ctx, chooseForm);
-        s.flow.enrolKind = engine.methods.enrollable().some((m) => m.kind === kind) ? kind : undefined;
+        s.flow.enrolKind = enrollable(engine.methods, await engine.mfaContext(ctx, s)).some((m) => m.kind === kind) ? kind : undefined;
         s.flow.messages = [];
         await engine.save(s);
         return engine.showStep(ctx, s);
@@ -57,11 +72,11 @@ export function createMfaEnrolStep(deps: {
 
       router.post('/:uid/enrol', loadFlow(engine), requireStep(engine, 'mfa_enrol'), form(enrolForm), async (ctx) => {
         const s = flowOf(ctx);
-        const strategy = engine.methods.enrollable().find((m) => m.kind === s.flow.enrolKind);
+        const c = await engine.mfaContext(ctx, s);
+        const strategy = enrollable(engine.methods, c).find((m) => m.kind === s.flow.enrolKind);
         if (!strategy?.enrolment) return engine.showStep(ctx, s);
         s.flow.messages = [];
         s.flow.form = { ...s.flow.form, name: formOf(ctx, enrolForm).name.slice(0, 60) };
-        const c = await engine.mfaContext(ctx, s);
         const outcome = await engine.verifyFactor(ctx, s, { kind: strategy.kind }, () => strategy.enrolment!.complete(c, stringFields(ctx.request.body)));
         // Audited and emailed like any change to the person's methods.
         await deps.mfaChanges.added(outcome.method, { actor: c.account.id, ...engine.requestInfo(ctx) });

@@ -294,12 +294,14 @@ describe('MFA: WebAuthn strategy rules', () => {
   it('keeps the challenge in the flow and deletes it on the first answer, whatever the answer', async () => {
     const ctx = context([method('security_key', 'a2V5')]);
     const s = strategy('security_key');
-    const view = await s.prepareChallenge(ctx);
+    await s.prepareChallenge!(ctx);
+    const view = (await s.challengeView(ctx))!;
     const options = JSON.parse((view.webauthn as { options: string }).options) as PublicKeyCredentialRequestOptionsJSON;
     assert.equal((ctx.flow.private.security_key as { challenge: string }).challenge, options.challenge);
     const first = await s.verify(ctx, { webauthn_response: 'not json' });
     assert.equal(first.kind === 'failed' && first.message.code, 'mfa.webauthn_failed');
     assert.equal(ctx.flow.private.security_key, undefined, 'deleted');
+    assert.equal(await s.challengeView(ctx), undefined, 'no live challenge: the engine starts a new one');
     const second = await s.verify(ctx, { webauthn_response: 'not json' });
     assert.equal(second.kind === 'failed' && second.message.code, 'mfa.webauthn_challenge_expired');
   });
