@@ -17,6 +17,7 @@ export function createFactorMarksStore(stateAdapter: (model: string) => StateAda
         passwordAt: time(found.passwordAt),
         mfaAt: time(found.mfaAt),
         identityId: typeof found.identityId === 'string' ? found.identityId : null,
+        mfaMethod: typeof found.mfaMethod === 'string' ? found.mfaMethod : null,
       };
     },
     async put(sessionUid, marks: FactorMarks) {
