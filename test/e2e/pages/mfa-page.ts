@@ -21,6 +21,10 @@ export class MfaPage {
   readonly recoveryCodes: Locator;
   /** "Try another method" (a disclosure listing the other methods). */
   readonly tryAnotherMethod: Locator;
+  /** The email one-time code: its field, where it was sent, and "Send a new code". */
+  readonly emailCode: Locator;
+  readonly emailSentTo: Locator;
+  readonly sendNewCode: Locator;
 
   constructor(page: Page) {
     this.page = page;
@@ -33,6 +37,9 @@ export class MfaPage {
     this.totpSecret = page.getByTestId('totp/secret');
     this.recoveryCodes = page.getByTestId('recovery-codes');
     this.tryAnotherMethod = page.getByText('Try another method', { exact: true });
+    this.emailCode = page.getByLabel('Code from the email', { exact: true });
+    this.emailSentTo = page.getByTestId('email-otp/sent-to');
+    this.sendNewCode = page.getByRole('button', { name: 'Send a new code', exact: true });
   }
 
   /** Waits until the page's heading reads `text` (navigation after a form post). */
