@@ -42,6 +42,7 @@ describe('MFA: email one-time code', () => {
     const login = start ? { jar: jar!, step: start, verifier: '' } : await startPasswordLogin(server.url, client, user);
     assert.equal(heading(login.step.body), 'Verify it’s you');
     const page = await postForm(login.jar, actionOf(login.step, /action="(\/interaction\/[^"]+\/mfa\/switch)"/), server.url, { kind: 'email_otp' });
+    assert.match(page.body, /data-testid="email-otp\/sent-to"/, `a code was sent (${messageCodes(page.body).join(', ')})`);
     return { ...login, page };
   }
 
@@ -74,7 +75,9 @@ describe('MFA: email one-time code', () => {
     const user = await userWithEmailCode();
     const { jar, page, verifier } = await switchToEmailCode(user);
     assert.match(page.body, /Confirm it’s you: <strong>Email code<\/strong>/);
-    assert.match(page.body, new RegExp(`data-testid="email-otp/sent-to">We sent a 6-digit code to <strong>${user.username[0]}•••@example.com</strong>`));
+    const norwegian = await follow(jar, `${page.url}`, server.url, { headers: { 'accept-language': 'nb' } });
+    assert.match(norwegian.body, /Koden fra e-posten/, 'in Norwegian Bokmål when asked');
+    assert.match(page.body, new RegExp(`data-testid="email-otp/sent-to">We sent a 6-digit code to ${user.username[0]}•••@example.com\\. It expires in 10 minutes\\.`));
     await sink.waitFor(() => codesSentTo(user).length === 1);
     const again = await follow(jar, page.url, server.url);
     assert.equal(heading(again.body), 'Verify it’s you');
@@ -142,6 +145,7 @@ describe('MFA: email one-time code', () => {
     let page = await follow(jar, `${server.url}/account/mfa`, server.url);
     page = await postForm(jar, formAction(page.body, page.url), server.url, { username: user.username, password: user.password });
     page = await postForm(jar, formAction(page.body, page.url), server.url, { code: await totpCode(user.totpSecret!) });
+    assert.equal(heading(page.body), 'Configure multi-factor authentication (MFA)', `${page.url} ${messageCodes(page.body).join(', ')}`);
     const [app, email] = await server.gatehouse.mfa.listMethods(user.id);
     const refused = await postForm(jar, `${server.url}/account/mfa/${app.id}/remove`, server.url, { csrf: csrf(page.body), confirm: 'yes' });
     assert.equal(refused.status, 409);
