@@ -449,7 +449,7 @@ export async function createGatehouse(
   const parseBody = bodyParser(undefined, { paths: [LOGO_UPLOAD_PAGE_PATH, LOGO_UPLOAD_API_PATH], limit: Math.ceil((BRANDING_LOGO_MAX_BYTES * 4) / 3) + 16 * 1024 });
   const routesOf = (router: Router) => router.routes() as unknown as Koa.Middleware;
   // Feature routers, one line each (self-service, account, admin API and pages mount here).
-  const featureRouters = [createLanguageRoutes({ clock: options.clock }), interactions, push, accountCallback, accountMfa, ...organizations.routers, ...applicationFeatures.routers, ...selfServiceRoutes, federationInteractions.callbackRouter, linkedProfiles.router, accountSessionsRoutes];
+  const featureRouters = [createLanguageRoutes(), interactions, push, accountCallback, accountMfa, ...organizations.routers, ...applicationFeatures.routers, ...selfServiceRoutes, federationInteractions.callbackRouter, linkedProfiles.router, accountSessionsRoutes];
   const ownRoutes = compose([
     routesOf(ops),
     (ctx, next) => (OWN_BODY_PATHS.some((p) => ctx.path.startsWith(p)) ? parseBody(ctx, next) : next()),

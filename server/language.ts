@@ -39,11 +39,11 @@ function returnPathOf(ctx: Context): string {
 
 export function requestLanguage(): Middleware {
   return async (ctx, next) => {
-    const [picked, at] = (ctx.cookies.get(LANGUAGE_COOKIE) ?? '').split('.');
-    const inputs = { picked: picked || undefined, pickedAt: Number(at) || undefined, acceptLanguage: ctx.get('accept-language') };
+    const [picked, on] = (ctx.cookies.get(LANGUAGE_COOKIE) ?? '').split('.');
+    const inputs = { picked: picked || undefined, pickedOn: on || undefined, acceptLanguage: ctx.get('accept-language') };
     const language: RequestLanguage = {
       tag: chooseLanguage(inputs),
-      refine: (uiLocales, startedAt) => chooseLanguage({ ...inputs, uiLocales, startedAt }),
+      refine: (uiLocales, interaction) => chooseLanguage({ ...inputs, uiLocales, interaction }),
       returnTo: returnPathOf(ctx),
     };
     ctx.state.language = language;
@@ -59,14 +59,15 @@ export function requestLanguage(): Middleware {
 }
 
 /** POST /language (lang, return_to): the language control on every page. */
-export function createLanguageRoutes(deps: { clock?: () => number } = {}) {
+export function createLanguageRoutes() {
   const router = new Router();
   router.post('/language', (ctx) => {
     const body = (ctx.request as { body?: Record<string, unknown> }).body ?? {};
     const tag = typeof body.lang === 'string' ? supportedTag(body.lang) : undefined;
     if (tag) {
-      // "<tag>.<epoch seconds>": when it was picked decides whether it outranks an app's ui_locales.
-      ctx.cookies.set(LANGUAGE_COOKIE, `${tag}.${Math.floor((deps.clock ?? Date.now)() / 1000)}`, {
+      // "<tag>" or "<tag>.<interaction uid>": a pick made on a sign-in's own page outranks that app's ui_locales.
+      const on = /^\/interaction\/([A-Za-z0-9_-]{1,100})/.exec(safeReturnPath(body.return_to))?.[1];
+      ctx.cookies.set(LANGUAGE_COOKIE, on ? `${tag}.${on}` : tag, {
         httpOnly: true,
         sameSite: 'lax',
         maxAge: LANGUAGE_COOKIE_MAX_AGE_MS,

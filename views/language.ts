@@ -14,7 +14,7 @@ export type Translations = {
 /** What a request knows about its reader's language; `refine` lets an interaction's ui_locales take over. */
 export type RequestLanguage = {
   tag: string;
-  refine?: (uiLocales: string | undefined, startedAt?: number) => string;
+  refine?: (uiLocales: string | undefined, interaction?: string) => string;
   /** Where the language control returns to (a same-site path). */
   returnTo?: string;
 };
@@ -46,9 +46,9 @@ export function currentLanguage(): string {
 }
 
 /** An interaction's `ui_locales` (OIDC Core §3.1.2.1) outranks the person's pick and the browser. */
-export function applyUiLocales(uiLocales: unknown, startedAt?: number): void {
+export function applyUiLocales(uiLocales: unknown, interaction?: string): void {
   const store = storage.getStore();
-  if (store?.refine && typeof uiLocales === 'string' && uiLocales.trim()) store.tag = store.refine(uiLocales, startedAt);
+  if (store?.refine && typeof uiLocales === 'string' && uiLocales.trim()) store.tag = store.refine(uiLocales, interaction);
 }
 
 /** t(), formatDate() and formatNumber() as globals, so macros in imported files (which get no context) have them too. */

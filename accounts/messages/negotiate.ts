@@ -48,11 +48,11 @@ export function fromAcceptLanguage(header: string | undefined, supported?: reado
 
 export type LanguageInputs = {
   uiLocales?: string;
-  /** When the sign-in that carries ui_locales started (epoch seconds). */
-  startedAt?: number;
-  /** The language control's cookie, and when it was set (epoch seconds). */
+  /** The sign-in (interaction) that carries ui_locales. */
+  interaction?: string;
+  /** The language control's cookie, and the sign-in it was picked on, if any. */
   picked?: string;
-  pickedAt?: number;
+  pickedOn?: string;
   /** The language remembered on the signed-in account. */
   account?: string | null;
   acceptLanguage?: string;
@@ -60,7 +60,7 @@ export type LanguageInputs = {
 
 export function chooseLanguage(input: LanguageInputs, supported?: readonly string[]): string {
   // A pick made on a page of this very sign-in is the person answering the app's guess: it wins.
-  const pickedDuringSignIn = input.picked && input.pickedAt !== undefined && input.startedAt !== undefined && input.pickedAt >= input.startedAt;
+  const pickedDuringSignIn = input.picked && input.pickedOn !== undefined && input.pickedOn === input.interaction;
   return (
     (pickedDuringSignIn ? supportedTag(input.picked!, supported) : undefined) ??
     fromUiLocales(input.uiLocales, supported) ??

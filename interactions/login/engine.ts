@@ -135,7 +135,7 @@ export function createLoginEngine(deps: LoginEngineDeps) {
   async function load(ctx: Context, expectedPrompt: 'login' | 'consent' | 'any' = 'login'): Promise<LoadedFlow> {
     const interaction = await provider.interactionDetails(ctx.req, ctx.res);
     // The app's ui_locales (kept in the interaction) decide this page's language.
-    applyUiLocales(interaction.params.ui_locales, interaction.iat);
+    applyUiLocales(interaction.params.ui_locales, interaction.uid);
     if (interaction.uid !== ctx.params.uid) throw new DomainError('session.interaction_mismatch');
     if (expectedPrompt !== 'any' && interaction.prompt.name !== expectedPrompt) {
       throw new DomainError('session.step_unexpected');
