@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { emailMessages } from './email.ts';
+// The server hands the catalog to the views at start; so does this test.
+import '../server/language.ts';
+import { inLanguage } from './language.ts';
 
 describe('self-service emails', () => {
   const hostile = '<img src=x onerror=alert(1)>&"';
@@ -9,6 +12,16 @@ describe('self-service emails', () => {
     assert.ok(!mail.html.includes('<img src=x'), 'no markup from user data');
     assert.ok(mail.html.includes('&lt;img src=x onerror=alert(1)&gt;&amp;&quot;'));
     assert.ok(mail.text.includes(hostile), 'text is not HTML-escaped');
+  });
+
+  it('writes in the language of the request that sends it (Norwegian Bokmål here)', () => {
+    const mail = inLanguage({ tag: 'nb' }, () => emailMessages.verifyEmail({ username: 'ann', code: '042917', minutes: 15 }));
+    assert.equal(mail.subject, 'Bekreftelseskoden din for Gatehouse: 042917');
+    assert.match(mail.text, /^Hei ann,/);
+    assert.match(mail.text, /utløper om 15 minutter/);
+    assert.match(mail.html, /<html lang="nb">/);
+    const english = emailMessages.verifyEmail({ username: 'ann', code: '042917', minutes: 15 });
+    assert.equal(english.subject, 'Your Gatehouse verification code: 042917');
   });
 
   it('puts the code and the link in both parts', () => {

@@ -18,14 +18,17 @@ export function composeEmail(name: string, subject: string, model: Record<string
   return { subject, text: textEnv.render(`${name}.txt.njk`, full), html: htmlEnv.render(`${name}.html.njk`, full) };
 }
 
+/** A subject in the language of the request that sends the email. */
+const subject = (key: string, vars?: Record<string, unknown>) => translatorFor().t(key, vars);
+
 export const emailMessages: EmailMessages = {
-  verifyEmail: (m) => composeEmail('verify-email', `Your Gatehouse verification code: ${m.code}`, m),
-  confirmNewEmail: (m) => composeEmail('confirm-new-email', `Confirm your new Gatehouse email address: ${m.code}`, m),
-  emailChanged: (m) => composeEmail('email-changed', 'Your Gatehouse email address was changed', m),
-  passwordResetLink: (m) => composeEmail('password-reset-link', 'Reset your Gatehouse password', m),
-  usernameList: (m) => composeEmail('username-list', 'Your Gatehouse usernames', m),
-  passwordChanged: (m) => composeEmail('password-changed', 'Your Gatehouse password was changed', m),
-  mfaChanged: (m) => composeEmail('mfa-changed', 'Your Gatehouse verification methods changed', m),
+  verifyEmail: (m) => composeEmail('verify-email', subject('email.verify.subject', { code: m.code }), m),
+  confirmNewEmail: (m) => composeEmail('confirm-new-email', subject('email.confirm_new.subject', { code: m.code }), m),
+  emailChanged: (m) => composeEmail('email-changed', subject('email.changed.subject'), m),
+  passwordResetLink: (m) => composeEmail('password-reset-link', subject('email.reset.subject'), m),
+  usernameList: (m) => composeEmail('username-list', subject('email.usernames.subject'), m),
+  passwordChanged: (m) => composeEmail('password-changed', subject('email.password_changed.subject'), m),
+  mfaChanged: (m) => composeEmail('mfa-changed', subject('email.mfa_changed.subject'), m),
   accountLocked: (m) => composeEmail('account-locked', 'Your Gatehouse account was locked after failed sign-ins', m),
   sessionsEnded: (m) => composeEmail('sessions-ended', m.devices.length === 1 ? 'A Gatehouse session was signed out' : 'Gatehouse sessions were signed out', m),
   newSignIn: (m) => composeEmail('new-sign-in', 'New sign-in to your account', m),
