@@ -16,6 +16,11 @@ export type ChildServer = {
   waitForLine(match: (line: string) => boolean, timeoutMs?: number): Promise<string>;
   /** Resolves with the exit code (or signal name) or rejects after `timeoutMs`, killing the child. */
   exited(timeoutMs?: number): Promise<number | string>;
+  /**
+   * For after hooks: SIGTERM, then SIGKILL if it is still running after `graceMs`. Never SIGKILL
+   * first: npm would die and leave the node it exec'd (and its workers) running without a parent.
+   */
+  stop(graceMs?: number): Promise<void>;
 };
 
 /** The test process's environment without any Gatehouse variable, plus `env`. */
@@ -71,6 +76,13 @@ export function startChild(command: 'node' | 'npm', env: Record<string, string>)
         waiters.add(check);
         child.once('exit', onExit);
       });
+    },
+    async stop(graceMs = 20_000) {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exit;
+      clearTimeout(timer);
     },
     async exited(timeoutMs = 30_000) {
       let timer: NodeJS.Timeout | undefined;

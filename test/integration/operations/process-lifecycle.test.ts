@@ -127,9 +127,7 @@ describe('start-up failures: one line naming what to fix, exit status 1', functi
 describe('npm start and SIGTERM (what a container runtime sends)', function () {
   this.timeout(120_000);
   let server: ChildServer | undefined;
-  after(() => {
-    if (server?.child.exitCode === null) server.child.kill('SIGKILL');
-  });
+  after(() => server?.stop());
 
   it('reaches the server through npm: the request in flight completes, then npm exits 0', async () => {
     server = startChild('npm', { PORT: '0', DATA_DIR: tempDir(), LOG_LEVEL: 'info' });
@@ -162,7 +160,7 @@ describeFor(storeMatrix()[1], 'cluster workers', () => {
     db = await openDatabase({ databaseUrl: TEST_DATABASE_URL });
   });
   after(async () => {
-    if (server?.child.exitCode === null) server.child.kill('SIGKILL');
+    await server?.stop();
     for (const schema of schemas) await db.knex.raw('drop schema if exists ?? cascade', [schema]);
     await db?.close();
   });
