@@ -161,6 +161,8 @@ export const CLIENT_AUTH_FAILURES_PER_CLIENT = 50;
 /** …and per client IP, so one source can't spray secrets over many client ids. */
 export const CLIENT_AUTH_FAILURES_PER_IP = 20;
 export const CLIENT_AUTH_WINDOW_SECONDS = 15 * 60;
+/** A client IP / id found with no failures is not looked up again in this process for this long (a failure here forgets it at once): at most ~1 extra try per process per second past the limit, and no store round trip on a healthy client's every token. */
+export const CLIENT_AUTH_CLEAN_CACHE_MS = 1000;
 /** Wrong emailed codes per account and purpose per day, across codes (a new code brings no fresh tries): odds stay at 10 in 10^6 a day. */
 export const EMAIL_CODE_FAILURES_PER_DAY = 10;
 export const EMAIL_CODE_FAILURE_WINDOW_SECONDS = 24 * 60 * 60;

@@ -17,6 +17,7 @@ import {
   CLIENT_AUTH_FAILURES_PER_CLIENT,
   CLIENT_AUTH_FAILURES_PER_IP,
   CLIENT_AUTH_WINDOW_SECONDS,
+  CLIENT_AUTH_CLEAN_CACHE_MS,
   EMAIL_CODE_FAILURE_WINDOW_SECONDS,
   EMAIL_CODE_FAILURES_PER_DAY,
   EMAIL_CODE_SEND_WINDOW_SECONDS,
@@ -242,12 +243,27 @@ export function createThrottlePolicy(deps: {
 
   const clientIp = windowed('client-auth-ip', CLIENT_AUTH_FAILURES_PER_IP, CLIENT_AUTH_WINDOW_SECONDS);
   const clientId = windowed('client-auth-client', CLIENT_AUTH_FAILURES_PER_CLIENT, CLIENT_AUTH_WINDOW_SECONDS);
+  // Keys this process recently found with no failures, and until when (real time: a cache, not a window).
+  const cleanUntil = new Map<string, number>();
+  const CLEAN_CACHE_LIMIT = 10_000;
+  async function checkUnlessClean(key: string, limit: { check(key: string): Promise<void> }, value: string) {
+    const until = cleanUntil.get(key);
+    if (until !== undefined && until > Date.now()) return;
+    await limit.check(value);
+    if (cleanUntil.size >= CLEAN_CACHE_LIMIT) cleanUntil.clear();
+    cleanUntil.set(key, Date.now() + CLIENT_AUTH_CLEAN_CACHE_MS);
+  }
   const clientAuth = {
     /** Before the provider authenticates a client at /token, introspection or revocation. */
     async check(attempt: { clientId?: string; ip?: string }) {
-      await Promise.all([attempt.ip ? clientIp.check(attempt.ip) : undefined, attempt.clientId ? clientId.check(attempt.clientId) : undefined]);
+      await Promise.all([
+        attempt.ip ? checkUnlessClean(`ip|${attempt.ip}`, clientIp, attempt.ip) : undefined,
+        attempt.clientId ? checkUnlessClean(`client|${attempt.clientId}`, clientId, attempt.clientId) : undefined,
+      ]);
     },
     async failed(attempt: { clientId?: string; ip?: string }) {
+      if (attempt.ip) cleanUntil.delete(`ip|${attempt.ip}`);
+      if (attempt.clientId) cleanUntil.delete(`client|${attempt.clientId}`);
       await Promise.all([attempt.ip ? clientIp.hit(attempt.ip) : undefined, attempt.clientId ? clientId.hit(attempt.clientId.slice(0, 200)) : undefined]);
     },
   };
