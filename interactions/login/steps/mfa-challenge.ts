@@ -62,7 +62,8 @@ export function createMfaChallengeStep(): LoginStep {
       router.post('/:uid/mfa/switch', loadFlow(engine), requireStep(engine, 'mfa_challenge'), form(switchForm), async (ctx) => {
         const s = flowOf(ctx);
         const strategy = engine.methods.mfa(formOf(ctx, switchForm).kind);
-        if (strategy && (await strategy.available(await engine.mfaContext(ctx, s)))) {
+        // Switching to the method already challenged changes nothing (its code or approval stays the live one).
+        if (strategy && strategy.kind !== s.flow.mfaKind && (await strategy.available(await engine.mfaContext(ctx, s)))) {
           s.flow.mfaKind = strategy.kind;
           s.flow.challenge = undefined; // the next page starts this method's challenge
           s.flow.messages = [];
