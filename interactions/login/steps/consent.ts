@@ -25,7 +25,7 @@ export function createConsentStep(): LoginStep {
       stepPage(ctx, s, 'consent', {
         title: 'page.title.allow_access',
         clientName: await engine.clientName(interaction),
-        scopes: scopes.map((id) => ({ id, text: SCOPE_TEXT[id] ?? id })),
+        scopes: scopes.map((id) => ({ id, text: SCOPE_TEXT[id] ?? id, known: Object.hasOwn(SCOPE_TEXT, id) })),
         action: interactionPath(interaction.uid, '/consent'),
       });
     },
