@@ -86,7 +86,6 @@ describe('MFA: authenticator app and recovery codes', () => {
     const page = await submit(setup.jar, setup.step, { kind: 'totp' }, /action="(\/interaction\/[^"]+\/enrol\/choose)"/);
     const secret = page.body.match(/data-testid="totp\/secret">([^<]+)</)![1].replace(/\s/g, '');
     const codesPage = await submit(setup.jar, page, { code: await totpCode(secret) });
-    console.log("DEBUG", codesPage.status, codesPage.location, codesPage.body.slice(0, 3000));
     const recovery = codesPage.body.match(/<li><code>([A-Z0-9-]+)<\/code><\/li>/)![1];
     await submit(setup.jar, codesPage, {});
 
