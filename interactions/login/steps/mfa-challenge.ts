@@ -16,7 +16,17 @@ export function createMfaChallengeStep(): LoginStep {
     async render(ctx, s, engine) {
       const { interaction, flow } = s;
       const c = await engine.mfaContext(ctx, s, { clientName: true });
-      const strategy = engine.methods.mfa(flow.mfaKind) ?? engine.methods.secondFactors[0];
+      // The default method, unless it can't be used now (an emailed code to an unverified address): then the first that can.
+      let strategy = engine.methods.mfa(flow.mfaKind);
+      if (!strategy || !(await strategy.available(c))) {
+        strategy = undefined;
+        for (const m of engine.methods.secondFactors) if (!strategy && (await m.available(c))) strategy = m;
+        strategy ??= engine.methods.secondFactors[0];
+        if (strategy.kind !== flow.mfaKind) {
+          flow.mfaKind = strategy.kind;
+          flow.challenge = undefined;
+        }
+      }
       // Once per challenge: when this method is first shown (or switched to), and when its challenge
       // ended (used, expired, answered). A reload shows the same challenge: no second email or push.
       let view = flow.challenge === strategy.kind ? await strategy.challengeView(c) : undefined;
