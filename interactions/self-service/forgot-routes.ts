@@ -85,18 +85,20 @@ export function createForgotRoutes(deps: {
   });
 
   router.get(RESET_PATH, async (ctx) => {
+    ctx.set('Referrer-Policy', 'no-referrer'); // the page of a live reset: nothing about it leaves with a link
     const found = await deps.reset.check(tokenCookie(ctx));
     if (!found) return invalid(ctx);
-    page(ctx, 'reset-password', { title: 'Reset your password', action: RESET_PATH, username: found.username });
+    page(ctx, 'reset-password', { title: 'page.title.reset_your_password', action: RESET_PATH, username: found.username });
   });
 
   router.post(RESET_PATH, async (ctx) => {
+    ctx.set('Referrer-Policy', 'no-referrer');
     const token = tokenCookie(ctx);
     const password = formInput(ctx.request.body, 300).password ?? '';
     try {
       const { username } = await deps.reset.complete(token, password, requestInfo(ctx));
       clearTokenCookie(ctx);
-      page(ctx, 'reset-done', { title: 'Password reset', username });
+      page(ctx, 'reset-done', { title: 'page.title.password_reset', username });
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
       if (err.code === 'reset.link_invalid') {
@@ -105,7 +107,7 @@ export function createForgotRoutes(deps: {
       }
       const found = await deps.reset.check(token);
       if (!found) return invalid(ctx);
-      page(ctx, 'reset-password', { title: 'Reset your password', action: RESET_PATH, username: found.username, ...errorMessages(err) }, err.status);
+      page(ctx, 'reset-password', { title: 'page.title.reset_your_password', action: RESET_PATH, username: found.username, ...errorMessages(err) }, err.status);
     }
   });
 
