@@ -162,7 +162,7 @@ describeBrowser('e2e: applications', function (this: Mocha.Suite) {
 
     // Disable: sign-in refused with a page that says so.
     await admin.getByRole('button', { name: 'Disable', exact: true }).click();
-    await admin.getByTestId('message/application.disabled').waitFor();
+    await admin.getByTestId('message/application.disabled_notice').waitFor();
     await person.goto(authorizationRequest(server.url, { ...client, redirect_uris: [`${rp.origin}/new-callback`] }).url);
     await person.getByTestId('error/application.disabled').waitFor();
     assert.match((await person.getByTestId('error/application.disabled').textContent()) ?? '', /Team wiki has been disabled/);
