@@ -7,7 +7,7 @@ import type { Knex } from 'knex';
 import type { SessionRevoker } from '../accounts/session-revocation.ts';
 import { SESSION_ABSOLUTE_TTL, GRANT_TTL } from '../accounts/security-constants.ts';
 import { isUuid } from './account-store.ts';
-import type { StateAdapterFactory } from './state-adapter.ts';
+import { delegateTo, type StateAdapterFactory } from './state-adapter.ts';
 
 export type { StateAdapter } from './state-adapter.ts';
 
@@ -62,19 +62,13 @@ export function indexAccountState(factory: StateAdapterFactory, index: AccountSt
     const inner = factory(model);
     if (!INDEXED.has(model)) return inner;
     return {
+      ...delegateTo(inner),
       async upsert(id, payload, expiresIn) {
         await inner.upsert(id, payload, expiresIn);
         if (typeof payload.accountId === 'string') {
           await index.record(model, id, payload.accountId, typeof payload.uid === 'string' ? payload.uid : null);
         }
       },
-      find: (id) => inner.find(id),
-      findByUid: (uid) => inner.findByUid(uid),
-      findByUserCode: (code) => inner.findByUserCode(code),
-      consume: (id) => inner.consume(id),
-      tryConsume: (id) => inner.tryConsume(id),
-      destroy: (id) => inner.destroy(id),
-      revokeByGrantId: (grantId) => inner.revokeByGrantId(grantId),
     };
   };
 }

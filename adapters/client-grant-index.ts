@@ -3,7 +3,7 @@
 // oidc-provider keys its state by id only (SQL or Redis), so the Grant adapter is wrapped: every
 // save records (grant, client, account) in client_grants.
 import type { Knex } from 'knex';
-import type { StateAdapterFactory } from './state-adapter.ts';
+import { delegateTo, type StateAdapterFactory } from './state-adapter.ts';
 
 /** Models holding tokens of a grant (the same set oidc-provider's revoke helper clears). */
 const GRANT_TOKEN_MODELS = ['AccessToken', 'RefreshToken', 'AuthorizationCode', 'DeviceCode', 'BackchannelAuthenticationRequest'];
@@ -15,7 +15,7 @@ export function indexClientGrants(factory: StateAdapterFactory, knex: Knex): Sta
     const inner = factory(model);
     if (model !== 'Grant') return inner;
     return {
-      ...bind(inner),
+      ...delegateTo(inner),
       async upsert(id, payload, expiresIn) {
         await inner.upsert(id, payload, expiresIn);
         if (typeof payload.clientId !== 'string' || typeof payload.accountId !== 'string' || seen.has(id)) return;
@@ -32,19 +32,6 @@ export function indexClientGrants(factory: StateAdapterFactory, knex: Knex): Sta
         await knex('client_grants').where({ grant_id: id }).del();
       },
     };
-  };
-}
-
-function bind(inner: ReturnType<StateAdapterFactory>): ReturnType<StateAdapterFactory> {
-  return {
-    upsert: (id, payload, expiresIn) => inner.upsert(id, payload, expiresIn),
-    find: (id) => inner.find(id),
-    findByUid: (uid) => inner.findByUid(uid),
-    findByUserCode: (code) => inner.findByUserCode(code),
-    consume: (id) => inner.consume(id),
-    tryConsume: (id) => inner.tryConsume(id),
-    destroy: (id) => inner.destroy(id),
-    revokeByGrantId: (grantId) => inner.revokeByGrantId(grantId),
   };
 }
 

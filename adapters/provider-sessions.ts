@@ -9,7 +9,7 @@
 // tombstone; the ender writes the tombstone then destroys; whichever runs second removes the session.
 import type { SessionDetails, SessionDirectory, SessionRecord } from '../accounts/account-sessions.ts';
 import { GRANT_TOKEN_MODELS, type AccountStateIndex } from './account-state-index.ts';
-import type { StatePayload, StateAdapterFactory } from './state-adapter.ts';
+import { delegateTo, type StatePayload, type StateAdapterFactory } from './state-adapter.ts';
 
 const DETAILS = 'SessionDetails';
 const ACTIVITY = 'SessionActivity';
@@ -28,15 +28,8 @@ export function trackSessions(factory: StateAdapterFactory, ttlSeconds: number):
   return (model) => {
     const inner = factory(model);
     if (model !== 'Session') return inner;
-    // The adapters are class instances: delegate each method (a spread would drop their prototypes).
     return {
-      find: (id) => inner.find(id),
-      findByUid: (uid) => inner.findByUid(uid),
-      findByUserCode: (code) => inner.findByUserCode(code),
-      consume: (id) => inner.consume(id),
-      tryConsume: (id) => inner.tryConsume(id),
-      destroy: (id) => inner.destroy(id),
-      revokeByGrantId: (grantId) => inner.revokeByGrantId(grantId),
+      ...delegateTo(inner),
       async upsert(id, payload, expiresIn) {
         await inner.upsert(id, payload, expiresIn);
         const uid = typeof payload.uid === 'string' ? payload.uid : undefined;

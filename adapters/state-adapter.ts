@@ -19,3 +19,20 @@ export type StateAdapter<P = StatePayload> = {
 };
 
 export type StateAdapterFactory = (model: string) => StateAdapter;
+
+/**
+ * Every method of `inner`, bound to it, for wrappers that override a few (spread would drop the
+ * methods: the adapters are class instances).
+ */
+export function delegateTo(inner: StateAdapter): StateAdapter {
+  return {
+    upsert: (id, payload, expiresIn) => inner.upsert(id, payload, expiresIn),
+    find: (id) => inner.find(id),
+    findByUid: (uid) => inner.findByUid(uid),
+    findByUserCode: (code) => inner.findByUserCode(code),
+    consume: (id) => inner.consume(id),
+    tryConsume: (id) => inner.tryConsume(id),
+    destroy: (id) => inner.destroy(id),
+    revokeByGrantId: (grantId) => inner.revokeByGrantId(grantId),
+  };
+}
