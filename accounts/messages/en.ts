@@ -523,6 +523,21 @@ export const en = {
   'page.logout.title': 'Sign out',
   'page.logged_out.title': 'Signed out',
 
+  // ── Page bodies: profile (account pages, recovery codes) ──
+  // (end of Page bodies: profile)
+
+  // ── Page bodies: Access Management (admin pages) ──
+  // (end of Page bodies: Access Management)
+
+  // ── Page bodies: sign-in journey (MFA, linking, invitations, reset, terms, home) ──
+  // (end of Page bodies: sign-in journey)
+
+  // ── Emails ──
+  // (end of Emails)
+
+  // ── Login engine and methods (issue 12 follow-ups) ──
+  // (end of Login engine and methods (issue 12 follow-ups))
+
   // ── Audit actions (what the Audit Log and "Recent sign-ins" say) ─────────────────────────────────
   'audit.session.sign_in': 'Sign-in',
   'audit.session.mfa': 'Second factor',

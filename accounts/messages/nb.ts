@@ -520,6 +520,21 @@ export const nb: Texts = {
   'page.logout.title': 'Logg ut',
   'page.logged_out.title': 'Logget ut',
 
+  // ── Page bodies: profile (account pages, recovery codes) ──
+  // (end of Page bodies: profile)
+
+  // ── Page bodies: Access Management (admin pages) ──
+  // (end of Page bodies: Access Management)
+
+  // ── Page bodies: sign-in journey (MFA, linking, invitations, reset, terms, home) ──
+  // (end of Page bodies: sign-in journey)
+
+  // ── Emails ──
+  // (end of Emails)
+
+  // ── Login engine and methods (issue 12 follow-ups) ──
+  // (end of Login engine and methods (issue 12 follow-ups))
+
   // ── Hendelser i revisjonsloggen ──────────────────────────────────────────────────────────────────
   'audit.session.sign_in': 'Innlogging',
   'audit.session.mfa': 'Andre faktor',
