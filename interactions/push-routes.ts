@@ -2,11 +2,10 @@
 //   POST /authenticator/v1/enrol            { code, name, publicKey }  → 201 { deviceId, server, name }
 //   GET  /authenticator/v1/approvals[?wait=S]  (signed)                → 200 { approvals: [...] }
 //   POST /authenticator/v1/approvals/:id    (signed) { decision, number } → 200 { status }
-//   GET  /interaction/:uid/push-status      (the waiting page, by its interaction cookie) → { status }
-// Device endpoints answer JSON only: { error, error_description } with 400/401/404/409/410.
+// Device endpoints answer JSON only: { error, error_description } with 400/401/404/409/410. The
+// waiting page's own poll is the push method's `status` action (interactions/methods/push-method.ts).
 import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
-import type Provider from 'oidc-provider';
 import type { AuditLog } from '../accounts/audit.ts';
 import { validMethodName } from '../accounts/mfa.ts';
 import { DomainError } from '../accounts/errors.ts';
@@ -23,7 +22,6 @@ import {
 } from '../accounts/push-protocol.ts';
 import { PUSH_LONG_POLL_MAX_SECONDS, PUSH_SIGNATURE_WINDOW_SECONDS } from '../accounts/security-constants.ts';
 import { newDeviceId, type PushDevice, type PushStore } from '../adapters/push-store.ts';
-import { loadFlow } from './login/flow.ts';
 import { ThrottledError, type ThrottlePolicy } from '../accounts/throttle.ts';
 
 /** Device-facing failures: a status and a stable code. */
@@ -40,7 +38,6 @@ class DeviceError extends Error {
 const unauthorized = (message: string) => new DeviceError(401, 'invalid_signature', message);
 
 export function createPushRoutes(deps: {
-  provider: Provider;
   store: PushStore;
   audit: AuditLog;
   /** The issuer, returned to a device at enrolment as the server to talk to. */
@@ -175,27 +172,6 @@ export function createPushRoutes(deps: {
       userAgent: ctx.get('user-agent') || null,
     });
     ctx.body = { status: answer.status, ...(answer.reason === 'wrong_number' ? { reason: 'wrong_number' } : {}) };
-  });
-
-  // The waiting page's poll. The interaction cookie is scoped to /interaction/<uid>, so only the
-  // browser of this sign-in can ask, and only about this flow's own approval. Reads, never writes.
-  router.get('/interaction/:uid/push-status', async (ctx) => {
-    ctx.set('Cache-Control', 'no-store');
-    let status = 'none';
-    try {
-      const interaction = await deps.provider.interactionDetails(ctx.req, ctx.res);
-      if (interaction.uid === ctx.params.uid) {
-        const flow = loadFlow(interaction.uid, interaction.result);
-        const state = flow.private.push as { approvalId?: string } | undefined;
-        if (flow.step === 'mfa_challenge' && flow.mfaKind === 'push' && state?.approvalId) {
-          const approval = await store.findApproval(state.approvalId);
-          status = approval && (approval.flowId !== flow.id || approval.accountId !== flow.accountId) ? 'none' : approvalStatus(approval, now());
-        }
-      }
-    } catch {
-      status = 'none'; // no interaction for this browser (expired, or another browser)
-    }
-    ctx.body = { status };
   });
 
   return router;

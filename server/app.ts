@@ -299,7 +299,7 @@ export async function createGatehouse(
       createResumeJourneyStep({ journeys, accounts }),
     ],
   });
-  const push = createPushRoutes({ provider, store: pushStore, audit, serverUrl: config.issuer, throttle: throttle.pushEnrolment, clock: options.clock });
+  const push = createPushRoutes({ store: pushStore, audit, serverUrl: config.issuer, throttle: throttle.pushEnrolment, clock: options.clock });
   const accountSession = createAccountSession({
     provider,
     clock: options.clock,

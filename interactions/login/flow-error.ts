@@ -32,7 +32,8 @@ export function flowErrors(engine: {
     } catch (err) {
       if (err instanceof FlowEnded) return;
       const s = loadedFlow(ctx);
-      if (!(err instanceof DomainError) || !s) throw err;
+      // A page's script asking for JSON (a method's read action) gets the app's JSON error, not a page.
+      if (!(err instanceof DomainError) || !s || ctx.accepts('html', 'json') === 'json') throw err;
       s.flow.messages = [err.toMessage(err instanceof FlowError ? err.level : 'error')];
       await engine.save(s);
       // A throttle's refusal says when to try again (accounts/throttle.ts ThrottledError).

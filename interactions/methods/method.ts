@@ -49,12 +49,22 @@ export type EnrolmentOutcome = { kind: 'enrolled'; method: MfaMethod } | { kind:
 /** What a method's own action answers: JSON for a script (a poll), or a message on the step's page. */
 export type ActionResult = { kind: 'json'; body: unknown } | { kind: 'message'; message: FlowMessage };
 
-/** A method's own action, mounted at /interaction/:uid/mfa/:kind/:action (e.g. resend a code). */
+/**
+ * A method's own action (resend a code, poll a push approval), mounted at the one route pattern
+ * METHOD_ACTION_ROUTE (interactions/login/steps/method-actions.ts); no method has routes elsewhere.
+ */
 export type MethodAction = {
   /** The steps whose page offers it. */
   steps: ('mfa_challenge' | 'mfa_enrol')[];
+  /** A read (GET, answered as JSON to a page's script): it may not change the flow, which is not saved. Default: a POST. */
+  read?: boolean;
   run(ctx: MfaContext, input: Record<string, string>): Promise<ActionResult>;
 };
+
+/** The one route pattern of every method's actions, under /interaction. */
+export const METHOD_ACTION_ROUTE = '/:uid/mfa/:kind/:action';
+/** Where a page (or its script) sends a method's action. */
+export const methodActionPath = (uid: string, kind: string, action: string) => `/interaction/${uid}/mfa/${kind}/${action}`;
 
 export type MfaStrategy = {
   /** Its kind: the credential type it stores (a kind the registry knows, accounts/mfa.ts). */

@@ -2,6 +2,7 @@
 // device endpoints in interactions/push-routes.ts). The sign-in page shows a two-digit number; the
 // person picks it on the device and approves or denies. An approval belongs to exactly one flow:
 // its id lives in that flow's private state and the stored approval names the flow and account.
+// Its action: `status`, the waiting page's poll (a read at the method-action route).
 import { randomUUID } from 'node:crypto';
 import QRCode from 'qrcode';
 import { z } from 'zod';
@@ -19,7 +20,7 @@ import { PUSH_APPROVAL_TTL_SECONDS, PUSH_ENROLMENT_TTL_SECONDS } from '../../acc
 import type { PushStore } from '../../adapters/push-store.ts';
 import type { SecretBox } from '../../adapters/secret-box.ts';
 import type { FlowMessage } from '../login/flow.ts';
-import type { MfaContext, MfaStrategy } from './method.ts';
+import { methodActionPath, type MfaContext, type MfaStrategy } from './method.ts';
 import { scratchSpace } from './scratch.ts';
 
 export type PushDependencies = { store: PushStore; /** The issuer: where devices enrol and poll. */ serverUrl: string };
@@ -43,8 +44,6 @@ const challengeScratch = scratchSpace('push', z.object({ approvalId: z.string() 
 const enrolScratch = scratchSpace('push_enrol', z.object({ code: z.string(), digest: z.string(), expiresAt: z.number() }));
 type PushEnrolState = z.infer<typeof enrolScratch.schema>;
 
-/** Where the waiting page polls; the interaction cookie (path /interaction/<uid>) makes it the flow's own. */
-export const pushStatusPath = (flowId: string) => `/interaction/${flowId}/push-status`;
 
 export function createPushMethod(deps: { mfa: MfaStore; box: SecretBox; push: PushDependencies; clock?: () => number }): MfaStrategy {
   const now = () => (deps.clock ?? Date.now)();
@@ -63,7 +62,8 @@ export function createPushMethod(deps: { mfa: MfaStore; box: SecretBox; push: Pu
   function waitingView(ctx: MfaContext, approval: PushApproval) {
     return {
       pushNumber: String(approval.number),
-      pushStatusUrl: pushStatusPath(ctx.flow.id),
+      // The interaction cookie (path /interaction/<uid>) makes the poll this flow's own.
+      pushStatusUrl: methodActionPath(ctx.flow.id, 'push', 'status'),
       pushMinutes: Math.round(PUSH_APPROVAL_TTL_SECONDS / 60),
       pushDevices: devicesOf(ctx).map((m) => m.name),
     };
@@ -162,6 +162,19 @@ export function createPushMethod(deps: { mfa: MfaStore; box: SecretBox; push: Pu
         await store.removeEnrolment(state.digest);
         enrolScratch.clear(ctx.flow);
         return { kind: 'enrolled', method };
+      },
+    },
+    actions: {
+      // The waiting page asks whether the device answered (views/static/push-wait.js); it reads, never
+      // writes: the page's own POST turns the answer into the outcome. `none`: no approval of this flow.
+      status: {
+        steps: ['mfa_challenge'],
+        read: true,
+        async run(ctx) {
+          if (!challengeScratch.read(ctx.flow)) return { kind: 'json', body: { status: 'none' } };
+          // Gone from the store (its TTL) reads as expired: the page submits and gets a new request.
+          return { kind: 'json', body: { status: approvalStatus(await currentApproval(ctx), now()) } };
+        },
       },
     },
   };

@@ -81,8 +81,8 @@ describeBrowser('e2e: push approval (Gatehouse Authenticator)', () => {
 
     // The page keeps waiting on its own (no reload, no message) while the device has not answered.
     await signIn.page.evaluate(() => Object.assign(window, { samePage: true })); // a reload would lose it
-    await signIn.page.waitForResponse((r) => r.url().endsWith('/push-status'), { timeout: 10_000 });
-    await signIn.page.waitForResponse((r) => r.url().endsWith('/push-status'), { timeout: 10_000 });
+    await signIn.page.waitForResponse((r) => r.url().endsWith('/mfa/push/status'), { timeout: 10_000 });
+    await signIn.page.waitForResponse((r) => r.url().endsWith('/mfa/push/status'), { timeout: 10_000 });
     assert.equal(await signIn.page.evaluate(() => (window as unknown as { samePage?: boolean }).samePage), true, 'polling does not reload the page');
     assert.equal(await signIn.mfa.headingText(), CHALLENGE_HEADING);
 

@@ -1,5 +1,5 @@
 // The push approval waiting page (views/templates/mfa/push-challenge.njk): asks the server every
-// 2 seconds whether the device answered, without reloading, and submits the page's form once the
+// 2 seconds whether the device answered (the push method's `status` action), without reloading, and submits the page's form once the
 // request was approved, denied or expired, so the server decides what happens next. Without
 // JavaScript the "I approved" button does the same by hand.
 (function () {
@@ -22,6 +22,8 @@
     if (done) return;
     fetch(url, { credentials: 'same-origin', headers: { accept: 'application/json' }, cache: 'no-store' })
       .then(function (response) {
+        // 4xx: this browser's sign-in moved on or is gone; stop (the button still works). 5xx: retry.
+        if (response.status >= 400 && response.status < 500) return { status: 'none' };
         if (!response.ok) throw new Error('status ' + response.status);
         return response.json();
       })

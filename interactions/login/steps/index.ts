@@ -6,6 +6,7 @@ import { createConsentStep } from './consent.ts';
 import { createCredentialsStep, type SignInLink } from './credentials.ts';
 import { createMfaChallengeStep } from './mfa-challenge.ts';
 import { createMfaEnrolStep } from './mfa-enrol.ts';
+import { createMethodActionsStep } from './method-actions.ts';
 import { createRecoveryCodesStep } from './recovery-codes.ts';
 import { createVerifyEmailStep } from './verify-email.ts';
 
@@ -19,6 +20,7 @@ export function loginSteps(deps: {
     createCredentialsStep(deps),
     createMfaChallengeStep(),
     createMfaEnrolStep(deps),
+    createMethodActionsStep(),
     createRecoveryCodesStep(),
     createVerifyEmailStep(),
     createConsentStep(),

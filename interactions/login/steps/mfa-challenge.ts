@@ -1,12 +1,12 @@
-// Step `mfa_challenge`: prove a registered method, or "Try another method"; and every method's own
-// actions (resend a code), in this step or in enrolment.
+// Step `mfa_challenge`: prove a registered method, or "Try another method". The method's own
+// actions (resend a code, poll a push) are at one route for every method: method-actions.ts.
 //   POST /interaction/:uid/mfa                  verify the method being challenged
 //   POST /interaction/:uid/mfa/switch           challenge another available method
-//   POST /interaction/:uid/mfa/:kind/:action    the method's action (MfaStrategy.actions)
 import { z } from 'zod';
 import type { LoginStep } from '../step.ts';
 import { interactionPath, stepPage } from '../page.ts';
 import { field, flowOf, form, formOf, loadFlow, requireStep, stringFields } from '../pipeline.ts';
+import { actionPaths } from './method-actions.ts';
 
 const switchForm = z.object({ kind: field() });
 
@@ -47,7 +47,7 @@ export function createMfaChallengeStep(): LoginStep {
         others,
         action: interactionPath(interaction.uid, '/mfa'),
         switchAction: interactionPath(interaction.uid, '/mfa/switch'),
-        methodActions: actionPaths(interaction.uid, strategy.kind, Object.keys(strategy.actions ?? {})),
+        methodActions: actionPaths(interaction.uid, strategy),
       });
     },
     routes(router, engine) {
@@ -81,29 +81,6 @@ export function createMfaChallengeStep(): LoginStep {
         }
         return engine.showStep(ctx, s);
       });
-
-      router.post('/:uid/mfa/:kind/:action', loadFlow(engine), requireStep(engine, 'mfa_challenge', 'mfa_enrol'), async (ctx) => {
-        const s = flowOf(ctx);
-        const current = s.flow.step === 'mfa_challenge' ? s.flow.mfaKind : s.flow.enrolKind;
-        const strategy = ctx.params.kind === current ? engine.methods.mfa(current) : undefined;
-        const action = strategy?.actions && Object.hasOwn(strategy.actions, ctx.params.action) ? strategy.actions[ctx.params.action] : undefined;
-        if (!action || !action.steps.includes(s.flow.step as 'mfa_challenge' | 'mfa_enrol')) return engine.showStep(ctx, s);
-        const result = await action.run(await engine.mfaContext(ctx, s), stringFields(ctx.request.body));
-        if (result.kind === 'json') {
-          await engine.save(s);
-          ctx.set('Cache-Control', 'no-store');
-          ctx.body = result.body;
-          return;
-        }
-        s.flow.messages = [result.message];
-        await engine.save(s);
-        return engine.render(ctx, s);
-      });
     },
   };
-}
-
-/** Where a step page posts each of its method's actions (`methodActions.<name>` in the partial). */
-export function actionPaths(uid: string, kind: string, names: string[]): Record<string, string> {
-  return Object.fromEntries(names.map((name) => [name, interactionPath(uid, `/mfa/${kind}/${name}`)]));
 }

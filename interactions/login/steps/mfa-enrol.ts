@@ -10,7 +10,7 @@ import { enrolmentRefusal } from '../../../accounts/mfa-policy.ts';
 import type { MfaContext } from '../../methods/method.ts';
 import type { LoginEngine } from '../engine.ts';
 import type { LoginStep } from '../step.ts';
-import { actionPaths } from './mfa-challenge.ts';
+import { actionPaths } from './method-actions.ts';
 import { interactionPath, stepPage } from '../page.ts';
 import { field, flowOf, form, formOf, loadFlow, requireStep, stringFields } from '../pipeline.ts';
 
@@ -57,7 +57,7 @@ export function createMfaEnrolStep(deps: {
         name: flow.form.name,
         chooseAction,
         action: interactionPath(interaction.uid, '/enrol'),
-        methodActions: actionPaths(interaction.uid, strategy.kind, Object.keys(strategy.actions ?? {})),
+        methodActions: actionPaths(interaction.uid, strategy),
       });
     },
     routes(router, engine) {

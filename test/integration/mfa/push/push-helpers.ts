@@ -69,7 +69,11 @@ export function pushHelpers(get: () => { server: TestServer; client: { client_id
 
   async function pushStatus(jar: CookieJar, uid: string) {
     const { server } = get();
-    const response = await fetch(`${server.url}/interaction/${uid}/push-status`, { headers: { cookie: jar.header(), accept: 'application/json' } });
+    // The push method's own action, at the one method-action route.
+    const response = await fetch(`${server.url}/interaction/${uid}/mfa/push/status`, { headers: { cookie: jar.header(), accept: 'application/json' } });
+    assert.equal(response.headers.get('content-type')?.split(';')[0], 'application/json');
+    // A 4xx is what the page's script reads as "not this flow's any more" and stops polling on.
+    if (response.status >= 400 && response.status < 500) return 'none';
     assert.equal(response.status, 200);
     return ((await response.json()) as { status: string }).status;
   }

@@ -90,6 +90,10 @@ for (const store of storeMatrix()) {
       const { user, device } = await h.userWithDevice();
       const login = await h.loginToPush(user, device);
       assert.match(login.step.body, /<script src="\/static\/push-wait.js"/);
+      // The poll is the method's own action, at the one method-action route; no push route of its own.
+      assert.match(login.step.body, new RegExp(`data-status-url="/interaction/${login.uid}/mfa/push/status"`));
+      const old = await fetch(`${server.url}/interaction/${login.uid}/push-status`, { headers: { cookie: login.jar.header(), accept: 'application/json' } });
+      assert.equal(old.status, 404);
       assert.equal(login.approval.clientName, client.client_id);
       assert.equal(login.approval.ip, '127.0.0.1');
       assert.equal(login.approval.choices.length, 3);
