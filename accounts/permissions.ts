@@ -1,6 +1,8 @@
 // Named permissions and the one table that maps roles to them. The profile lists a person's
 // permissions from here; the admin API and pages check them through `can`/`assertCan`.
 import type { Role } from './account.ts';
+import { DEFAULT_LANGUAGE, translate } from './messages/catalog.ts';
+import type { MessageCode } from './messages/language.ts';
 
 export const PERMISSIONS = [
   'organization:read',
@@ -16,18 +18,22 @@ export const PERMISSIONS = [
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-export const PERMISSION_LABELS: Record<Permission, string> = {
-  'organization:read': 'See the organization and its business groups',
-  'organization:manage': 'Rename or delete the organization',
-  'organization:transfer': 'Transfer ownership of the organization',
-  'groups:manage': 'Create, rename, move and delete business groups',
-  'users:read': 'See the organization’s users',
-  'users:manage': 'Change and remove users, send password reset links',
-  'invitations:manage': 'Invite people and manage invitations',
-  'apps:manage': 'Manage connected apps',
-  'audit:read': 'Read and export the audit log',
-  'idps:manage': 'Manage identity providers',
+/** What each permission allows, as catalog codes (t(code) on a page, in the reader's language). */
+export const PERMISSION_CODES: Record<Permission, MessageCode> = {
+  'organization:read': 'permission.organization_read',
+  'organization:manage': 'permission.organization_manage',
+  'organization:transfer': 'permission.organization_transfer',
+  'groups:manage': 'permission.groups_manage',
+  'users:read': 'permission.users_read',
+  'users:manage': 'permission.users_manage',
+  'invitations:manage': 'permission.invitations_manage',
+  'apps:manage': 'permission.apps_manage',
+  'audit:read': 'permission.audit_read',
+  'idps:manage': 'permission.idps_manage',
 };
+
+/** The same in English, for callers that still take a text (prefer PERMISSION_CODES). */
+export const PERMISSION_LABELS = Object.fromEntries(PERMISSIONS.map((p) => [p, translate(DEFAULT_LANGUAGE, PERMISSION_CODES[p])])) as Record<Permission, string>;
 
 const ADMIN: Permission[] = [
   'organization:read',

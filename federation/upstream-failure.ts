@@ -3,6 +3,7 @@
 // (a human reason). The person's own message comes from UpstreamError itself (which side failed).
 import type { StoredIdentityProvider } from './identity-provider.ts';
 import type { UpstreamError } from './upstream-client.ts';
+import type { Message, MessageCode, MessageValue } from '../accounts/messages/language.ts';
 
 export type UpstreamFailureDetails = {
   method: 'upstream';
@@ -30,34 +31,36 @@ export function upstreamFailureDetails(idp: Pick<StoredIdentityProvider, 'id' | 
   };
 }
 
-const STEP_WORDS: Record<string, string> = {
-  discovery: 'fetching its discovery document',
-  authorize: 'the sign-in at the identity provider',
-  callback: 'checking its answer',
-  token: 'the token request',
-  id_token: 'checking the ID token',
-  userinfo: 'the userinfo request',
+/** The step of the sign-in that failed, as the audit log names it (catalog codes). */
+const STEP_CODES: Record<string, MessageCode> = {
+  discovery: 'page.admin.audit.step.discovery',
+  authorize: 'page.admin.audit.step.authorize',
+  callback: 'page.admin.audit.step.callback',
+  token: 'page.admin.audit.step.token',
+  id_token: 'page.admin.audit.step.id_token',
+  userinfo: 'page.admin.audit.step.userinfo',
 };
 
-/** What an administrator reads in the audit log for an upstream failure; undefined for other events. */
-export function describeUpstreamFailure(details: Record<string, unknown> | null | undefined): string | undefined {
+/** What an administrator reads in the audit log for an upstream failure (a catalog message, rendered in the reader's language); undefined for other events. */
+export function describeUpstreamFailure(details: Record<string, unknown> | null | undefined): Message | undefined {
   if (!details || details.method !== 'upstream' || typeof details.reason !== 'string') return undefined;
-  const name = typeof details.idpName === 'string' ? details.idpName : 'The identity provider';
-  const at = STEP_WORDS[String(details.step)] ?? String(details.step ?? 'the sign-in');
-  const code = typeof details.oauthError === 'string' ? ` (${details.oauthError})` : '';
+  const idp: MessageValue = typeof details.idpName === 'string' ? details.idpName : { code: 'page.admin.audit.upstream.the_idp' };
+  const stepCode = STEP_CODES[String(details.step)];
+  const step: MessageValue = stepCode ? { code: stepCode } : String(details.step ?? '');
+  const detail = typeof details.oauthError === 'string' ? ` (${details.oauthError})` : '';
   switch (details.reason) {
     case 'federation.client_rejected':
-      return `${name} refused Gatehouse’s client credentials during ${at}${code}: check the client ID, the secret and the token endpoint authentication method registered at both ends.`;
+      return { code: 'page.admin.audit.upstream.client_rejected', vars: { idp, step, detail } };
     case 'federation.invalid_response':
-      return `${name}’s answer could not be verified during ${at}${code}: its signature, issuer, audience, expiry or nonce did not match.`;
+      return { code: 'page.admin.audit.upstream.invalid_response', vars: { idp, step, detail } };
     case 'federation.idp_unavailable':
-      return `${name} could not be reached or did not answer in time during ${at}.`;
+      return { code: 'page.admin.audit.upstream.idp_unavailable', vars: { idp, step } };
     case 'federation.access_denied':
-      return `The person cancelled, or ${name} refused the sign-in${code}.`;
+      return { code: 'page.admin.audit.upstream.access_denied', vars: { idp, detail } };
     case 'federation.idp_error':
-      return `${name} returned an error during ${at}${code}.`;
+      return { code: 'page.admin.audit.upstream.idp_error', vars: { idp, step, detail } };
     case 'federation.state_mismatch':
-      return 'A sign-in answer arrived that did not belong to the sign-in in progress (replayed, or from another browser).';
+      return { code: 'page.admin.audit.upstream.state_mismatch' };
     default:
       return undefined;
   }

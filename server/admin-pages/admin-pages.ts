@@ -10,20 +10,22 @@ import { DomainError, ValidationError, violationMessage } from '../../accounts/e
 import type { InvitationService } from '../../accounts/invitations.ts';
 import type { OrganizationService } from '../../accounts/organizations.ts';
 import type { OrganizationStore } from '../../accounts/organization.ts';
-import { PERMISSION_LABELS, type Permission } from '../../accounts/permissions.ts';
+import { PERMISSION_CODES, type Permission } from '../../accounts/permissions.ts';
 import type { UserAdmin } from '../../accounts/user-admin.ts';
 import type { MfaExemptions } from '../../accounts/mfa-exemptions.ts';
 import type { AccountSession, SignedInSession } from '../../interactions/account-session.ts';
 import type { Csrf } from '../../interactions/csrf.ts';
 import { render } from '../../views/render.ts';
 import type { Message } from '../../accounts/messages/language.ts';
+import { isMessageCode } from '../../accounts/messages/catalog.ts';
 import { sessionRow } from '../../interactions/account-sessions-routes.ts';
 import { describeUserAgent } from '../../accounts/device-description.ts';
 import { auditDto, decodeCursor, encodeCursor, withAccountFilter } from '../admin-api/routes.ts';
 import type { BrandingService } from '../../accounts/branding.ts';
-import { BRANDING_LOGO_MAX_BYTES } from '../../accounts/security-constants.ts';
+import { BRANDING_LOGO_MAX_BYTES, SINGLE_FACTOR_PASSWORD_MIN_LENGTH } from '../../accounts/security-constants.ts';
 
 const PAGE_SIZE = 25;
+const AUDIT_OUTCOMES = ['success', 'failure', 'denied'] as const;
 
 /** Notices after a redirect: the query carries a code only, never user data. */
 const NOTICES = [
@@ -56,7 +58,6 @@ const formOf = (ctx: Context): Record<string, string> => {
   for (const [k, v] of Object.entries((ctx.request.body as object) ?? {})) if (typeof v === 'string') out[k] = v;
   return out;
 };
-const when = (d: Date | null | undefined) => (d ? `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC` : '');
 
 /** What another feature's admin pages (federation's identity providers) use to look and behave like these. */
 export type AdminPageKit = {
@@ -167,7 +168,7 @@ export function createAdminPages(deps: {
     show(ctx, a, 'users', 'admin/users', {
       title: 'page.title.users',
       q: search ?? '',
-      users: shown.map((u) => ({ ...u, created: when(u.createdAt), rolesText: u.roles.join(', '), locked: lockouts.get(u.id)?.locked ?? false })),
+      users: shown.map((u) => ({ ...u, locked: lockouts.get(u.id)?.locked ?? false })),
       nextHref: next ? `/admin/users?${new URLSearchParams({ ...(search ? { q: search } : {}), after: next })}` : null,
     }, messages, status);
   }
@@ -185,11 +186,10 @@ export function createAdminPages(deps: {
       title: user.username,
       user: {
         ...user,
-        created: when(user.createdAt),
         memberships: user.memberships.map((m) => ({ role: m.role, where: names.get(m.organizationId) ?? m.organizationId })),
-        permissions: user.permissions.map((perm) => ({ id: perm, label: PERMISSION_LABELS[perm as Permission] })),
+        permissions: user.permissions.map((perm) => ({ id: perm, label: PERMISSION_CODES[perm as Permission] })),
       },
-      lockout: { ...lockout, until: lockout.lockedUntil ? when(lockout.lockedUntil) : null },
+      lockout,
       canManage: can(a.p, 'users:manage'),
       capabilities: users.capabilities,
       isSelf: a.p.id === user.id,
@@ -303,7 +303,7 @@ export function createAdminPages(deps: {
       all,
       form,
       options,
-      invitations: list.slice(0, PAGE_SIZE).map((i) => ({ ...i, where: names.get(i.businessGroupId) ?? '', sent: when(i.sentAt), expires: when(i.expiresAt) })),
+      invitations: list.slice(0, PAGE_SIZE).map((i) => ({ ...i, where: names.get(i.businessGroupId) ?? '' })),
       nextHref: list.length > PAGE_SIZE ? `/admin/invitations?${new URLSearchParams({ ...(all ? { status: 'all' } : {}), before: list[PAGE_SIZE - 1].id })}` : null,
     }, messages, status);
   }
@@ -350,7 +350,7 @@ export function createAdminPages(deps: {
       actor: str(ctx.query.actor)?.slice(0, 200) || undefined,
       target: str(ctx.query.target)?.slice(0, 200) || undefined,
       action: str(ctx.query.action)?.slice(0, 64) || undefined,
-      outcome: (['success', 'failure', 'denied'] as const).find((o) => o === outcome) as AuditOutcome | undefined,
+      outcome: AUDIT_OUTCOMES.find((o) => o === outcome) as AuditOutcome | undefined,
       from: date(str(ctx.query.from)),
       to: date(str(ctx.query.to)),
     };
@@ -371,7 +371,8 @@ export function createAdminPages(deps: {
       title: 'page.title.audit_log',
       query,
       // People and things by name; the id is on hover (title) and in the export.
-      events: shown.map((e) => ({ ...namedEvent(e, names), when: when(e.occurredAt), device: e.userAgent ? describeUserAgent(e.userAgent).label : '', reasonText: describeUpstreamFailure(e.details) ?? '', detailsText: e.details ? JSON.stringify(e.details) : '' })),
+      events: shown.map((e) => ({ ...namedEvent(e, names), actionLabel: isMessageCode(`audit.${e.action}`) ? `audit.${e.action}` : null, device: e.userAgent ? describeUserAgent(e.userAgent).label : '', reason: describeUpstreamFailure(e.details) ?? null, detailsText: e.details ? JSON.stringify(e.details) : '' })),
+      outcomes: AUDIT_OUTCOMES,
       nextHref: events.length > PAGE_SIZE ? `/admin/audit?${new URLSearchParams({ ...query, before: events[PAGE_SIZE - 1].id })}` : null,
       firstHref: validBefore ? `/admin/audit?${new URLSearchParams(query)}` : null,
       exportHref: `/admin/audit/export?${new URLSearchParams(query)}`,
@@ -414,7 +415,8 @@ export function createAdminPages(deps: {
     show(ctx, a, 'idps', 'admin/mfa-exemptions', {
       title: 'page.title.gatehouse_identity_provider_exempt_accou',
       exempt,
-      candidates: candidates.map((u) => ({ id: u.id, label: `${u.username}${u.serviceAccount ? ' (service account)' : ''}` })),
+      candidates: candidates.map((u) => ({ id: u.id, username: u.username, serviceAccount: u.serviceAccount })),
+      minPasswordLength: SINGLE_FACTOR_PASSWORD_MIN_LENGTH,
     }, messages, status);
   }
 
@@ -454,7 +456,7 @@ export function createAdminPages(deps: {
     const branding = deps.branding ? await deps.branding.get(a.p) : undefined;
     show(ctx, a, 'organization', 'admin/organization', {
       title: 'page.title.organization',
-      organization: { ...tree.organization, created: when(tree.organization.createdAt) },
+      organization: tree.organization,
       branding: branding && { ...branding, ...brandingForm, logoUrl: branding.logo ? `/branding/${branding.organizationId}/logo?v=${branding.logo.sha256.slice(0, 16)}` : undefined },
       logoMaxKb: BRANDING_LOGO_MAX_BYTES / 1024,
       canRename: can(a.p, 'organization:manage'),
