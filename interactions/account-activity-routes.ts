@@ -4,6 +4,7 @@
 import Router from '@koa/router';
 import { recentSignIns, type AuditReader, type SignInRecord } from '../accounts/audit.ts';
 import { describePlace, describeUserAgent, normalizeIp } from '../accounts/device-description.ts';
+import type { MessageCode } from '../accounts/messages/language.ts';
 import { render } from '../views/render.ts';
 import type { AccountSession } from './account-session.ts';
 import type { Csrf } from './csrf.ts';
@@ -11,12 +12,12 @@ import type { Csrf } from './csrf.ts';
 /** How many sign-ins the page lists. */
 const SHOWN = 20;
 
-/** What a failed attempt got wrong, as the person would put it. */
-function resultOf(e: SignInRecord): string {
-  if (e.outcome === 'success') return 'Signed in';
-  if (e.action === 'session.mfa') return 'Failed attempt: wrong verification code';
-  if (e.reason === 'session.invalid_credentials') return 'Failed attempt: wrong password';
-  return 'Failed attempt';
+/** What a failed attempt got wrong, as the person would put it (a catalog code, in the reader's language on the page). */
+function resultOf(e: SignInRecord): MessageCode {
+  if (e.outcome === 'success') return 'page.sessions.signed_in';
+  if (e.action === 'session.mfa') return 'page.account_sign_ins.failed_code';
+  if (e.reason === 'session.invalid_credentials') return 'page.account_sign_ins.failed_password';
+  return 'page.account_sign_ins.failed';
 }
 
 export function createAccountActivityRoutes(deps: { session: AccountSession; csrf: Csrf; auditReader: AuditReader }) {
@@ -33,7 +34,7 @@ export function createAccountActivityRoutes(deps: { session: AccountSession; csr
         const ip = normalizeIp(e.ip);
         return {
           outcome: e.outcome,
-          when: `${e.at.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+          at: e.at,
           result: resultOf(e),
           ip,
           place: describePlace(ip),

@@ -5,21 +5,20 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { AppAccess } from '../accounts/app-consents.ts';
 import { DomainError } from '../accounts/errors.ts';
-import type { Message } from '../accounts/messages/language.ts';
+import type { Message, MessageCode } from '../accounts/messages/language.ts';
 import { render } from '../views/render.ts';
 import type { AccountSession } from './account-session.ts';
 import type { Csrf } from './csrf.ts';
 
-const SCOPE_TEXT: Record<string, string> = {
-  openid: 'Know who you are',
-  profile: 'See your name and username',
-  email: 'See your email address',
-  phone: 'See your phone number',
-  org: 'See your organization',
-  offline_access: 'Stay signed in (keep access when you are away)',
+/** What each scope lets an app do, as catalog codes; an unknown scope shows as its name. */
+const SCOPE_TEXT: Record<string, MessageCode> = {
+  openid: 'page.account_apps.scope.openid',
+  profile: 'page.consent.scope.profile',
+  email: 'page.consent.scope.email',
+  phone: 'page.consent.scope.phone',
+  org: 'page.consent.scope.org',
+  offline_access: 'page.account_apps.scope.offline_access',
 };
-
-const when = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
 export function createAccountAppsRoutes(deps: { session: AccountSession; csrf: Csrf; access: AppAccess }) {
   const router = new Router({ prefix: '/account' });
@@ -34,9 +33,9 @@ export function createAccountAppsRoutes(deps: { session: AccountSession; csrf: C
       messages,
       apps: apps.map((a) => ({
         ...a,
-        granted: when(a.grantedAt),
-        updated: a.updatedAt.getTime() - a.grantedAt.getTime() > 1000 ? when(a.updatedAt) : null,
-        scopeTexts: a.scopes.map((id) => ({ id, text: SCOPE_TEXT[id] ?? id })),
+        // Dates stay dates: the page formats them in the reader's language.
+        updatedAt: a.updatedAt.getTime() - a.grantedAt.getTime() > 1000 ? a.updatedAt : null,
+        scopeTexts: a.scopes.map((id) => ({ id, code: Object.hasOwn(SCOPE_TEXT, id) ? SCOPE_TEXT[id] : null })),
       })),
     });
   }

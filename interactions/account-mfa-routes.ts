@@ -7,7 +7,8 @@ import { DomainError } from '../accounts/errors.ts';
 import type { MfaManagement } from '../accounts/mfa-management.ts';
 import type { MfaStore } from '../accounts/mfa.ts';
 import { render } from '../views/render.ts';
-import type { Message } from '../accounts/messages/language.ts';
+import type { Message, MessageValue } from '../accounts/messages/language.ts';
+import { isMessageCode } from '../accounts/messages/catalog.ts';
 import type { AccountSession, SignedInSession } from './account-session.ts';
 import type { Csrf } from './csrf.ts';
 import { flowSchema, newFlow, type Flow } from './login/flow.ts';
@@ -22,6 +23,12 @@ const SETUP_TTL_SECONDS = 10 * 60;
 /** Outcome notices shown after a redirect; the query carries only the code, never user data. */
 /** `?done=` notices after a redirect (texts: mfa.added, mfa.renamed, mfa.removed). */
 const NOTICES = ['added', 'renamed', 'removed'] as const;
+
+/** A method kind as the page names it: its catalog label (mfa.kind.<kind>), translated on the page; else the registry's label. */
+function kindText(kind: string, label: (kind: string) => string): MessageValue {
+  const code = `mfa.kind.${kind}`;
+  return isMessageCode(code) ? { code } : label(kind);
+}
 
 export function createAccountMfaRoutes(deps: {
   session: AccountSession;
@@ -65,12 +72,13 @@ export function createAccountMfaRoutes(deps: {
       methods: methods.map((m, i) => ({
         id: m.id,
         name: m.name,
-        kind: deps.methods.names.label(m.kind),
+        kind: kindText(m.kind, deps.methods.names.label),
         isDefault: i === 0,
-        added: m.createdAt.toISOString().slice(0, 10),
-        lastUsed: m.lastUsedAt ? m.lastUsedAt.toISOString().slice(0, 16).replace('T', ' ') + ' UTC' : 'Never',
+        // Dates stay dates: the page formats them in the reader's language.
+        createdAt: m.createdAt,
+        lastUsedAt: m.lastUsedAt,
       })),
-      kinds: deps.methods.enrollable().map((k) => ({ kind: k.kind, label: k.label })),
+      kinds: deps.methods.enrollable().map((k) => ({ kind: k.kind, label: kindText(k.kind, () => k.label) })),
       recoveryCodesLeft: await deps.mfa.countRecoveryCodes(s.accountId),
     });
   }
@@ -164,7 +172,7 @@ export function createAccountMfaRoutes(deps: {
       ctx.body = render('account-mfa-remove', {
         title: 'page.title.remove_verification_method',
         name: method.name,
-        kind: deps.methods.names.label(method.kind),
+        kind: kindText(method.kind, deps.methods.names.label),
         action: `/account/mfa/${method.id}/remove`,
         csrf: deps.csrf.tokenFor(s.sessionUid),
       });

@@ -49,8 +49,6 @@ const NOTICES: Record<string, Message> = {
   failed: { code: 'link.failed', level: 'error' },
 };
 
-const when = (d: Date | null | undefined) => (d ? `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC` : '—');
-
 export function createLinkedProfilesRoutes(deps: {
   session: AccountSession;
   csrf: Csrf;
@@ -83,7 +81,7 @@ export function createLinkedProfilesRoutes(deps: {
     return s;
   }
 
-  /** The "Logged In Via" view model for the permissions page (account-routes.ts renders it). */
+  /** The "Logged In Via" view model for the permissions page (account-routes.ts renders it); dates stay dates, for the page to format. */
   async function section(ctx: Context, s: SignedInSession): Promise<Record<string, unknown>> {
     const set = await deps.linking.linkSetOf(s.accountId);
     if (!set) return {};
@@ -94,13 +92,13 @@ export function createLinkedProfilesRoutes(deps: {
     const localCurrent = s.identityId === null && s.amr.includes('pwd');
     const profiles = [
       ...(set.account.hasPassword
-        ? [{ id: 'local', idpName: LOCAL_IDP_NAME, detail: set.account.username, lastUsed: when(localCurrent ? new Date(s.authTime * 1000) : await deps.lastLocalSignIn?.(s.accountId)), current: localCurrent, canUnlink: false }]
+        ? [{ id: 'local', idpName: LOCAL_IDP_NAME, detail: set.account.username, lastUsedAt: (localCurrent ? new Date(s.authTime * 1000) : await deps.lastLocalSignIn?.(s.accountId)) ?? null, current: localCurrent, canUnlink: false }]
         : []),
       ...set.identities.map((i) => ({
         id: i.id,
         idpName: names.get(i.idpId) ?? 'Identity provider',
         detail: i.email ?? '',
-        lastUsed: when(i.lastUsedAt),
+        lastUsedAt: i.lastUsedAt,
         current: i.id === s.identityId,
         canUnlink: i.id !== s.identityId && set.size > 1,
       })),

@@ -17,9 +17,11 @@ import type { EmailVerification } from '../../accounts/email-verification.ts';
 import { DomainError } from '../../accounts/errors.ts';
 import type { ErrorLogger } from '../../accounts/mail-delivery.ts';
 import type { PasswordChange } from '../../accounts/password-change.ts';
-import { PERMISSION_LABELS, ROLE_PERMISSIONS } from '../../accounts/permissions.ts';
+import { ROLE_PERMISSIONS } from '../../accounts/permissions.ts';
+import { PASSWORD_HISTORY_DEPTH, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../accounts/security-constants.ts';
 import { contactChanges, type ProfileAccount, type ProfileStore } from '../../accounts/profile.ts';
-import type { Message } from '../../accounts/messages/language.ts';
+import type { Message, MessageCode, MessageValue } from '../../accounts/messages/language.ts';
+import { isMessageCode } from '../../accounts/messages/catalog.ts';
 import type { MethodNames } from '../../accounts/mfa.ts';
 import type { AccountSession, SignedInSession } from '../account-session.ts';
 import type { Csrf } from '../csrf.ts';
@@ -29,13 +31,16 @@ import { errorMessages, formInput, page, pageMessages, requestInfo } from './htt
 /** `?done=` notices after a redirect (texts: account.<notice> in the catalog). */
 const NOTICES = ['contact_saved', 'email_verified', 'email_changed', 'password_changed'] as const;
 
-const ROLE_LABELS: Record<Role, string> = { owner: 'Organization owner', admin: 'Organization administrator', member: 'Member' };
+/** The new-password hint's numbers, from the rules themselves. */
+const PASSWORD_RULES = { min: PASSWORD_MIN_LENGTH, max: PASSWORD_MAX_LENGTH, previous: PASSWORD_HISTORY_DEPTH };
 
-const AMR_TEXT: Record<string, string> = {
-  pwd: 'Gatehouse username and password',
-  otp: 'authenticator app',
-  hwk: 'security key',
-  swk: 'built-in authenticator or Gatehouse Authenticator',
+const ROLE_LABELS: Record<Role, MessageCode> = { owner: 'role.owner', admin: 'role.admin', member: 'role.member' };
+
+/** A second factor as "Logged In Via" says it, when only amr tells (catalog codes). */
+const AMR_TEXT: Record<string, MessageCode> = {
+  otp: 'page.account_permissions.method.totp',
+  hwk: 'page.account_permissions.method.security_key',
+  swk: 'page.account_permissions.amr.swk',
 };
 
 export function createAccountRoutes(deps: {
@@ -230,6 +235,7 @@ export function createAccountRoutes(deps: {
       csrf: csrf.tokenFor(s.sessionUid),
       sso: account.sso,
       username: account.username,
+      passwordRules: PASSWORD_RULES,
       messages: notice(ctx),
       ...model,
     }, status);
@@ -265,8 +271,8 @@ export function createAccountRoutes(deps: {
     if (!account) throw new DomainError('account.not_found', { status: 404 });
     const roles = [...new Set(account.roles)].map((role) => ({
       id: role,
-      label: ROLE_LABELS[role] ?? role,
-      permissions: (ROLE_PERMISSIONS[role] ?? []).map((p) => ({ id: p, label: PERMISSION_LABELS[p] })),
+      label: Object.hasOwn(ROLE_LABELS, role) ? ROLE_LABELS[role] : role,
+      permissions: (ROLE_PERMISSIONS[role] ?? []).map((p) => ({ id: p, label: `permission.${p}` })),
     }));
     const organization = account.organization
       ? { id: account.organization.id, name: account.organization.name, domain: (account.organization as { domain?: string | null }).domain ?? null }
@@ -279,12 +285,20 @@ export function createAccountRoutes(deps: {
 }
 
 /**
- * "Logged In Via": how this session signed in. The MFA method says it in its own words (its
- * describe()); amr alone can't tell two `otp` methods apart, so it is only the fallback.
+ * "Logged In Via": how this session signed in, as a catalog message (the page words it in the
+ * reader's language). The MFA method says it in its own words (page.account_permissions.method.<kind>,
+ * else the registry's describe()); amr alone can't tell two `otp` methods apart, so it is only the fallback.
  */
-export function loggedInVia(amr: string[], mfaMethod?: string | null, names?: Pick<MethodNames, 'describe'>): string {
-  if (!amr.includes('pwd')) return 'Single sign-on through your organization’s identity provider';
-  if (mfaMethod && names && amr.includes('mfa')) return `${AMR_TEXT.pwd}, with ${names.describe(mfaMethod)}`;
-  const second = amr.filter((v) => v !== 'pwd' && v !== 'mfa' && v !== 'user').map((v) => AMR_TEXT[v] ?? v);
-  return second.length > 0 ? `${AMR_TEXT.pwd}, with ${[...new Set(second)].join(' and ')}` : AMR_TEXT.pwd;
+export function loggedInVia(amr: string[], mfaMethod?: string | null, names?: Pick<MethodNames, 'describe'>): Message {
+  if (!amr.includes('pwd')) return { code: 'page.account_permissions.via_sso' };
+  if (mfaMethod && names && amr.includes('mfa')) {
+    const code = `page.account_permissions.method.${mfaMethod}`;
+    const method: MessageValue = isMessageCode(code) ? { code } : names.describe(mfaMethod);
+    return { code: 'page.account_permissions.via_password_with', vars: { method } };
+  }
+  const second = [...new Set(amr.filter((v) => v !== 'pwd' && v !== 'mfa' && v !== 'user'))].map((v): MessageValue => (Object.hasOwn(AMR_TEXT, v) ? { code: AMR_TEXT[v]! } : v));
+  if (second.length === 0) return { code: 'page.account_permissions.via_password' };
+  if (second.length === 1) return { code: 'page.account_permissions.via_password_with', vars: { method: second[0]! } };
+  // One second factor per sign-in: two amr factors at most (a second factor's amr is one value beside `user`).
+  return { code: 'page.account_permissions.via_password_with_two', vars: { first: second[0]!, second: second[1]! } };
 }
