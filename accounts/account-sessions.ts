@@ -153,6 +153,7 @@ export function createAccountSessions(deps: {
       await deps.mailer.send({
         to: account.email,
         ...deps.messages.sessionsEnded({
+          language: account.language,
           username: account.username,
           devices: ended.map((r) => describeUserAgent(r.details?.userAgent).label),
           byAdministrator: context.by === 'administrator',

@@ -11,6 +11,8 @@ export type Account = {
   serviceAccount: boolean;
   /** Set by an administrator, only ever on service accounts: signs in with password alone. */
   mfaExempt: boolean;
+  /** The language the person last picked or signed in with (a catalog tag), null if never: emails to them use it. */
+  language: string | null;
   createdAt: Date;
 };
 
@@ -31,6 +33,8 @@ export type NewAccount = {
   name?: string | null;
   phoneNumber?: string | null;
   serviceAccount?: boolean;
+  /** The language of the sign-up (a catalog tag; anything else is not stored). */
+  language?: string | null;
 };
 
 export type AccountStore = {
@@ -46,4 +50,6 @@ export type AccountStore = {
     organizationName: string;
   }): Promise<{ account: Account; organization: Organization }>;
   usernameExists(username: string): Promise<boolean>;
+  /** Remembers the person's language; a tag the catalog does not know is ignored. */
+  setLanguage(accountId: string, tag: string): Promise<void>;
 };

@@ -47,7 +47,7 @@ export function createEmailChange(deps: {
         ...context,
       };
       try {
-        await deliver(deps, email, deps.messages.confirmNewEmail({ username: account.username, code, minutes: EMAIL_CODE_TTL_SECONDS / 60 }), event);
+        await deliver(deps, email, deps.messages.confirmNewEmail({ language: account.language, username: account.username, code, minutes: EMAIL_CODE_TTL_SECONDS / 60 }), event);
       } catch (err) {
         await codes.discard(id);
         throw err;
@@ -85,7 +85,7 @@ export function createEmailChange(deps: {
       await deliver(
         deps,
         account.email,
-        deps.messages.emailChanged({ username: account.username, newEmail: email, accountUrl: `${deps.issuer}/account` }),
+        deps.messages.emailChanged({ language: account.language, username: account.username, newEmail: email, accountUrl: `${deps.issuer}/account` }),
         { actor: account.id, action: 'email.change_notice' as const, target: account.id, outcome: 'success', ...context },
       ).catch(() => {});
       return { email, previous: account.email };

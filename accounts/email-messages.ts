@@ -4,18 +4,29 @@ import type { Message } from './messages/language.ts';
 
 export type ComposedEmail = { subject: string; text: string; html: string };
 
+/**
+ * The language the email is written in: the one remembered on the recipient's account (an email may
+ * be caused by someone else: an administrator, a stranger's guesses). Absent, null or unknown → the
+ * language of the request that sends it, then English.
+ */
+export type Recipient = { language?: string | null };
+
 export type EmailMessages = {
-  verifyEmail(m: { username: string; code: string; minutes: number }): ComposedEmail;
-  confirmNewEmail(m: { username: string; code: string; minutes: number }): ComposedEmail;
-  emailChanged(m: { username: string; newEmail: string; accountUrl: string }): ComposedEmail;
-  passwordResetLink(m: { username: string; link: string; minutes: number; byAdministrator: boolean }): ComposedEmail;
-  usernameList(m: { usernames: string[]; forgotUrl: string; signInUrl: string }): ComposedEmail;
-  passwordChanged(m: { username: string; forgotUrl: string; reset: boolean }): ComposedEmail;
+  verifyEmail(m: Recipient & { username: string; code: string; minutes: number }): ComposedEmail;
+  confirmNewEmail(m: Recipient & { username: string; code: string; minutes: number }): ComposedEmail;
+  emailChanged(m: Recipient & { username: string; newEmail: string; accountUrl: string }): ComposedEmail;
+  passwordResetLink(m: Recipient & { username: string; link: string; minutes: number; byAdministrator: boolean }): ComposedEmail;
+  usernameList(m: Recipient & { usernames: string[]; forgotUrl: string; signInUrl: string }): ComposedEmail;
+  passwordChanged(m: Recipient & { username: string; forgotUrl: string; reset: boolean }): ComposedEmail;
   /** `change` is a catalog message (code and variables), written in the email's language. */
-  mfaChanged(m: { username: string; change: Message; accountUrl: string }): ComposedEmail;
-  accountLocked(m: { username: string; minutes: number; failures: number; forgotUrl: string }): ComposedEmail;
+  mfaChanged(m: Recipient & { username: string; change: Message; accountUrl: string }): ComposedEmail;
+  accountLocked(m: Recipient & { username: string; minutes: number; failures: number; forgotUrl: string }): ComposedEmail;
   /** Sessions were signed out from another device (the person's own, or an administrator). */
-  sessionsEnded(m: { username: string; devices: string[]; byAdministrator: boolean; sessionsUrl: string }): ComposedEmail;
+  sessionsEnded(m: Recipient & { username: string; devices: string[]; byAdministrator: boolean; sessionsUrl: string }): ComposedEmail;
   /** A sign-in from a device (browser + system) never seen for the account. */
-  newSignIn(m: { username: string; device: string; ip: string | null; place: string | null; when: string; how: string; sessionsUrl: string }): ComposedEmail;
+  newSignIn(m: Recipient & { username: string; device: string; ip: string | null; place: string | null; when: Date; how: string; sessionsUrl: string }): ComposedEmail;
+  /** An invitation to an organization (or one of its business groups); `language` is the inviter's. */
+  invitation(m: Recipient & { organization: string | null; group: string | null; role: 'member' | 'admin'; link: string; until: Date; email: string }): ComposedEmail;
+  /** A sign-in code of the email-code MFA method (`setup`: the code that sets the method up). */
+  emailOtpCode(m: Recipient & { username: string; code: string; minutes: number; setup: boolean }): ComposedEmail;
 };

@@ -44,7 +44,7 @@ export function createEmailVerification(deps: {
       const { id, code } = await codes.issue(account.id, 'verify_email', account.email, context);
       const event = { actor: account.id, action: 'email.verification_sent' as const, target: account.id, outcome: 'success' as const, ...context };
       try {
-        await deliver(deps, account.email, deps.messages.verifyEmail({ username: account.username, code, minutes: EMAIL_CODE_TTL_SECONDS / 60 }), event);
+        await deliver(deps, account.email, deps.messages.verifyEmail({ language: account.language, username: account.username, code, minutes: EMAIL_CODE_TTL_SECONDS / 60 }), event);
       } catch (err) {
         await codes.discard(id); // an unsent code must not stay valid
         throw err;

@@ -48,6 +48,8 @@ export function createForgotCredentials(deps: {
         if (accounts.length > 0) {
           const event = { actor: null, action: 'credentials.username_list' as const, target: email, outcome: 'success' as const, details: { accounts: accounts.length }, ...context };
           const message = deps.messages.usernameList({
+            // One email for every account of the address: the language one of them chose, if any.
+            language: accounts.find((a) => a.language)?.language,
             usernames: accounts.map((a) => a.username).sort((a, b) => a.localeCompare(b)),
             forgotUrl: `${deps.issuer}/forgot`,
             signInUrl: `${deps.issuer}/account`,

@@ -10,6 +10,7 @@ import { toE164 } from './phone-number.ts';
 import { signUpViolations } from './sign-up.ts';
 import { DomainError, ValidationError, assertThat, violation } from './errors.ts';
 import { INVITATION_ROLES, invitationStatus, type Invitation, type InvitationRole, type InvitationStatus, type InvitationStore } from './invitation.ts';
+import type { EmailMessages } from './email-messages.ts';
 import type { Mailer } from './mailer.ts';
 import { assessStanding, needsConfirmation, type Standing } from './membership-rules.ts';
 import type { OrganizationStore, OrgNode } from './organization.ts';
@@ -46,6 +47,7 @@ export function createInvitationService(deps: {
   orgs: OrganizationStore;
   invitations: InvitationStore;
   mailer: Mailer;
+  messages: Pick<EmailMessages, 'invitation'>;
   hasher: PasswordHasher;
   audit: AuditLog;
   issuer: string;
@@ -62,22 +64,22 @@ export function createInvitationService(deps: {
     return { token, tokenHash: hashInvitationToken(token) };
   }
 
-  async function sendMail(invitation: Invitation, token: string) {
+  /** Written in the language of whoever sends it (the inviter's, remembered on their account; else their request's). */
+  async function sendMail(p: Principal, invitation: Invitation, token: string) {
     const organization = await orgs.findNode(invitation.organizationId);
     const group = await orgs.findNode(invitation.businessGroupId);
-    const orgName = organization?.name ?? 'an organization';
-    const where = group && group.id !== organization?.id ? `${orgName} (business group ${group.name})` : orgName;
-    const link = `${deps.issuer}/invitations/${token}`;
-    const until = invitation.expiresAt.toUTCString();
-    const role = invitation.role === 'admin' ? 'an administrator' : 'a member';
+    const inviter = p.kind === 'user' ? await orgs.findAccount(p.id) : undefined;
     await mailer.send({
       to: invitation.email,
-      subject: `You are invited to join ${orgName} on Gatehouse`,
-      text: `You have been invited to join ${where} on Gatehouse as ${role}.\n\nAccept the invitation: ${link}\n\nThe link works until ${until} and only with this email address (${invitation.email}).\nIf you did not expect this invitation, ignore this message.\n`,
-      html: `<p>You have been invited to join <strong>${escapeHtml(where)}</strong> on Gatehouse as ${role}.</p>` +
-        `<p><a href="${escapeHtml(link)}">Accept the invitation</a></p>` +
-        `<p>The link works until ${escapeHtml(until)} and only with this email address (${escapeHtml(invitation.email)}).</p>` +
-        '<p>If you did not expect this invitation, ignore this message.</p>',
+      ...deps.messages.invitation({
+        language: inviter?.language,
+        organization: organization?.name ?? null,
+        group: group && group.id !== organization?.id ? group.name : null,
+        role: invitation.role,
+        link: `${deps.issuer}/invitations/${token}`,
+        until: invitation.expiresAt,
+        email: invitation.email,
+      }),
     });
   }
 
@@ -148,7 +150,7 @@ export function createInvitationService(deps: {
         expiresAt: new Date(sentAt.getTime() + INVITATION_TTL_SECONDS * 1000),
       });
       try {
-        await sendMail(invitation, token);
+        await sendMail(p, invitation, token);
       } catch (err) {
         // No invitation without its email: the administrator sees the failure and can try again.
         await invitations.remove(invitation.id);
@@ -182,7 +184,7 @@ export function createInvitationService(deps: {
       const sentAt = now();
       const renewed = { ...invitation, sentAt, expiresAt: new Date(sentAt.getTime() + INVITATION_TTL_SECONDS * 1000) };
       await invitations.renew(id, { tokenHash, sentAt, expiresAt: renewed.expiresAt });
-      await sendMail(renewed, token);
+      await sendMail(p, renewed, token);
       await recordAs(p, 'invitation.resend', id, { email: invitation.email });
       return { ...renewed, status: 'pending' as const };
     },
@@ -216,7 +218,7 @@ export function createInvitationService(deps: {
      */
     async acceptWithNewAccount(
       token: string,
-      input: { email: string; username: string; password: string; name?: string | null; phoneNumber?: string | null },
+      input: { email: string; username: string; password: string; name?: string | null; phoneNumber?: string | null; language?: string | null },
       request: RequestInfo = {},
     ) {
       const { invitation, organization } = await usable(token);
@@ -238,7 +240,7 @@ export function createInvitationService(deps: {
       const account = await orgs.transaction(async (tx) => {
         await tx.lockOrganization(invitation.organizationId);
         const created = await tx.createAccount({
-          account: { username: input.username.trim(), email: invitation.email, name: input.name ?? null, phoneNumber },
+          account: { username: input.username.trim(), email: invitation.email, name: input.name ?? null, phoneNumber, language: input.language },
           passwordHash,
         });
         // Claimed in the same transaction: a second use of the link rolls its account back.
@@ -352,10 +354,6 @@ export function createInvitationService(deps: {
       return { accountId, organizationId: invitation.organizationId };
     },
   };
-}
-
-function escapeHtml(value: string) {
-  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
 export type InvitationService = ReturnType<typeof createInvitationService>;

@@ -47,7 +47,7 @@ export function createMfaManagement(deps: {
     if (!account) return;
     // The change has happened; a failed notice must not undo it, so it is logged, not thrown.
     try {
-      await deps.mailer.send({ to: account.email, ...deps.messages.mfaChanged({ username: account.username, change, accountUrl: deps.accountUrl }) });
+      await deps.mailer.send({ to: account.email, ...deps.messages.mfaChanged({ language: account.language, username: account.username, change, accountUrl: deps.accountUrl }) });
     } catch (err) {
       deps.logger?.warn({ err, action }, 'MFA change notice could not be emailed');
     }

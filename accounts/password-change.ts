@@ -63,7 +63,7 @@ export function createPasswordChange(deps: {
       await deliver(
         deps,
         account.email,
-        deps.messages.passwordChanged({ username: account.username, forgotUrl: `${deps.issuer}/forgot`, reset: false }),
+        deps.messages.passwordChanged({ language: account.language, username: account.username, forgotUrl: `${deps.issuer}/forgot`, reset: false }),
         { actor: accountId, action: 'password.change_notice', target: accountId, outcome: 'success', ...context },
       ).catch(() => {});
       return { revoked };

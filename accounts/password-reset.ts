@@ -96,6 +96,7 @@ export function createPasswordReset(deps: {
       });
       const event = { ...base, outcome: 'success' as const, details: { by_administrator: requestedBy !== null } };
       const email = deps.messages.passwordResetLink({
+        language: account.language,
         username: account.username,
         link: `${deps.issuer}/reset/${token}`,
         minutes: PASSWORD_RESET_TTL_SECONDS / 60,
@@ -142,7 +143,7 @@ export function createPasswordReset(deps: {
       await deliver(
         deps,
         account.email,
-        deps.messages.passwordChanged({ username: account.username, forgotUrl: `${deps.issuer}/forgot`, reset: true }),
+        deps.messages.passwordChanged({ language: account.language, username: account.username, forgotUrl: `${deps.issuer}/forgot`, reset: true }),
         { actor: account.id, action: 'password.reset_notice' as const, target: account.id, outcome: 'success', ...context },
       ).catch(() => {}); // the password is changed; a lost notice is logged and audited, not undone
       return { accountId: account.id, username: account.username };

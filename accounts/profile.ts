@@ -12,6 +12,8 @@ export type ProfileAccount = {
   phoneNumber: string | null;
   /** True when the account has no Gatehouse password: it signs in through an external IdP. */
   sso: boolean;
+  /** The person's remembered language (emails to them are written in it), null if never set. */
+  language: string | null;
 };
 
 export type ProfileStore = {

@@ -70,11 +70,12 @@ export function createSessionSignIns(deps: {
         await deps.mailer.send({
           to: account.email,
           ...deps.messages.newSignIn({
+            language: account.language,
             username: account.username,
             device: device.label,
             ip,
             place: describePlace(ip),
-            when: `${new Date(now()).toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+            when: new Date(now()),
             how: describeSignInMethod(s.amr, s.mfaMethod, idp, deps.names),
             sessionsUrl: deps.sessionsUrl,
           }),

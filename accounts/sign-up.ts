@@ -16,6 +16,8 @@ export type SignUpInput = {
   name?: string | null;
   /** A string (the sign-up page) is validated and stored in E.164; null/undefined (CLI) skips it. */
   phoneNumber?: string | null;
+  /** The language of the sign-up page (a catalog tag): emails to the new account are written in it. */
+  language?: string | null;
 };
 
 /** The sign-up rules that need no database (every field but "username is taken"), in form order. */
@@ -44,7 +46,7 @@ export function createSignUp(deps: { accounts: AccountStore; hasher: PasswordHas
     const phoneNumber = typeof input.phoneNumber === 'string' ? toE164(input.phoneNumber) : input.phoneNumber;
     const passwordHash = await deps.hasher.hash(input.password);
     const created = await deps.accounts.createAccountWithOrganization({
-      account: { username: input.username, email: input.email, name: input.name, phoneNumber },
+      account: { username: input.username, email: input.email, name: input.name, phoneNumber, language: input.language },
       passwordHash,
       organizationName: input.company,
     });

@@ -88,7 +88,7 @@ const isMilestone = (n: number) => n >= 1 && 10 ** Math.round(Math.log10(n)) ===
 
 export type LockoutStatus = { locked: boolean; failures: number; lockedUntil: Date | null; waitSeconds: number };
 
-type AccountRef = { id: string; username: string; email: string };
+type AccountRef = { id: string; username: string; email: string; language?: string | null };
 type RequestContext = { ip?: string; userAgent?: string };
 
 export function createThrottlePolicy(deps: {
@@ -219,7 +219,7 @@ export function createThrottlePolicy(deps: {
         });
         await deps.mailer.send({
           to: account.email,
-          ...deps.messages.accountLocked({ username: account.username, minutes: Math.round(wait / 60), failures: count, forgotUrl: deps.forgotUrl }),
+          ...deps.messages.accountLocked({ language: account.language, username: account.username, minutes: Math.round(wait / 60), failures: count, forgotUrl: deps.forgotUrl }),
         });
       });
     },

@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import type { Account, AccountStore, AccountWithOrganization, NewAccount, Organization, Role } from '../accounts/account.ts';
 import { DomainError } from '../accounts/errors.ts';
 import { normalizeEmail, normalizeUsername } from '../accounts/account-rules.ts';
+import { LANGUAGE_TAGS } from '../accounts/messages/catalog.ts';
 
 export type AccountRow = {
   id: string;
@@ -14,8 +15,12 @@ export type AccountRow = {
   phone_number: string | null;
   service_account: boolean;
   mfa_exempt?: boolean;
+  language?: string | null;
   created_at: Date | string;
 };
+
+/** A tag the catalog speaks, else null: nothing else is stored, nor read back (a language file may be gone). */
+export const knownLanguage = (tag: unknown): string | null => (typeof tag === 'string' && LANGUAGE_TAGS.includes(tag) ? tag : null);
 
 export const toAccount = (r: AccountRow): Account => ({
   id: r.id,
@@ -26,6 +31,7 @@ export const toAccount = (r: AccountRow): Account => ({
   phoneNumber: r.phone_number,
   serviceAccount: r.service_account,
   mfaExempt: r.service_account && r.mfa_exempt === true,
+  language: knownLanguage(r.language),
   createdAt: new Date(r.created_at),
 });
 
@@ -44,6 +50,7 @@ export async function insertLocalAccount(trx: Knex.Transaction, account: NewAcco
       name: account.name ?? null,
       phone_number: account.phoneNumber ?? null,
       service_account: account.serviceAccount ?? false,
+      language: knownLanguage(account.language),
     })
     .returning('*');
   const credentialId = randomUUID();
@@ -116,6 +123,13 @@ export function createKnexAccountStore(knex: Knex): AccountStore {
     async usernameExists(username) {
       const row = await knex('accounts').whereRaw('lower(username) = ?', [normalizeUsername(username)]).first('id');
       return row !== undefined;
+    },
+
+    async setLanguage(accountId, tag) {
+      const language = knownLanguage(tag);
+      if (!language || !isUuid(accountId)) return;
+      // Every sign-in sets it: write only when it changes.
+      await knex('accounts').where({ id: accountId }).whereRaw('language is distinct from ?', [language]).update({ language });
     },
   };
 }

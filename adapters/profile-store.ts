@@ -2,7 +2,7 @@
 import type { Knex } from 'knex';
 import type { ProfileAccount, ProfileStore } from '../accounts/profile.ts';
 import { normalizeEmail, normalizeUsername } from '../accounts/account-rules.ts';
-import { isUuid } from './account-store.ts';
+import { isUuid, knownLanguage } from './account-store.ts';
 
 type Row = {
   id: string;
@@ -12,6 +12,7 @@ type Row = {
   name: string | null;
   phone_number: string | null;
   has_password: boolean;
+  language: string | null;
 };
 
 const toProfile = (r: Row): ProfileAccount => ({
@@ -22,6 +23,7 @@ const toProfile = (r: Row): ProfileAccount => ({
   name: r.name,
   phoneNumber: r.phone_number,
   sso: !r.has_password,
+  language: knownLanguage(r.language),
 });
 
 export function createKnexProfileStore(knex: Knex): ProfileStore {
@@ -33,6 +35,7 @@ export function createKnexProfileStore(knex: Knex): ProfileStore {
       'a.email_verified',
       'a.name',
       'a.phone_number',
+      'a.language',
       knex.raw(`exists (select 1 from credentials c where c.account_id = a.id and c.type = 'password') as has_password`),
     );
 

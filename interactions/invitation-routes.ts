@@ -6,6 +6,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { DomainError, ValidationError, violationMessage } from '../accounts/errors.ts';
 import type { InvitationService, JoinPreview, OpenedInvitation } from '../accounts/invitations.ts';
+import { currentLanguage } from '../views/language.ts';
 import { render } from '../views/render.ts';
 import type { Message } from '../accounts/messages/language.ts';
 import type { AccountSession } from './account-session.ts';
@@ -107,6 +108,7 @@ export function createInvitationRoutes(deps: {
         password: form.password ?? '',
         name: form.name || null,
         phoneNumber: form.phoneNumber ?? '',
+        language: currentLanguage(),
       }, request(ctx));
       // Started from an app's sign-in page: back to it as the new account (MFA set-up comes next).
       const resume = await deps.journeys?.resumeUrl(ctx, account.id, 'sign_up');

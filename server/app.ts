@@ -39,6 +39,7 @@ import { createPushStore } from '../adapters/push-store.ts';
 import { createPushRoutes } from '../interactions/push-routes.ts';
 import { createViews, STATIC_DIR } from '../views/render.ts';
 import { runWithPageContext } from '../views/page-context.ts';
+import { currentLanguage } from '../views/language.ts';
 import { renderHome } from './home-page.ts';
 import { renderErrorPage, wayBackFromInteraction } from './error-pages.ts';
 import { isStoreUnavailable } from '../adapters/store-errors.ts';
@@ -374,6 +375,8 @@ export async function createGatehouse(
         ip: ctx.ip,
         userAgent: ctx.get('user-agent') || undefined,
       });
+      // The language this sign-in negotiated (the person's pick, else their browser's): emails to them use it.
+      await accounts.setLanguage(login.accountId, currentLanguage());
     }
   });
 
@@ -449,7 +452,14 @@ export async function createGatehouse(
   const parseBody = bodyParser(undefined, { paths: [LOGO_UPLOAD_PAGE_PATH, LOGO_UPLOAD_API_PATH], limit: Math.ceil((BRANDING_LOGO_MAX_BYTES * 4) / 3) + 16 * 1024 });
   const routesOf = (router: Router) => router.routes() as unknown as Koa.Middleware;
   // Feature routers, one line each (self-service, account, admin API and pages mount here).
-  const featureRouters = [createLanguageRoutes(), interactions, push, accountCallback, accountMfa, ...organizations.routers, ...applicationFeatures.routers, ...selfServiceRoutes, federationInteractions.callbackRouter, linkedProfiles.router, accountSessionsRoutes];
+  // A pick while signed in is remembered on the account too; the cookie alone still works if that fails.
+  const languageRoutes = createLanguageRoutes({
+    remember: async (ctx, tag) => {
+      const signedIn = await accountSession.current(ctx).catch(() => undefined);
+      if (signedIn) await accounts.setLanguage(signedIn.accountId, tag).catch((err) => logger.warn({ err }, 'language not remembered'));
+    },
+  });
+  const featureRouters = [languageRoutes, interactions, push, accountCallback, accountMfa, ...organizations.routers, ...applicationFeatures.routers, ...selfServiceRoutes, federationInteractions.callbackRouter, linkedProfiles.router, accountSessionsRoutes];
   const ownRoutes = compose([
     routesOf(ops),
     (ctx, next) => (OWN_BODY_PATHS.some((p) => ctx.path.startsWith(p)) ? parseBody(ctx, next) : next()),

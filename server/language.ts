@@ -59,12 +59,16 @@ export function requestLanguage(): Middleware {
 }
 
 /** POST /language (lang, return_to): the language control on every page. */
-export function createLanguageRoutes() {
+export function createLanguageRoutes(options: {
+  /** Also remembers the pick on the signed-in person's account (the emails others cause to them use it). */
+  remember?: (ctx: Context, tag: string) => Promise<void>;
+} = {}) {
   const router = new Router();
-  router.post('/language', (ctx) => {
+  router.post('/language', async (ctx) => {
     const body = (ctx.request as { body?: Record<string, unknown> }).body ?? {};
     const tag = typeof body.lang === 'string' ? supportedTag(body.lang) : undefined;
     if (tag) {
+      await options.remember?.(ctx, tag);
       // "<tag>" or "<tag>.<interaction uid>": a pick made on a sign-in's own page outranks that app's ui_locales.
       const on = /^\/interaction\/([A-Za-z0-9_-]{1,100})/.exec(safeReturnPath(body.return_to))?.[1];
       ctx.cookies.set(LANGUAGE_COOKIE, on ? `${tag}.${on}` : tag, {

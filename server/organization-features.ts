@@ -28,6 +28,7 @@ import type { ThrottlePolicy } from '../accounts/throttle.ts';
 import { createAccountActivityRoutes } from '../interactions/account-activity-routes.ts';
 import type { Logger } from './logger.ts';
 import type { BrandingService } from '../accounts/branding.ts';
+import { emailMessages } from '../views/email.ts';
 import type { JourneyReturn } from '../interactions/journey-return.ts';
 
 export function createOrganizationFeatures(deps: {
@@ -71,6 +72,7 @@ export function createOrganizationFeatures(deps: {
     orgs,
     invitations: invitationStore,
     mailer: deps.mailer,
+    messages: emailMessages,
     hasher: deps.hasher,
     audit: deps.audit,
     issuer: deps.issuer,

@@ -3,6 +3,7 @@ import { emailMessages } from './email.ts';
 // The server hands the catalog to the views at start; so does this test.
 import '../server/language.ts';
 import { inLanguage } from './language.ts';
+import { formatDate, message } from '../accounts/messages/catalog.ts';
 
 describe('self-service emails', () => {
   const hostile = '<img src=x onerror=alert(1)>&"';
@@ -46,5 +47,124 @@ describe('self-service emails', () => {
       emailMessages.verifyEmail({ username: 'a\r\nBcc: x@y.z', code: '123456', minutes: 15 }),
       emailMessages.passwordChanged({ username: 'a\nb', forgotUrl: 'x', reset: true }),
     ]) assert.ok(!/[\r\n]/.test(mail.subject));
+  });
+
+  describe('in the recipient’s language', () => {
+    const lockout = { username: 'ann', minutes: 15, failures: 20, forgotUrl: 'https://id.example.com/forgot' };
+    const when = new Date(Date.UTC(2026, 11, 1, 16, 47));
+
+    it('uses the language remembered on the account over the request’s, and the request’s when there is none or an unknown one', () => {
+      assert.equal(emailMessages.accountLocked({ ...lockout, language: 'nb' }).subject, message('email.locked.subject', undefined, 'nb'));
+      assert.equal(inLanguage({ tag: 'nb' }, () => emailMessages.accountLocked({ ...lockout, language: null })).subject, message('email.locked.subject', undefined, 'nb'));
+      assert.equal(inLanguage({ tag: 'nb' }, () => emailMessages.accountLocked({ ...lockout, language: 'en' })).subject, message('email.locked.subject'));
+      for (const language of ['xx', '<nb>', '']) {
+        const mail = emailMessages.accountLocked({ ...lockout, language });
+        assert.equal(mail.subject, message('email.locked.subject'));
+        assert.match(mail.html, /<html lang="en">/);
+      }
+    });
+
+    it('account locked: subject and body in Norwegian Bokmål', () => {
+      const mail = emailMessages.accountLocked({ ...lockout, language: 'nb' });
+      assert.equal(mail.subject, 'Gatehouse-kontoen din ble låst etter mislykkede innlogginger');
+      const body = message('email.locked.body', { username: 'ann', failures: '20', wait: message('time.minutes', { count: 15 }, 'nb') }, 'nb');
+      assert.ok(body.includes('låst i 15 minutter'), body);
+      for (const part of [mail.text, mail.html]) {
+        assert.ok(part.includes(message('email.greeting', { username: 'ann' }, 'nb')));
+        assert.ok(part.includes(body));
+        assert.ok(part.includes(message('email.locked.if_you', undefined, 'nb')));
+        assert.ok(part.includes(message('email.locked.not_you', undefined, 'nb')));
+        assert.ok(part.includes('https://id.example.com/forgot'));
+      }
+      assert.match(mail.html, /<html lang="nb">/);
+    });
+
+    it('email code: subject and body in Norwegian Bokmål, for signing in and for setting up', () => {
+      const signIn = emailMessages.emailOtpCode({ username: 'ann', code: '042917', minutes: 10, setup: false, language: 'nb' });
+      assert.equal(signIn.subject, message('email.otp.subject', { code: '042917' }, 'nb'));
+      assert.equal(signIn.subject, 'Innloggingskoden din for Gatehouse: 042917');
+      const setup = emailMessages.emailOtpCode({ username: 'ann', code: '042917', minutes: 10, setup: true, language: 'nb' });
+      for (const [mail, intro] of [[signIn, 'email.otp.intro'], [setup, 'email.otp.intro_setup']] as const) {
+        for (const part of [mail.text, mail.html]) {
+          assert.ok(part.includes(message(intro, undefined, 'nb')));
+          assert.ok(part.includes('042917'));
+          assert.ok(part.includes(message('email.otp.how', { minutes: 10 }, 'nb')));
+          assert.ok(part.includes(message('email.otp.not_you', undefined, 'nb')));
+        }
+      }
+      assert.equal(emailMessages.emailOtpCode({ username: 'ann', code: '042917', minutes: 10, setup: false }).subject, 'Your Gatehouse sign-in code: 042917');
+    });
+
+    it('sessions ended: one or several, by the person or an administrator, in Norwegian Bokmål', () => {
+      const base = { username: 'ann', sessionsUrl: 'https://id.example.com/account/sessions', language: 'nb' };
+      const one = emailMessages.sessionsEnded({ ...base, devices: ['Firefox 121 on Windows 10'], byAdministrator: true });
+      assert.equal(one.subject, message('email.sessions_ended.subject', { count: 1 }, 'nb'));
+      assert.equal(one.subject, 'En Gatehouse-økt ble logget ut');
+      assert.ok(one.text.includes(message('email.sessions_ended.by_admin', { count: 1 }, 'nb')));
+      assert.ok(one.text.includes('- Firefox 121 on Windows 10'));
+      assert.ok(one.html.includes('<li>Firefox 121 on Windows 10</li>'));
+      const two = emailMessages.sessionsEnded({ ...base, devices: ['a', 'b'], byAdministrator: false });
+      assert.equal(two.subject, message('email.sessions_ended.subject', { count: 2 }, 'nb'));
+      for (const part of [two.text, two.html]) {
+        assert.ok(part.includes(message('email.sessions_ended.by_you', { count: 2 }, 'nb')));
+        assert.ok(part.includes('Du logget ut 2 økter'));
+        assert.ok(part.includes(message('email.sessions_ended.review', undefined, 'nb')));
+        assert.ok(part.includes(message('email.not_you_admin', undefined, 'nb')));
+      }
+      assert.match(two.html, /href="https:\/\/id\.example\.com\/account\/sessions"/);
+    });
+
+    it('new sign-in: the time in the reader’s language, in UTC, saying so', () => {
+      const mail = emailMessages.newSignIn({ username: 'ann', device: 'Chrome 120 on macOS', ip: '203.0.113.9', place: null, when, how: 'Passord', sessionsUrl: 'https://id.example.com/account/sessions', language: 'nb' });
+      assert.equal(mail.subject, message('email.new_sign_in.subject', undefined, 'nb'));
+      const at = formatDate(when, 'nb', 'datetime', 'UTC');
+      assert.match(at, /UTC/);
+      for (const part of [mail.text, mail.html]) {
+        assert.ok(part.includes(message('email.new_sign_in.intro', undefined, 'nb')));
+        assert.ok(part.includes(message('email.new_sign_in.device', { device: 'Chrome 120 on macOS' }, 'nb')));
+        assert.ok(part.includes(message('email.new_sign_in.when', { when: at }, 'nb')), part);
+        assert.ok(part.includes(message('email.new_sign_in.ip', { ip: '203.0.113.9' }, 'nb')));
+        assert.ok(part.includes(message('email.new_sign_in.not_you', undefined, 'nb')));
+      }
+      const unknown = emailMessages.newSignIn({ username: 'ann', device: 'x', ip: null, place: 'Private network', when, how: 'y', sessionsUrl: 'z', language: 'nb' });
+      assert.ok(unknown.text.includes(message('email.new_sign_in.ip', { ip: `${message('email.new_sign_in.ip_unknown', undefined, 'nb')} (Private network)` }, 'nb')));
+    });
+
+    it('invitation: the organization or its business group, the role and the expiry, in Norwegian Bokmål', () => {
+      const until = new Date(Date.UTC(2026, 11, 8, 16, 47));
+      const base = { link: 'https://id.example.com/invitations/tok_EN-1', until, email: 'bo@example.com', language: 'nb' };
+      const member = emailMessages.invitation({ ...base, organization: 'Acme', group: null, role: 'member' });
+      assert.equal(member.subject, message('email.invitation.subject', { organization: 'Acme' }, 'nb'));
+      assert.equal(member.subject, 'Du er invitert til å bli med i Acme på Gatehouse');
+      for (const part of [member.text, member.html]) {
+        assert.ok(part.includes(message('email.invitation.as_member', { where: 'Acme' }, 'nb')));
+        assert.ok(part.includes(message('email.invitation.until', { until: formatDate(until, 'nb', 'datetime', 'UTC'), email: 'bo@example.com' }, 'nb')));
+        assert.ok(part.includes(message('email.invitation.ignore', undefined, 'nb')));
+      }
+      assert.match(member.text, /\/invitations\/tok_EN-1/);
+      assert.match(member.html, /href="https:\/\/id\.example\.com\/invitations\/tok_EN-1"/);
+      const admin = emailMessages.invitation({ ...base, organization: 'Acme', group: 'Sales', role: 'admin' });
+      assert.ok(admin.text.includes(message('email.invitation.as_admin', { where: message('email.invitation.in_group', { organization: 'Acme', group: 'Sales' }, 'nb') }, 'nb')));
+      const nameless = emailMessages.invitation({ ...base, organization: null, group: null, role: 'member', language: 'en' });
+      assert.equal(nameless.subject, message('email.invitation.subject', { organization: message('email.invitation.an_organization') }));
+    });
+
+    it('escapes an organization’s name, a group’s and a username in every new email; no line break reaches a subject', () => {
+      const until = new Date(Date.UTC(2026, 11, 8));
+      const mails = [
+        emailMessages.invitation({ organization: hostile, group: hostile, role: 'admin', link: 'https://x.example/invitations/t', until, email: 'bo@example.com', language: 'nb' }),
+        emailMessages.accountLocked({ ...lockout, username: hostile, language: 'nb' }),
+        emailMessages.sessionsEnded({ username: hostile, devices: [hostile], byAdministrator: true, sessionsUrl: 'x', language: 'nb' }),
+        emailMessages.newSignIn({ username: hostile, device: hostile, ip: null, place: hostile, when, how: hostile, sessionsUrl: 'x', language: 'nb' }),
+        emailMessages.emailOtpCode({ username: hostile, code: '123456', minutes: 10, setup: false, language: 'nb' }),
+      ];
+      for (const mail of mails) {
+        assert.ok(!mail.html.includes('<img src=x'), mail.subject);
+        assert.ok(mail.html.includes('&lt;img src=x onerror=alert(1)&gt;&amp;&quot;'), mail.subject);
+        assert.ok(mail.text.includes(hostile), 'text is not HTML-escaped');
+      }
+      const split = emailMessages.invitation({ organization: 'Acme\r\nBcc: x@y.z', group: null, role: 'member', link: 'l', until, email: 'e', language: 'nb' });
+      assert.ok(!/[\r\n]/.test(split.subject));
+    });
   });
 });

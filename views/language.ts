@@ -8,7 +8,7 @@ export type Translations = {
   /** Tags and own names of every language, for the language control. */
   languages: readonly { tag: string; name: string }[];
   translate(tag: string, key: string, vars?: Record<string, unknown>): string;
-  formatDate(value: Date | number | string, tag: string, style?: 'date' | 'datetime'): string;
+  formatDate(value: Date | number | string, tag: string, style?: 'date' | 'datetime', timeZone?: string): string;
   formatNumber(value: number, tag: string): string;
 };
 
@@ -88,7 +88,7 @@ export function translatorFor(tag: string = currentLanguage()) {
   return {
     lang: tag,
     t: withMarkup((key, vars) => translations.translate(tag, key, vars)),
-    formatDate: (value: Date | number | string, style?: 'date' | 'datetime') => translations.formatDate(value, tag, style),
+    formatDate: (value: Date | number | string, style?: 'date' | 'datetime', timeZone?: string) => translations.formatDate(value, tag, style, timeZone),
     formatNumber: (value: number) => translations.formatNumber(value, tag),
     languages: translations.languages,
     languageReturnTo: storage.getStore()?.returnTo ?? '/',

@@ -56,10 +56,13 @@ void i18n.init({
   showSupportNotice: false,
 } as Parameters<typeof i18n.init>[0]);
 
-export function formatDate(value: Date | number | string, tag: string, style: 'date' | 'datetime' = 'datetime'): string {
+/** `timeZone` (e.g. 'UTC' in emails, whose reader's zone is unknown) is then named in the text. */
+export function formatDate(value: Date | number | string, tag: string, style: 'date' | 'datetime' = 'datetime', timeZone?: string): string {
   const date = value instanceof Date ? value : new Date(value);
   if (Number.isNaN(date.getTime())) return '';
-  const options: Intl.DateTimeFormatOptions = style === 'date' ? { dateStyle: 'medium' } : { dateStyle: 'medium', timeStyle: 'short' };
+  // Intl refuses timeZoneName beside dateStyle/timeStyle: the same medium date and short time, spelt out.
+  const zoned: Intl.DateTimeFormatOptions = { year: 'numeric', month: 'short', day: 'numeric', ...(style === 'datetime' ? { hour: 'numeric', minute: '2-digit', timeZoneName: 'short' } : {}), timeZone };
+  const options: Intl.DateTimeFormatOptions = timeZone ? zoned : style === 'date' ? { dateStyle: 'medium' } : { dateStyle: 'medium', timeStyle: 'short' };
   return new Intl.DateTimeFormat(languageOf(tag).intl, options).format(date);
 }
 

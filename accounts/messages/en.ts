@@ -882,6 +882,37 @@ export const en = {
   // (end of Page bodies: sign-in journey)
 
   // ── Emails ──
+  'email.locked.subject': 'Your Gatehouse account was locked after failed sign-ins',
+  'email.locked.body': 'Sign-in to your Gatehouse account "{{username}}" failed {{failures}} times in a row, so the account is locked for {{wait}}. Nobody can sign in to it during that time, even with the right password.',
+  'email.locked.if_you': 'If this was you, wait and try again, or ask your administrator to unlock the account.',
+  'email.locked.not_you': 'If it was not you, someone may be guessing your password: once the lock ends, consider resetting it:',
+  'email.otp.subject': 'Your Gatehouse sign-in code: {{code}}',
+  'email.otp.intro': 'Your Gatehouse sign-in code is:',
+  'email.otp.intro_setup': 'Your Gatehouse code to set up sign-in codes by email is:',
+  'email.otp.how': 'Enter it on the Gatehouse page that asked for it. The code expires in {{minutes}} minutes and works once.',
+  'email.otp.not_you': 'If you are not signing in right now, someone knows your password: change it, and do not share this code.',
+  'email.sessions_ended.subject': { one: 'A Gatehouse session was signed out', other: 'Gatehouse sessions were signed out' },
+  'email.sessions_ended.by_admin': { one: 'An administrator of your organization signed out this session of your Gatehouse account:', other: 'An administrator of your organization signed out {{count}} sessions of your Gatehouse account:' },
+  'email.sessions_ended.by_you': { one: 'You signed out this session of your Gatehouse account:', other: 'You signed out {{count}} sessions of your Gatehouse account:' },
+  'email.sessions_ended.review': 'See where you are signed in',
+  'email.new_sign_in.subject': 'New sign-in to your account',
+  'email.new_sign_in.intro': 'Your Gatehouse account was just signed in to from a device it has not been used on before:',
+  'email.new_sign_in.device': 'Device: {{device}}',
+  'email.new_sign_in.when': 'When: {{when}}',
+  'email.new_sign_in.ip': 'IP address: {{ip}}',
+  'email.new_sign_in.ip_unknown': 'unknown',
+  'email.new_sign_in.how': 'How: {{how}}',
+  'email.new_sign_in.if_you': 'If this was you, there is nothing to do.',
+  'email.new_sign_in.not_you': 'If not, sign that session out and change your password:',
+  'email.invitation.subject': 'You are invited to join {{organization}} on Gatehouse',
+  'email.invitation.as_member': 'You have been invited to join {{where}} on Gatehouse as a member.',
+  'email.invitation.as_admin': 'You have been invited to join {{where}} on Gatehouse as an administrator.',
+  'email.invitation.in_group': '{{organization}} (business group {{group}})',
+  'email.invitation.an_organization': 'an organization',
+  'email.invitation.accept': 'Accept the invitation',
+  'email.invitation.until': 'The link works until {{until}} and only with this email address ({{email}}).',
+  'email.invitation.ignore': 'If you did not expect this invitation, ignore this message.',
+  'email.invitation.footer': 'You get this email because an administrator invited this address to Gatehouse. Gatehouse will never ask you for your password by email.',
   // (end of Emails)
 
   // ── Login engine and methods (issue 12 follow-ups) ──

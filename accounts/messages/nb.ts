@@ -878,6 +878,37 @@ export const nb: Texts = {
   // (end of Page bodies: sign-in journey)
 
   // ── Emails ──
+  'email.locked.subject': 'Gatehouse-kontoen din ble låst etter mislykkede innlogginger',
+  'email.locked.body': 'Innloggingen på Gatehouse-kontoen din «{{username}}» mislyktes {{failures}} ganger på rad, så kontoen er låst i {{wait}}. Ingen kan logge inn på den i denne tiden, heller ikke med riktig passord.',
+  'email.locked.if_you': 'Hvis det var du, kan du vente og prøve igjen, eller be administratoren din om å låse opp kontoen.',
+  'email.locked.not_you': 'Hvis det ikke var du, kan noen prøve å gjette passordet ditt: når låsen er over, bør du tilbakestille det:',
+  'email.otp.subject': 'Innloggingskoden din for Gatehouse: {{code}}',
+  'email.otp.intro': 'Innloggingskoden din for Gatehouse er:',
+  'email.otp.intro_setup': 'Koden din for å sette opp innloggingskoder på e-post i Gatehouse er:',
+  'email.otp.how': 'Skriv den inn på Gatehouse-siden som ba om den. Koden utløper om {{minutes}} minutter og virker én gang.',
+  'email.otp.not_you': 'Hvis du ikke logger inn akkurat nå, kjenner noen passordet ditt: bytt det, og ikke del denne koden med noen.',
+  'email.sessions_ended.subject': { one: 'En Gatehouse-økt ble logget ut', other: 'Gatehouse-økter ble logget ut' },
+  'email.sessions_ended.by_admin': { one: 'En administrator i organisasjonen din logget ut denne økten på Gatehouse-kontoen din:', other: 'En administrator i organisasjonen din logget ut {{count}} økter på Gatehouse-kontoen din:' },
+  'email.sessions_ended.by_you': { one: 'Du logget ut denne økten på Gatehouse-kontoen din:', other: 'Du logget ut {{count}} økter på Gatehouse-kontoen din:' },
+  'email.sessions_ended.review': 'Se hvor du er pålogget',
+  'email.new_sign_in.subject': 'Ny innlogging på kontoen din',
+  'email.new_sign_in.intro': 'Noen logget nettopp inn på Gatehouse-kontoen din fra en enhet den ikke har vært brukt på før:',
+  'email.new_sign_in.device': 'Enhet: {{device}}',
+  'email.new_sign_in.when': 'Når: {{when}}',
+  'email.new_sign_in.ip': 'IP-adresse: {{ip}}',
+  'email.new_sign_in.ip_unknown': 'ukjent',
+  'email.new_sign_in.how': 'Hvordan: {{how}}',
+  'email.new_sign_in.if_you': 'Hvis det var du, trenger du ikke gjøre noe.',
+  'email.new_sign_in.not_you': 'Hvis ikke, logg ut den økten og bytt passord:',
+  'email.invitation.subject': 'Du er invitert til å bli med i {{organization}} på Gatehouse',
+  'email.invitation.as_member': 'Du er invitert til å bli med i {{where}} på Gatehouse som medlem.',
+  'email.invitation.as_admin': 'Du er invitert til å bli med i {{where}} på Gatehouse som administrator.',
+  'email.invitation.in_group': '{{organization}} (forretningsgruppen {{group}})',
+  'email.invitation.an_organization': 'en organisasjon',
+  'email.invitation.accept': 'Godta invitasjonen',
+  'email.invitation.until': 'Lenken virker til {{until}} og bare med denne e-postadressen ({{email}}).',
+  'email.invitation.ignore': 'Hvis du ikke ventet denne invitasjonen, kan du se bort fra denne meldingen.',
+  'email.invitation.footer': 'Du får denne e-posten fordi en administrator inviterte denne adressen til Gatehouse. Gatehouse ber deg aldri om passordet ditt på e-post.',
   // (end of Emails)
 
   // ── Login engine and methods (issue 12 follow-ups) ──

@@ -32,6 +32,7 @@ import * as createClientGrants from './20261201100000_create_client_grants.ts';
 import * as createApplicationConsents from './20261201100100_create_application_consents.ts';
 import * as createOrganizationBranding from './20261201151000_create_organization_branding.ts';
 import * as addTokenEndpointAuthMethodToIdentityProviders from './20261201160000_add_token_endpoint_auth_method_to_identity_providers.ts';
+import * as addLanguageToAccounts from './20261201170000_add_language_to_accounts.ts';
 
 export const migrations = [
   createOrganizations,
@@ -67,4 +68,5 @@ export const migrations = [
   createApplicationConsents,
   createOrganizationBranding,
   addTokenEndpointAuthMethodToIdentityProviders,
+  addLanguageToAccounts,
 ];

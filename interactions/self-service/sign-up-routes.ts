@@ -13,6 +13,7 @@ import { signUpViolations, type createSignUp, type SignUpInput } from '../../acc
 import { assertSameOrigin, errorMessages, fieldMessages, formInput, page, requestInfo, throttleRefusal } from './http.ts';
 import type { ThrottlePolicy } from '../../accounts/throttle.ts';
 import type { JourneyReturn } from '../journey-return.ts';
+import { currentLanguage } from '../../views/language.ts';
 
 const TERMS_REQUIRED: RuleViolation = violation('terms', 'terms.required');
 const CAPTCHA_FAILED: RuleViolation = {
@@ -43,6 +44,7 @@ export function createSignUpRoutes(deps: { signUp: ReturnType<typeof createSignU
       phoneNumber: input.phoneNumber ?? '',
       password: input.password ?? '',
       company: (input.company ?? '').trim(),
+      language: currentLanguage(),
     };
     // What the person typed comes back on errors, never the password.
     const form = { email: signUp.email, username: signUp.username, phoneNumber: input.phoneNumber ?? '', company: signUp.company, terms: input.terms === 'accepted' };

@@ -15,7 +15,7 @@ import { validMethodName, type MfaStore } from '../../../accounts/mfa.ts';
 import { INBOX_ONLY_METHOD } from '../../../accounts/mfa-policy.ts';
 import { EMAIL_OTP_RESENDS_PER_FLOW, EMAIL_OTP_TTL_SECONDS } from '../../../accounts/security-constants.ts';
 import { ThrottledError } from '../../../accounts/throttle.ts';
-import { composeEmail } from '../../../views/email.ts';
+import { emailMessages } from '../../../views/email.ts';
 import type { FlowMessage } from '../../login/flow.ts';
 import type { ActionResult, MfaContext, MfaStrategy } from '../method.ts';
 import { scratchSpace } from '../scratch.ts';
@@ -61,7 +61,8 @@ export function createEmailOtpMethod(deps: EmailOtpDependencies): MfaStrategy {
     // The codes' own throttle (accounts/throttle.ts) refuses past the sending limits per account and IP.
     const { id, code } = await codes.issue(account.id, purpose, account.email, ctx.request, { ttlSeconds: EMAIL_OTP_TTL_SECONDS });
     const event = { actor: account.id, action: 'mfa.email_otp_sent' as const, target: account.id, organizationId: account.organization?.id ?? null, outcome: 'success' as const, details: { purpose }, ...ctx.request };
-    const email = composeEmail('email-otp-code', `Your Gatehouse sign-in code: ${code}`, {
+    const email = emailMessages.emailOtpCode({
+      language: account.language,
       username: account.username,
       code,
       minutes: EMAIL_OTP_TTL_SECONDS / 60,
