@@ -13,6 +13,7 @@ import type { AccountSession, SignedInSession } from './account-session.ts';
 import type { Csrf } from './csrf.ts';
 import { flowSchema, newFlow, type Flow } from './login/flow.ts';
 import type { MethodRegistry } from './methods/registry.ts';
+import { enrolmentOnce } from './methods/prepared.ts';
 import type { StateAdapter as SharedStateAdapter } from '../adapters/state-adapter.ts';
 
 type StateAdapter = Pick<SharedStateAdapter, 'upsert' | 'find' | 'destroy'>;
@@ -95,7 +96,8 @@ export function createAccountMfaRoutes(deps: {
     const account = await deps.accounts.findById(s.accountId);
     if (!account) throw new DomainError('account.not_found', { status: 404 });
     const flow = await loadSetup(s, kind);
-    const view = await strategy.enrolment.prepare({ flow, account, methods: await deps.mfa.listMethods(s.accountId), request: {} });
+    // Once per set-up (methods/prepared.ts): a reload or a wrong code shows the same seed, code or options.
+    const { view } = await enrolmentOnce(strategy.enrolment, { flow, account, methods: await deps.mfa.listMethods(s.accountId), request: {} });
     await setups.upsert(s.sessionUid, flow as unknown as Record<string, unknown>, SETUP_TTL_SECONDS);
     ctx.status = status;
     ctx.type = 'html';

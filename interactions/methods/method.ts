@@ -83,8 +83,8 @@ export type MfaStrategy = {
   available(ctx: MfaContext): Promise<boolean>;
   /**
    * Starts a challenge (sends a code, creates a push approval, a WebAuthn challenge) and keeps it in
-   * flow.private. The engine runs it once per challenge: when the method is first shown, after
-   * "Try another method", and when its view says no challenge is live any more.
+   * flow.private. Run once per challenge (methods/prepared.ts): when the method is first shown, after
+   * "Try another method", and when its view says no challenge is live any more; never per render.
    */
   prepareChallenge?(ctx: MfaContext): Promise<void>;
   /** The view model for views/templates/mfa/<kind>-challenge.njk, from the stored challenge; undefined → none is live. */
@@ -92,8 +92,10 @@ export type MfaStrategy = {
   verify(ctx: MfaContext, input: Record<string, string>): Promise<MfaOutcome>;
   /** Registration, for kinds a person can add (not recovery codes). */
   enrolment?: {
-    /** The view model for views/templates/mfa/<kind>-enrol.njk. */
-    prepare(ctx: MfaContext): Promise<Record<string, unknown>>;
+    /** Starts a registration (a seed, an emailed code, WebAuthn options) in flow.private: once per set-up (methods/prepared.ts). */
+    prepare(ctx: MfaContext): Promise<void>;
+    /** The view model for views/templates/mfa/<kind>-enrol.njk, from what prepare stored; undefined → nothing live (prepare again). */
+    view(ctx: MfaContext): Promise<Record<string, unknown> | undefined>;
     complete(ctx: MfaContext, input: Record<string, string>): Promise<EnrolmentOutcome>;
   };
   /** Its own actions by name (the engine mounts them at one route pattern). */

@@ -129,14 +129,15 @@ export function createPushMethod(deps: { mfa: MfaStore; box: SecretBox; push: Pu
     },
     enrolment: {
       async prepare(ctx) {
-        let current = await enrolState(ctx);
-        if (!current) {
-          const code = newEnrolmentCode();
-          const state: PushEnrolState = { code: deps.box.seal(code), digest: enrolmentCodeDigest(code), expiresAt: now() + PUSH_ENROLMENT_TTL_SECONDS * 1000 };
-          await store.createEnrolment(state.digest, { accountId: ctx.account.id, flowId: ctx.flow.id, expiresAt: state.expiresAt });
-          enrolScratch.write(ctx.flow, state);
-          current = { state, device: undefined };
-        }
+        const code = newEnrolmentCode();
+        const state: PushEnrolState = { code: deps.box.seal(code), digest: enrolmentCodeDigest(code), expiresAt: now() + PUSH_ENROLMENT_TTL_SECONDS * 1000 };
+        await store.createEnrolment(state.digest, { accountId: ctx.account.id, flowId: ctx.flow.id, expiresAt: state.expiresAt });
+        enrolScratch.write(ctx.flow, state);
+      },
+      async view(ctx) {
+        // The code this flow showed, until it expires or the device used it: then a new one.
+        const current = await enrolState(ctx);
+        if (!current) return undefined;
         const code = deps.box.open(current.state.code);
         const server = deps.push.serverUrl;
         return {

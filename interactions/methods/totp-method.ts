@@ -42,11 +42,11 @@ export function createTotpMethod(deps: { mfa: MfaStore; box: SecretBox; issuerNa
     },
     enrolment: {
       async prepare(ctx) {
-        let sealed = enrolScratch.read(ctx.flow)?.secret;
-        if (!sealed) {
-          sealed = deps.box.seal(newTotpSecret());
-          enrolScratch.write(ctx.flow, { secret: sealed });
-        }
+        enrolScratch.write(ctx.flow, { secret: deps.box.seal(newTotpSecret()) });
+      },
+      async view(ctx) {
+        const sealed = enrolScratch.read(ctx.flow)?.secret;
+        if (!sealed) return undefined;
         const secret = deps.box.open(sealed);
         const uri = totpUri(secret, ctx.account.username, deps.issuerName);
         return { secret: secret.match(/.{1,4}/g)!.join(' '), qrDataUrl: await QRCode.toDataURL(uri, { margin: 1, width: 200 }) };

@@ -237,8 +237,14 @@ export function createWebAuthnMethod(deps: {
               preferredAuthenticatorType: kind === 'platform' ? 'localDevice' : 'securityKey',
               supportedAlgorithmIDs: ALGORITHMS,
             });
-            putChallenge(ctx, 'register', options.challenge);
-            return { webauthn: { mode: 'register', options: JSON.stringify(options) }, defaultName: KIND_TEXT[kind].label };
+            putChallenge(ctx, 'register', options.challenge, JSON.stringify(options));
+          },
+
+          async view(ctx) {
+            // The options this page was given, until used or expired (a reload must not change them under the browser).
+            const pending = pendingSchema.safeParse(ctx.flow.private[kind]);
+            if (!pending.success || pending.data.purpose !== 'register' || pending.data.expiresAt <= now() || !pending.data.options) return undefined;
+            return { webauthn: { mode: 'register', options: pending.data.options }, defaultName: KIND_TEXT[kind].label };
           },
 
           async complete(ctx, input) {

@@ -7,6 +7,7 @@ import type { LoginStep } from '../step.ts';
 import { interactionPath, stepPage } from '../page.ts';
 import { field, flowOf, form, formOf, loadFlow, requireStep, stringFields } from '../pipeline.ts';
 import { actionPaths } from './method-actions.ts';
+import { challengeOnce } from '../../methods/prepared.ts';
 
 const switchForm = z.object({ kind: field() });
 
@@ -29,13 +30,8 @@ export function createMfaChallengeStep(): LoginStep {
       }
       // Once per challenge: when this method is first shown (or switched to), and when its challenge
       // ended (used, expired, answered). A reload shows the same challenge: no second email or push.
-      let view = flow.challenge === strategy.kind ? await strategy.challengeView(c) : undefined;
-      if (!view) {
-        await strategy.prepareChallenge?.(c);
-        flow.challenge = strategy.kind;
-        await engine.save(s);
-        view = (await strategy.challengeView(c)) ?? {};
-      }
+      const { view, prepared } = await challengeOnce(strategy, c);
+      if (prepared) await engine.save(s);
       const others = [];
       for (const m of engine.methods.secondFactors) if (m.kind !== strategy.kind && (await m.available(c))) others.push({ kind: m.kind, label: m.label });
       stepPage(ctx, s, 'mfa-challenge', {

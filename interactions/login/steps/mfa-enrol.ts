@@ -11,6 +11,7 @@ import type { MfaContext } from '../../methods/method.ts';
 import type { LoginEngine } from '../engine.ts';
 import type { LoginStep } from '../step.ts';
 import { actionPaths } from './method-actions.ts';
+import { enrolmentOnce } from '../../methods/prepared.ts';
 import { interactionPath, stepPage } from '../page.ts';
 import { field, flowOf, form, formOf, loadFlow, requireStep, stringFields } from '../pipeline.ts';
 
@@ -46,9 +47,9 @@ export function createMfaEnrolStep(deps: {
           kinds: enrollable(engine.methods, c).map((m) => ({ kind: m.kind, label: m.label })),
         });
       }
-      const before = JSON.stringify(flow.private);
-      const view = await strategy.enrolment.prepare(c);
-      if (JSON.stringify(flow.private) !== before) await engine.save(s); // a new secret or challenge was stored
+      // Once per set-up: a reload or a wrong code shows the same seed, code or options.
+      const { view, prepared } = await enrolmentOnce(strategy.enrolment, c);
+      if (prepared) await engine.save(s);
       stepPage(ctx, s, 'mfa-enrol', {
         ...view,
         title: 'page.title.set_up_method',

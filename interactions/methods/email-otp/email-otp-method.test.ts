@@ -10,6 +10,7 @@ import type { MfaMethod, MfaStore } from '../../../accounts/mfa.ts';
 import { EMAIL_OTP_RESENDS_PER_FLOW } from '../../../accounts/security-constants.ts';
 import { newFlow } from '../../login/flow.ts';
 import type { MfaContext } from '../method.ts';
+import { challengeOnce, enrolmentOnce } from '../prepared.ts';
 import { createEmailOtpMethod, maskEmail } from './email-otp-method.ts';
 
 function memoryCodeStore(): EmailCodeStore {
@@ -88,6 +89,34 @@ describe('email one-time code method', () => {
     assert.equal(await method.available(context([app, email], { ...account, emailVerified: false })), false);
   });
 
+  it('renders of one challenge (a reload, a wrong code, another language) send one email', async () => {
+    const ctx = context([app, email]);
+    ctx.flow.mfaKind = 'email_otp';
+    const first = await challengeOnce(method, ctx);
+    const code = codeOf(mail[0]);
+    await method.verify(ctx, { code: other(code) });
+    const again = await challengeOnce(method, ctx);
+    await challengeOnce(method, ctx);
+    assert.deepEqual([first.prepared, again.prepared], [true, false]);
+    assert.equal(mail.length, 1);
+    assert.equal((await method.verify(ctx, { code })).kind, 'verified', 'the one code still works');
+  });
+
+  it('a send refused at set-up is what was prepared: a reload shows it and sends nothing', async () => {
+    let sends = 0;
+    const failing = createEmailOtpMethod({
+      mfa,
+      codes: createEmailCodes({ store: memoryCodeStore(), secret: randomBytes(32) }),
+      mailer: { send: async () => { sends += 1; throw new Error('451 try later'); } },
+      audit: { record: async (e) => void audit.push(e) },
+    });
+    const ctx = context([app]);
+    const first = await enrolmentOnce(failing.enrolment!, ctx);
+    const reload = await enrolmentOnce(failing.enrolment!, ctx);
+    assert.equal(sends, 1);
+    assert.deepEqual([first.view.emailOtpSent, (reload.view.emailOtpProblem as { code: string }).code], [false, 'mail.send_failed']);
+  });
+
   it('sends one code when the challenge starts; its view needs no second send', async () => {
     const ctx = context([app, email]);
     assert.equal(await method.challengeView(ctx), undefined, 'no challenge before it starts');
@@ -153,8 +182,8 @@ describe('email one-time code method', () => {
 
   it('sets up beside another method with the code it sent once per set-up', async () => {
     const ctx = context([app]);
-    const view = await method.enrolment!.prepare(ctx);
-    await method.enrolment!.prepare(ctx);
+    const { view } = await enrolmentOnce(method.enrolment!, ctx);
+    await enrolmentOnce(method.enrolment!, ctx);
     assert.equal(mail.length, 1, 'a reload sends nothing');
     assert.equal(view.emailOtpAlone, false);
     const enrolled = await method.enrolment!.complete(ctx, { code: codeOf(mail[0]), name: 'Inbox' });

@@ -24,8 +24,12 @@ export const EMAIL_OTP_KIND = 'email_otp';
 /** Code purposes (one pending code per account and purpose): signing in, and setting the method up. */
 const PURPOSE = { challenge: 'email_otp', enrol: 'email_otp_enrol' } as const;
 
-/** What this flow sent: whether the last send worked, and how many times "Send a new code" was used. */
-const sentSchema = z.object({ sent: z.boolean(), resends: z.number().int().nonnegative() });
+/** What this flow sent: whether the last send worked (and if not, why), and how many times "Send a new code" was used. */
+const sentSchema = z.object({
+  sent: z.boolean(),
+  resends: z.number().int().nonnegative(),
+  problem: z.object({ code: z.string(), vars: z.record(z.string(), z.unknown()).optional() }).optional(),
+});
 const challengeScratch = scratchSpace(EMAIL_OTP_KIND, sentSchema);
 const enrolScratch = scratchSpace(`${EMAIL_OTP_KIND}_enrol`, sentSchema);
 
@@ -103,7 +107,11 @@ export function createEmailOtpMethod(deps: EmailOtpDependencies): MfaStrategy {
     };
   }
 
-  /** Sends the first code of a phase; a refusal (throttled, mail down) is returned for the page instead of failing it. */
+  /**
+   * Sends the first code of a phase. A refusal (throttled, mail down) is part of what was prepared:
+   * kept in the scratch state and returned for the page, so a reload shows it instead of sending again
+   * ("Send a new code" is the retry).
+   */
   async function sendFirst(ctx: MfaContext, scratch: typeof challengeScratch, purpose: string): Promise<FlowMessage | undefined> {
     scratch.write(ctx.flow, { sent: false, resends: 0 });
     try {
@@ -112,11 +120,13 @@ export function createEmailOtpMethod(deps: EmailOtpDependencies): MfaStrategy {
       return undefined;
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
-      return err.toMessage('error');
+      const problem = err.toMessage('error');
+      scratch.write(ctx.flow, { sent: false, resends: 0, problem: { code: problem.code, ...(problem.vars ? { vars: problem.vars } : {}) } });
+      return problem;
     }
   }
 
-  const view = (ctx: MfaContext, state: z.infer<typeof sentSchema>) => ({
+  const sentView = (ctx: MfaContext, state: z.infer<typeof sentSchema>) => ({
     emailOtpTo: maskEmail(ctx.account.email),
     emailOtpSent: state.sent,
     emailOtpMinutes: EMAIL_OTP_TTL_SECONDS / 60,
@@ -143,7 +153,7 @@ export function createEmailOtpMethod(deps: EmailOtpDependencies): MfaStrategy {
 
     async challengeView(ctx) {
       const state = challengeScratch.read(ctx.flow);
-      return state ? view(ctx, state) : undefined;
+      return state ? sentView(ctx, state) : undefined;
     },
 
     async verify(ctx, input) {
@@ -157,10 +167,13 @@ export function createEmailOtpMethod(deps: EmailOtpDependencies): MfaStrategy {
 
     enrolment: {
       async prepare(ctx) {
+        if (ctx.account.emailVerified) await sendFirst(ctx, enrolScratch, PURPOSE.enrol); // never to an address that may not be theirs
+      },
+      async view(ctx) {
         if (!ctx.account.emailVerified) return { emailOtpUnverified: true, emailOtpTo: maskEmail(ctx.account.email) };
-        // Once per set-up: a reload shows the same page, it sends nothing.
-        const problem = enrolScratch.read(ctx.flow) ? undefined : await sendFirst(ctx, enrolScratch, PURPOSE.enrol);
-        return { ...view(ctx, enrolScratch.read(ctx.flow)!), emailOtpProblem: problem, emailOtpAlone: !ctx.methods.some((m) => m.kind !== EMAIL_OTP_KIND) };
+        const state = enrolScratch.read(ctx.flow);
+        if (!state) return undefined;
+        return { ...sentView(ctx, state), emailOtpProblem: state.problem, emailOtpAlone: !ctx.methods.some((m) => m.kind !== EMAIL_OTP_KIND) };
       },
       async complete(ctx, input) {
         if (!ctx.account.emailVerified) return { kind: 'failed', message: EMAIL_OTP_MESSAGES.unverified };

@@ -1,18 +1,14 @@
 // WebAuthn second factors through the real pages, without a browser: a software authenticator
 // (./soft-authenticator.ts) answers the options each page carries, so the server's checks run for
 // real — single-use and expiring challenges, origin and RP ID, signatures, the signature counter.
-// (The browser journeys with Chromium's virtual authenticator are in test/e2e/webauthn.test.ts.)
+// (The browser journeys with Chromium's virtual authenticator are in test/e2e/webauthn.test.ts; the
+// strategy's own rules beside it, interactions/methods/webauthn-method.test.ts.)
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import { startGatehouse, type TestServer, type TestUser } from '../../../helpers/gatehouse-server.ts';
 import { idTokenClaims as claimsOf, startPasswordLogin } from '../../../helpers/authorization.ts';
-import { CookieJar, formAction, postForm, type Step } from '../../../helpers/browserless-user.ts';
-import { newFlow } from '../../../../interactions/login/flow.ts';
-import type { MfaContext } from '../../../../interactions/methods/method.ts';
-import { createWebAuthnMethod, isWebAuthnRpId, WEBAUTHN_CHALLENGE_TTL_MS } from '../../../../interactions/methods/webauthn-method.ts';
-import type { MfaMethod, MfaStore } from '../../../../accounts/mfa.ts';
-import type { AuditEvent } from '../../../../accounts/audit.ts';
+import { CookieJar, follow, formAction, postForm, type Step } from '../../../helpers/browserless-user.ts';
+import { WEBAUTHN_CHALLENGE_TTL_MS } from '../../../../interactions/methods/webauthn-method.ts';
 import { SoftAuthenticator } from './soft-authenticator.ts';
 
 const testids = (html: string) => [...html.matchAll(/data-testid="message\/([^"]+)"/g)].map((m) => m[1]);
@@ -143,6 +139,26 @@ describe('MFA: WebAuthn built-in authenticator and security key', () => {
     assert.ok(method.lastUsedAt);
   });
 
+  it('prepares options once per challenge: a reload (or another language) shows the same options, which still work', async () => {
+    const user = await server.createUser({ mfa: false });
+    const { jar, step } = await startLogin(user);
+    const page = await choose(jar, step, 'security_key');
+    const options = pageOptions<PublicKeyCredentialCreationOptionsJSON>(page.body);
+    const reload = await follow(jar, page.url, server.url, { headers: { 'accept-language': 'nb' } });
+    assert.deepEqual(pageOptions<PublicKeyCredentialCreationOptionsJSON>(reload.body), options, 'no new registration options');
+    const key = new SoftAuthenticator({ attachment: 'cross-platform' });
+    const codes = await submit(jar, reload, { name: 'Key', webauthn_response: JSON.stringify(key.register(options, server.url)) });
+    assert.equal(heading(codes.body), 'Save your recovery codes', serverMessages(codes.body).join());
+    assert.ok(landed(await submit(jar, codes, {})));
+
+    const signIn = await challengePage(user);
+    const again = await follow(signIn.jar, signIn.step.url, server.url);
+    assert.deepEqual(pageOptions<PublicKeyCredentialRequestOptionsJSON>(again.body), signIn.options, 'no new sign-in options');
+    const done = await submit(signIn.jar, again, { webauthn_response: JSON.stringify(key.authenticate(signIn.options, server.url)) });
+    assert.ok(landed(done));
+    assert.deepEqual((await idTokenClaims(done, signIn.verifier)).amr, ['pwd', 'mfa', 'hwk']);
+  });
+
   it('uses a challenge once: after a failed answer the old challenge is refused, and an accepted answer never works again', async () => {
     const key = new SoftAuthenticator();
     const { user } = await enrol('security_key', key);
@@ -254,71 +270,5 @@ describe('MFA: WebAuthn built-in authenticator and security key', () => {
     assert.deepEqual(serverMessages(refused.body), ['mfa.webauthn_wrong_attachment']);
     assert.match(refused.body, /Choose “Built-in authenticator” to register it/);
     assert.deepEqual(await server.gatehouse.mfa.listMethods(user.id), []);
-  });
-});
-
-describe('MFA: WebAuthn strategy rules', () => {
-  const audited: AuditEvent[] = [];
-  const store = {} as MfaStore;
-  const strategy = (kind: 'platform' | 'security_key', rpId = 'id.example.com') =>
-    createWebAuthnMethod({ kind, mfa: store, audit: { record: async (e) => void audited.push(e) }, rpId, origin: `https://${rpId}`, rpName: rpId });
-  const method = (kind: MfaMethod['kind'], credentialId: string): MfaMethod => ({
-    id: randomBytes(8).toString('hex'),
-    accountId: 'a1',
-    kind,
-    name: kind,
-    createdAt: new Date(),
-    lastUsedAt: null,
-    config: { credentialId, publicKey: 'AA', counter: 0, transports: ['usb'], attachment: 'cross-platform' },
-  });
-  const context = (methods: MfaMethod[]): MfaContext => ({
-    flow: newFlow('uid1'),
-    account: { id: 'a1', username: 'ada', organization: null } as never,
-    methods,
-    request: {},
-  });
-
-  it('excludes every registered WebAuthn credential (both kinds) when adding one', async () => {
-    const ctx = context([method('totp', 'not-webauthn'), method('platform', 'cHJlZg'), method('security_key', 'a2V5')]);
-    const view = await strategy('security_key').enrolment!.prepare(ctx);
-    const options = JSON.parse((view.webauthn as { options: string }).options) as PublicKeyCredentialCreationOptionsJSON;
-    assert.deepEqual(options.excludeCredentials?.map((c) => c.id).sort(), ['a2V5', 'cHJlZg']);
-    assert.equal(options.rp.id, 'id.example.com');
-    assert.equal(options.authenticatorSelection?.authenticatorAttachment, 'cross-platform');
-    const platformView = await strategy('platform').enrolment!.prepare(ctx);
-    const platformOptions = JSON.parse((platformView.webauthn as { options: string }).options) as PublicKeyCredentialCreationOptionsJSON;
-    assert.equal(platformOptions.authenticatorSelection?.authenticatorAttachment, 'platform');
-    assert.equal((ctx.flow.private.platform as { purpose: string }).purpose, 'register');
-  });
-
-  it('keeps the challenge in the flow and deletes it on the first answer, whatever the answer', async () => {
-    const ctx = context([method('security_key', 'a2V5')]);
-    const s = strategy('security_key');
-    await s.prepareChallenge!(ctx);
-    const view = (await s.challengeView(ctx))!;
-    const options = JSON.parse((view.webauthn as { options: string }).options) as PublicKeyCredentialRequestOptionsJSON;
-    assert.equal((ctx.flow.private.security_key as { challenge: string }).challenge, options.challenge);
-    const first = await s.verify(ctx, { webauthn_response: 'not json' });
-    assert.equal(first.kind === 'failed' && first.message.code, 'mfa.webauthn_failed');
-    assert.equal(ctx.flow.private.security_key, undefined, 'deleted');
-    assert.equal(await s.challengeView(ctx), undefined, 'no live challenge: the engine starts a new one');
-    const second = await s.verify(ctx, { webauthn_response: 'not json' });
-    assert.equal(second.kind === 'failed' && second.message.code, 'mfa.webauthn_challenge_expired');
-  });
-
-  it('never answers a sign-in challenge with a registration challenge', async () => {
-    const ctx = context([method('security_key', 'a2V5')]);
-    await strategy('security_key').enrolment!.prepare(ctx);
-    const outcome = await strategy('security_key').verify(ctx, { webauthn_response: '{}' });
-    assert.equal(outcome.kind === 'failed' && outcome.message.code, 'mfa.webauthn_challenge_expired');
-  });
-
-  it('offers no WebAuthn enrolment when ISSUER is an IP address (browsers refuse IP RP IDs)', () => {
-    assert.equal(strategy('platform', '127.0.0.1').enrolment, undefined);
-    assert.ok(strategy('platform', 'localhost').enrolment);
-    assert.equal(isWebAuthnRpId('127.0.0.1'), false);
-    assert.equal(isWebAuthnRpId('[::1]'), false);
-    assert.equal(isWebAuthnRpId('id.example.com'), true);
-    assert.equal(isWebAuthnRpId('gatehouse'), true);
   });
 });
