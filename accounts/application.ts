@@ -8,11 +8,12 @@ import { APP_PERMISSIONS } from './permissions.ts';
 
 export const APPLICATION_KINDS = ['web', 'spa', 'native', 'service'] as const;
 export type ApplicationKind = (typeof APPLICATION_KINDS)[number];
-export const KIND_LABELS: Record<ApplicationKind, string> = {
-  web: 'Web application',
-  spa: 'Single-page application',
-  native: 'Native application',
-  service: 'Service',
+/** Each kind's name as a catalog code (pages show t(code) in the reader's language). */
+export const KIND_LABELS: Record<ApplicationKind, MessageCode> = {
+  web: 'page.admin.app.kind.web',
+  spa: 'page.admin.app.kind.spa',
+  native: 'page.admin.app.kind.native',
+  service: 'page.admin.app.kind.service',
 };
 
 /** Scopes an interactive (web, SPA, native) app may be allowed; a service gets API permissions instead. */

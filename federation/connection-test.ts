@@ -4,8 +4,17 @@
 import * as oidc from 'openid-client';
 import { UPSTREAM_HTTP_TIMEOUT_SECONDS } from '../accounts/security-constants.ts';
 import type { IdentityProvider } from './identity-provider.ts';
+import { DEFAULT_LANGUAGE, translate } from '../accounts/messages/catalog.ts';
+import type { Message, MessageCode, MessageValue } from '../accounts/messages/language.ts';
 
-export type ConnectionCheck = { id: string; ok: boolean; level: 'ok' | 'warning' | 'error'; message: string };
+/** One finding: `text` is the catalog message (the admin page shows it in the reader's language), `message` its English (the API). */
+export type ConnectionCheck = { id: string; ok: boolean; level: 'ok' | 'warning' | 'error'; text: Message; message: string };
+type Vars = Record<string, MessageValue>;
+const R = 'page.admin.idp.report.';
+const finding = (id: string, ok: boolean, level: ConnectionCheck['level'], code: string, vars?: Vars): ConnectionCheck => {
+  const text: Message = { code: `${R}${code}` as MessageCode, ...(vars ? { vars } : {}) };
+  return { id, ok, level, text, message: translate(DEFAULT_LANGUAGE, text.code, vars) };
+};
 export type ConnectionReport = { ok: boolean; checks: ConnectionCheck[] };
 
 export async function testConnection(
@@ -14,9 +23,9 @@ export async function testConnection(
 ): Promise<ConnectionReport> {
   const timeout = options.timeoutSeconds ?? UPSTREAM_HTTP_TIMEOUT_SECONDS;
   const checks: ConnectionCheck[] = [];
-  const pass = (id: string, message: string) => checks.push({ id, ok: true, level: 'ok', message });
-  const warn = (id: string, message: string) => checks.push({ id, ok: true, level: 'warning', message });
-  const fail = (id: string, message: string) => checks.push({ id, ok: false, level: 'error', message });
+  const pass = (id: string, code: string, vars?: Vars) => checks.push(finding(id, true, 'ok', code, vars));
+  const warn = (id: string, code: string, vars?: Vars) => checks.push(finding(id, true, 'warning', code, vars));
+  const fail = (id: string, code: string, vars?: Vars) => checks.push(finding(id, false, 'error', code, vars));
   const report = () => ({ ok: checks.every((c) => c.ok), checks });
 
   let server: oidc.ServerMetadata;
@@ -26,72 +35,86 @@ export async function testConnection(
       execute: options.allowHttpIssuers ? [oidc.allowInsecureRequests] : [],
     });
     server = config.serverMetadata();
-    pass('discovery', `Found the discovery document at ${new URL('.well-known/openid-configuration', `${idp.issuer}/`).href}, and its issuer matches.`);
+    pass('discovery', 'discovery_found', { url: new URL('.well-known/openid-configuration', `${idp.issuer}/`).href });
   } catch (err) {
-    fail('discovery', discoveryProblem(err, idp.issuer));
+    const [code, vars] = discoveryProblem(err, idp.issuer);
+    fail('discovery', code, vars);
     return report();
   }
 
   // OIDC Discovery §3: an OpenID Provider announces ID token algorithms; plain OAuth 2.0 servers don't.
   if (!server.id_token_signing_alg_values_supported?.length) {
-    fail('openid', 'This server does not announce ID token signing algorithms: it is not an OpenID Connect provider. Only OpenID Connect is supported.');
+    fail('openid', 'not_openid');
   } else if (!server.id_token_signing_alg_values_supported.some((a) => a !== 'none')) {
-    fail('openid', 'This provider only offers unsigned ID tokens (alg none), which Gatehouse never accepts.');
+    fail('openid', 'unsigned_only');
   } else {
-    pass('openid', `OpenID Connect provider; ID tokens signed with ${server.id_token_signing_alg_values_supported.join(', ')}.`);
+    pass('openid', 'openid_ok', { algs: server.id_token_signing_alg_values_supported.join(', ') });
   }
   if (server.response_types_supported && !server.response_types_supported.includes('code')) {
-    fail('code_flow', 'The provider does not support the authorization code flow (response_type=code).');
+    fail('code_flow', 'no_code_flow');
   }
-  for (const [field, label] of [['authorization_endpoint', 'authorization endpoint'], ['token_endpoint', 'token endpoint'], ['jwks_uri', 'JWKS URI']] as const) {
-    if (!server[field]) fail(field, `The discovery document has no ${label}.`);
+  for (const field of ['authorization_endpoint', 'token_endpoint', 'jwks_uri'] as const) {
+    if (!server[field]) fail(field, `missing_${field}`);
   }
   if (server.scopes_supported && !server.scopes_supported.includes('openid')) {
-    fail('scopes', 'The provider does not list the openid scope.');
+    fail('scopes', 'no_openid_scope');
   } else if (server.scopes_supported) {
     const unknown = idp.scopes.filter((s) => !server.scopes_supported!.includes(s));
-    if (unknown.length) warn('scopes', `The provider does not list these scopes: ${unknown.join(', ')}.`);
+    if (unknown.length) warn('scopes', 'unknown_scopes', { scopes: unknown.join(', ') });
   }
   if (!server.code_challenge_methods_supported?.includes('S256')) {
-    warn('pkce', 'The provider does not announce PKCE (S256). Gatehouse sends it anyway; a provider that rejects it cannot be used.');
+    warn('pkce', 'no_pkce');
   } else {
-    pass('pkce', 'PKCE (S256) is supported.');
+    pass('pkce', 'pkce_ok');
   }
   // OIDC Discovery §3: absent means client_secret_basic only.
   const authMethods = server.token_endpoint_auth_methods_supported ?? ['client_secret_basic'];
   const chosen = idp.tokenEndpointAuthMethod ?? 'client_secret_basic';
-  const listed = `The provider supports ${authMethods.join(', ')}${server.token_endpoint_auth_methods_supported ? '' : ' (it lists none, so client_secret_basic is assumed)'} at its token endpoint`;
-  if (authMethods.includes(chosen)) pass('token_auth', `${listed}; Gatehouse uses ${chosen}.`);
-  else fail('token_auth', `${listed}, but Gatehouse is set to use ${chosen}: choose one of those it supports.`);
+  const assumed = server.token_endpoint_auth_methods_supported ? '' : '_assumed';
+  const methods = { methods: authMethods.join(', '), chosen };
+  if (authMethods.includes(chosen)) pass('token_auth', `token_auth_ok${assumed}`, methods);
+  else fail('token_auth', `token_auth_mismatch${assumed}`, methods);
 
   if (!server.authorization_response_iss_parameter_supported) {
-    warn('iss', 'The provider does not announce RFC 9207 issuer identification; responses are still bound to it by state and the ID token’s issuer.');
+    warn('iss', 'no_iss');
   }
 
   if (server.jwks_uri) {
     try {
       const url = new URL(server.jwks_uri);
-      if (url.protocol !== 'https:' && !(options.allowHttpIssuers && url.protocol === 'http:')) throw new Error('the JWKS URI is not https');
+      if (url.protocol !== 'https:' && !(options.allowHttpIssuers && url.protocol === 'http:')) throw new JwksProblem('jwks_not_https');
       const response = await fetch(url, { signal: AbortSignal.timeout(timeout * 1000), headers: { accept: 'application/json, application/jwk-set+json' }, redirect: 'error' });
-      if (!response.ok) throw new Error(`it answered HTTP ${response.status}`);
+      if (!response.ok) throw new JwksProblem('jwks_http', { status: response.status });
       const body = (await response.json()) as { keys?: { use?: string; kty?: string }[] };
       const signing = (body.keys ?? []).filter((k) => typeof k.kty === 'string' && (k.use === undefined || k.use === 'sig'));
-      if (signing.length === 0) fail('jwks', 'The JWKS has no signing keys, so no ID token could be verified.');
-      else pass('jwks', `The JWKS has ${signing.length} signing key${signing.length === 1 ? '' : 's'}.`);
+      if (signing.length === 0) fail('jwks', 'jwks_no_keys');
+      else pass('jwks', 'jwks_ok', { count: signing.length });
     } catch (err) {
-      fail('jwks', `The JWKS at ${server.jwks_uri} could not be read: ${(err as Error).message}.`);
+      const why: MessageValue = err instanceof JwksProblem ? { code: `${R}${err.code}` as MessageCode, ...(err.vars ? { vars: err.vars } : {}) } : (err as Error).message;
+      fail('jwks', 'jwks_unreadable', { url: server.jwks_uri, why });
     }
   }
-  warn('client', `The client id and secret are checked at the first sign-in. Register ${options.redirectUri} as the redirect URI at the provider.`);
+  warn('client', 'client_checked_later', { redirectUri: options.redirectUri });
   return report();
 }
 
-function discoveryProblem(err: unknown, issuer: string): string {
+/** Why the JWKS could not be used, in the catalog's words (its code's suffix under page.admin.idp.report.). */
+class JwksProblem extends Error {
+  readonly code: string;
+  readonly vars?: Record<string, string | number>;
+  constructor(code: string, vars?: Record<string, string | number>) {
+    super(code);
+    this.code = code;
+    this.vars = vars;
+  }
+}
+
+function discoveryProblem(err: unknown, issuer: string): [string, Vars] {
   const e = err as { name?: string; code?: string; message?: string; cause?: { code?: string } };
-  const where = new URL('.well-known/openid-configuration', `${issuer}/`).href;
-  if (e.name === 'TimeoutError' || e.name === 'AbortError') return `${where} did not answer within the time limit.`;
-  if (e.cause?.code === 'ECONNREFUSED' || e.cause?.code === 'ENOTFOUND' || /fetch failed/i.test(e.message ?? '')) return `${where} could not be reached (${e.cause?.code ?? 'network error'}).`;
-  if (/issuer/i.test(e.message ?? '')) return `The discovery document at ${where} names a different issuer than ${issuer}: enter the issuer exactly as the provider states it.`;
-  if (e.code === 'OAUTH_RESPONSE_IS_NOT_CONFORM' || /status code|HTTP/i.test(e.message ?? '')) return `${where} did not return a discovery document (${e.message}).`;
-  return `The discovery document at ${where} could not be used: ${e.message ?? 'unknown error'}.`;
+  const url = new URL('.well-known/openid-configuration', `${issuer}/`).href;
+  if (e.name === 'TimeoutError' || e.name === 'AbortError') return ['discovery_timeout', { url }];
+  if (e.cause?.code === 'ECONNREFUSED' || e.cause?.code === 'ENOTFOUND' || /fetch failed/i.test(e.message ?? '')) return ['discovery_unreachable', { url, reason: e.cause?.code ?? 'network error' }];
+  if (/issuer/i.test(e.message ?? '')) return ['discovery_other_issuer', { url, issuer }];
+  if (e.code === 'OAUTH_RESPONSE_IS_NOT_CONFORM' || /status code|HTTP/i.test(e.message ?? '')) return ['discovery_not_a_document', { url, reason: e.message ?? '' }];
+  return ['discovery_unusable', { url, reason: e.message ?? 'unknown error' }];
 }

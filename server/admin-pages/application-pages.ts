@@ -5,10 +5,10 @@
 import type { Context } from 'koa';
 import { AccessDenied, can } from '../../accounts/access.ts';
 import { DomainError, ValidationError } from '../../accounts/errors.ts';
-import { APPLICATION_KINDS, KIND_LABELS, OIDC_SCOPES, WEB_AUTH_METHODS, type Application, type ApplicationKind } from '../../accounts/application.ts';
+import { APPLICATION_KINDS, KIND_LABELS, MAX_REDIRECT_URIS, MAX_WEB_ORIGINS, OIDC_SCOPES, WEB_AUTH_METHODS, type Application, type ApplicationKind } from '../../accounts/application.ts';
 import type { ApplicationPatch, Applications } from '../../accounts/applications.ts';
-import { APP_PERMISSIONS, PERMISSION_LABELS } from '../../accounts/permissions.ts';
-import type { Message as ViewMessage } from '../../accounts/messages/language.ts';
+import { APP_PERMISSIONS, PERMISSION_CODES } from '../../accounts/permissions.ts';
+import type { Message as ViewMessage, MessageCode } from '../../accounts/messages/language.ts';
 import type { AdminPageKit } from './admin-pages.ts';
 
 const BASE = '/admin/applications';
@@ -17,17 +17,16 @@ const PAGE_SIZE = 50;
 /** `?done=` notices after a redirect (texts in the catalog). */
 const NOTICES = ['application.updated', 'application.disabled', 'application.enabled', 'application.deleted'] as const;
 
-const SCOPE_LABELS: Record<string, string> = {
-  openid: 'openid — sign in (required)',
-  profile: 'profile — name and username',
-  email: 'email — email address',
-  phone: 'phone — phone number',
-  org: 'org — the person’s organization',
-  offline_access: 'offline_access — refresh tokens',
+/** What each OpenID Connect scope gives an application (catalog codes; the page shows the scope and t(code)). */
+const SCOPE_LABELS: Record<string, MessageCode> = {
+  openid: 'page.admin.scope.openid',
+  profile: 'page.admin.scope.profile',
+  email: 'page.admin.scope.email',
+  phone: 'page.admin.scope.phone',
+  org: 'page.admin.scope.org',
+  offline_access: 'page.admin.scope.offline_access',
 };
-
 const lines = (v: string | undefined) => (v ?? '').split(/\r?\n/).map((x) => x.trim()).filter(Boolean);
-const when = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
 type Form = Record<string, string>;
 
@@ -113,8 +112,10 @@ export function applicationPages(deps: { applications: Applications }) {
       kinds: APPLICATION_KINDS.map((id) => ({ id, label: KIND_LABELS[id] })),
       oidcScopes: OIDC_SCOPES.map((id) => ({ id, label: SCOPE_LABELS[id] ?? id })),
       // Nobody grants more than they hold.
-      permissions: APP_PERMISSIONS.filter((perm) => a.p.permissions.has(perm)).map((id) => ({ id, label: PERMISSION_LABELS[id] })),
+      permissions: APP_PERMISSIONS.filter((perm) => a.p.permissions.has(perm)).map((id) => ({ id, label: PERMISSION_CODES[id] })),
       authMethods: WEB_AUTH_METHODS,
+      maxRedirectUris: MAX_REDIRECT_URIS,
+      maxWebOrigins: MAX_WEB_ORIGINS,
     });
 
     async function listPage(ctx: Context, a: Admin, messages: ViewMessage[] = [], status = 200, form?: ReturnType<typeof typedForm>) {
@@ -122,7 +123,7 @@ export function applicationPages(deps: { applications: Applications }) {
       const list = await applications.list({ principal: a.p }, { after, limit: PAGE_SIZE + 1 });
       show(ctx, a, 'apps', 'admin/applications', {
         title: 'page.title.applications',
-        applications: list.slice(0, PAGE_SIZE).map((x) => ({ ...x, kindLabel: KIND_LABELS[x.kind], created: when(x.createdAt) })),
+        applications: list.slice(0, PAGE_SIZE).map((x) => ({ ...x, kindLabel: KIND_LABELS[x.kind] })),
         nextHref: list.length > PAGE_SIZE ? `${BASE}?after=${encodeURIComponent(list[PAGE_SIZE - 1].clientId)}` : null,
         form: form ?? { kind: 'web', scopes: Object.fromEntries(OIDC_SCOPES.map((x) => [x, true])), tokenEndpointAuthMethod: 'client_secret_basic' },
         ...choices(a),
@@ -133,7 +134,7 @@ export function applicationPages(deps: { applications: Applications }) {
       const app = await applications.get({ principal: a.p }, id);
       show(ctx, a, 'apps', 'admin/application', {
         title: app.name,
-        application: { ...app, kindLabel: KIND_LABELS[app.kind], created: when(app.createdAt), confidential: app.kind === 'web' || app.kind === 'service' },
+        application: { ...app, kindLabel: KIND_LABELS[app.kind], confidential: app.kind === 'web' || app.kind === 'service' },
         form: extra.form ?? formOfApp(app),
         secret: extra.secret,
         ...choices(a),
