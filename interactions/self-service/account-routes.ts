@@ -17,7 +17,7 @@ import type { EmailVerification } from '../../accounts/email-verification.ts';
 import { DomainError } from '../../accounts/errors.ts';
 import type { ErrorLogger } from '../../accounts/mail-delivery.ts';
 import type { PasswordChange } from '../../accounts/password-change.ts';
-import { ROLE_PERMISSIONS } from '../../accounts/permissions.ts';
+import { PERMISSION_CODES, ROLE_PERMISSIONS } from '../../accounts/permissions.ts';
 import { PASSWORD_HISTORY_DEPTH, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../accounts/security-constants.ts';
 import { contactChanges, type ProfileAccount, type ProfileStore } from '../../accounts/profile.ts';
 import type { Message, MessageCode, MessageValue } from '../../accounts/messages/language.ts';
@@ -272,7 +272,7 @@ export function createAccountRoutes(deps: {
     const roles = [...new Set(account.roles)].map((role) => ({
       id: role,
       label: Object.hasOwn(ROLE_LABELS, role) ? ROLE_LABELS[role] : role,
-      permissions: (ROLE_PERMISSIONS[role] ?? []).map((p) => ({ id: p, label: `permission.${p}` })),
+      permissions: (ROLE_PERMISSIONS[role] ?? []).map((p) => ({ id: p, label: PERMISSION_CODES[p] })),
     }));
     const organization = account.organization
       ? { id: account.organization.id, name: account.organization.name, domain: (account.organization as { domain?: string | null }).domain ?? null }
