@@ -14,7 +14,7 @@
   function finish() {
     if (done) return;
     done = true;
-    if (status) status.textContent = 'Answer received. Continuing…';
+    if (status) status.textContent = status.getAttribute('data-answer-received') || status.textContent; // translated by the page
     form.submit();
   }
 

@@ -5,19 +5,19 @@
 (function () {
   'use strict';
 
-  var MESSAGES = {
-    NotAllowedError: 'The request was cancelled or timed out. Try again, or choose another method.',
-    InvalidStateError: 'That authenticator is already registered to your account. Use a different one.',
-    ERROR_AUTHENTICATOR_PREVIOUSLY_REGISTERED: 'That authenticator is already registered to your account. Use a different one.',
-    SecurityError: 'This site can’t use WebAuthn at this address. Contact your administrator.',
-    ERROR_INVALID_DOMAIN: 'This site can’t use WebAuthn at this address. Contact your administrator.',
-    ERROR_INVALID_RP_ID: 'This site can’t use WebAuthn at this address. Contact your administrator.',
+  // The texts come translated from the page (data-text-* on the root, mfa/webauthn.njk).
+  var TEXT_OF_ERROR = {
+    NotAllowedError: 'cancelled',
+    InvalidStateError: 'already-registered',
+    ERROR_AUTHENTICATOR_PREVIOUSLY_REGISTERED: 'already-registered',
+    SecurityError: 'wrong-address',
+    ERROR_INVALID_DOMAIN: 'wrong-address',
+    ERROR_INVALID_RP_ID: 'wrong-address',
   };
-  var FALLBACK = 'Your authenticator could not be used. Try again, or choose another method.';
 
-  function describe(err) {
-    if (!err) return FALLBACK;
-    return MESSAGES[err.code] || MESSAGES[err.name] || FALLBACK;
+  function describe(root, err) {
+    var key = (err && (TEXT_OF_ERROR[err.code] || TEXT_OF_ERROR[err.name])) || 'failed';
+    return root.getAttribute('data-text-' + key) || root.getAttribute('data-text-failed') || '';
   }
 
   function setUp(root) {
@@ -62,7 +62,7 @@
         busy = false;
         button.disabled = false;
         waiting.hidden = true;
-        error.textContent = describe(err);
+        error.textContent = describe(root, err);
         error.hidden = false;
       });
     });
