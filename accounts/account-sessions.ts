@@ -5,11 +5,13 @@
 // Every end is audited; the person is emailed when it was not done from the session itself.
 import type { AccountStore } from './account.ts';
 import type { AuditLog } from './audit.ts';
-import { describePlace, describeUserAgent, normalizeIp } from './device-description.ts';
+import { describePlace, describeUserAgent, deviceMessage, normalizeIp } from './device-description.ts';
 import type { EmailMessages } from './email-messages.ts';
 import { DomainError } from './errors.ts';
 import type { Mailer } from './mailer.ts';
 import type { MethodNames } from './mfa.ts';
+import { isMessageCode } from './messages/catalog.ts';
+import type { Message } from './messages/language.ts';
 
 /** What Gatehouse remembers about a session beside the provider's own state (written at sign-in). */
 export type SessionDetails = {
@@ -80,6 +82,19 @@ export function describeSignInMethod(amr: string[], mfaMethod: string | null, id
   if (mfaMethod && names) return `Password and ${names.describe(mfaMethod)}`;
   if (amr.includes('mfa')) return 'Password and a second factor';
   return 'Password only';
+}
+
+/** describeSignInMethod as a catalog message, for a reader in any language (emails). */
+export function signInMethodMessage(amr: string[], mfaMethod: string | null, identityProvider: string | null, names?: Pick<MethodNames, 'describe'>): Message {
+  if (identityProvider) return { code: 'sign_in_method.sso_through', vars: { idp: identityProvider } };
+  if (amr.includes('fed')) return { code: 'sign_in_method.sso' };
+  if (!amr.includes('pwd')) return { code: 'sign_in_method.unknown' };
+  if (mfaMethod && names) {
+    const code = `page.account_permissions.method.${mfaMethod}`;
+    return { code: 'sign_in_method.password_and', vars: { method: isMessageCode(code) ? { code } : names.describe(mfaMethod) } };
+  }
+  if (amr.includes('mfa')) return { code: 'sign_in_method.password_and_second_factor' };
+  return { code: 'sign_in_method.password_only' };
 }
 
 export function createAccountSessions(deps: {
@@ -155,7 +170,7 @@ export function createAccountSessions(deps: {
         ...deps.messages.sessionsEnded({
           language: account.language,
           username: account.username,
-          devices: ended.map((r) => describeUserAgent(r.details?.userAgent).label),
+          devices: ended.map((r) => deviceMessage(describeUserAgent(r.details?.userAgent))),
           byAdministrator: context.by === 'administrator',
           sessionsUrl: deps.sessionsUrl,
         }),

@@ -3,6 +3,7 @@
 // as far as can be told without asking anyone else (no geolocation service, no reverse DNS).
 import Bowser from 'bowser';
 import { isIP } from 'node:net';
+import type { Message } from './messages/language.ts';
 
 export type DeviceDescription = {
   /** "Chrome 120", or null when the User-Agent names no browser we know. */
@@ -47,25 +48,54 @@ function ipv4Parts(ip: string): number[] {
   return ip.split('.').map(Number);
 }
 
+type PlaceKind = 'loopback' | 'private' | 'link_local' | 'carrier';
+
 /**
  * Where an address is, when the address itself says so: this computer (loopback), a private
  * network (RFC 1918, RFC 4193 unique-local, link-local), a carrier's shared network (RFC 6598).
  * Anything else is a public address, for which we say nothing rather than guess.
  */
-export function describePlace(ip: string | null | undefined): string | null {
+function placeKind(ip: string | null | undefined): PlaceKind | null {
   const address = normalizeIp(ip);
   if (!address) return null;
   if (isIP(address) === 4) {
     const [a, b] = ipv4Parts(address);
-    if (a === 127) return 'This computer (loopback)';
-    if (a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168)) return 'Private network';
-    if (a === 169 && b === 254) return 'Private network (link-local)';
-    if (a === 100 && b >= 64 && b <= 127) return 'Carrier network (shared address)';
+    if (a === 127) return 'loopback';
+    if (a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168)) return 'private';
+    if (a === 169 && b === 254) return 'link_local';
+    if (a === 100 && b >= 64 && b <= 127) return 'carrier';
     return null;
   }
   const lower = address.toLowerCase();
-  if (lower === '::1') return 'This computer (loopback)';
-  if (/^f[cd][0-9a-f]{2}:/.test(lower)) return 'Private network';
-  if (/^fe[89ab][0-9a-f]:/.test(lower)) return 'Private network (link-local)';
+  if (lower === '::1') return 'loopback';
+  if (/^f[cd][0-9a-f]{2}:/.test(lower)) return 'private';
+  if (/^fe[89ab][0-9a-f]:/.test(lower)) return 'link_local';
   return null;
+}
+
+const PLACE_IN_ENGLISH: Record<PlaceKind, string> = {
+  loopback: 'This computer (loopback)',
+  private: 'Private network',
+  link_local: 'Private network (link-local)',
+  carrier: 'Carrier network (shared address)',
+};
+
+/** The place in English (the admin API's `place`). */
+export function describePlace(ip: string | null | undefined): string | null {
+  const kind = placeKind(ip);
+  return kind ? PLACE_IN_ENGLISH[kind] : null;
+}
+
+/** The place as a catalog message, for a reader in any language (emails). */
+export function placeMessage(ip: string | null | undefined): Message | null {
+  const kind = placeKind(ip);
+  return kind ? { code: `place.${kind}` } : null;
+}
+
+/** A device's line as a catalog message; the browser and system names stay as the User-Agent gives them. */
+export function deviceMessage(d: Pick<DeviceDescription, 'browser' | 'system'>): Message {
+  if (d.browser && d.system) return { code: 'device.browser_on_system', vars: { browser: d.browser, system: d.system } };
+  if (d.browser) return { code: 'device.browser', vars: { browser: d.browser } };
+  if (d.system) return { code: 'device.unknown_browser_on', vars: { system: d.system } };
+  return { code: 'device.unknown_browser' };
 }

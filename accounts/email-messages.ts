@@ -21,10 +21,10 @@ export type EmailMessages = {
   /** `change` is a catalog message (code and variables), written in the email's language. */
   mfaChanged(m: Recipient & { username: string; change: Message; accountUrl: string }): ComposedEmail;
   accountLocked(m: Recipient & { username: string; minutes: number; failures: number; forgotUrl: string }): ComposedEmail;
-  /** Sessions were signed out from another device (the person's own, or an administrator). */
-  sessionsEnded(m: Recipient & { username: string; devices: string[]; byAdministrator: boolean; sessionsUrl: string }): ComposedEmail;
+  /** Sessions were signed out from another device (the person's own, or an administrator); each device a message (device-description.ts). */
+  sessionsEnded(m: Recipient & { username: string; devices: Message[]; byAdministrator: boolean; sessionsUrl: string }): ComposedEmail;
   /** A sign-in from a device (browser + system) never seen for the account. */
-  newSignIn(m: Recipient & { username: string; device: string; ip: string | null; place: string | null; when: Date; how: string; sessionsUrl: string }): ComposedEmail;
+  newSignIn(m: Recipient & { username: string; device: Message; ip: string | null; place: Message | null; when: Date; how: Message; sessionsUrl: string }): ComposedEmail;
   /** An invitation to an organization (or one of its business groups); `language` is the inviter's. */
   invitation(m: Recipient & { organization: string | null; group: string | null; role: 'member' | 'admin'; link: string; until: Date; email: string }): ComposedEmail;
   /** A sign-in code of the email-code MFA method (`setup`: the code that sets the method up). */

@@ -4,8 +4,8 @@
 // elsewhere is emailed ("New sign-in to your account") with a link to the sessions page.
 import type { AccountStore } from './account.ts';
 import type { MethodNames } from './mfa.ts';
-import { describeSignInMethod, type SessionDetails } from './account-sessions.ts';
-import { describePlace, describeUserAgent, normalizeIp } from './device-description.ts';
+import { signInMethodMessage, type SessionDetails } from './account-sessions.ts';
+import { describeUserAgent, deviceMessage, normalizeIp, placeMessage } from './device-description.ts';
 import type { EmailMessages } from './email-messages.ts';
 import type { Mailer } from './mailer.ts';
 
@@ -72,11 +72,11 @@ export function createSessionSignIns(deps: {
           ...deps.messages.newSignIn({
             language: account.language,
             username: account.username,
-            device: device.label,
+            device: deviceMessage(device),
             ip,
-            place: describePlace(ip),
+            place: placeMessage(ip),
             when: new Date(now()),
-            how: describeSignInMethod(s.amr, s.mfaMethod, idp, deps.names),
+            how: signInMethodMessage(s.amr, s.mfaMethod, idp, deps.names),
             sessionsUrl: deps.sessionsUrl,
           }),
         });

@@ -4,6 +4,8 @@ import { emailMessages } from './email.ts';
 import '../server/language.ts';
 import { inLanguage } from './language.ts';
 import { formatDate, message } from '../accounts/messages/catalog.ts';
+import { deviceMessage, placeMessage } from '../accounts/device-description.ts';
+import { signInMethodMessage } from '../accounts/account-sessions.ts';
 
 describe('self-service emails', () => {
   const hostile = '<img src=x onerror=alert(1)>&"';
@@ -97,17 +99,20 @@ describe('self-service emails', () => {
 
     it('sessions ended: one or several, by the person or an administrator, in Norwegian Bokmål', () => {
       const base = { username: 'ann', sessionsUrl: 'https://id.example.com/account/sessions', language: 'nb' };
-      const one = emailMessages.sessionsEnded({ ...base, devices: ['Firefox 121 on Windows 10'], byAdministrator: true });
+      const firefox = deviceMessage({ browser: 'Firefox 121', system: 'Windows 10' });
+      const one = emailMessages.sessionsEnded({ ...base, devices: [firefox], byAdministrator: true });
       assert.equal(one.subject, message('email.sessions_ended.subject', { count: 1 }, 'nb'));
       assert.equal(one.subject, 'En Gatehouse-økt ble logget ut');
       assert.ok(one.text.includes(message('email.sessions_ended.by_admin', { count: 1 }, 'nb')));
-      assert.ok(one.text.includes('- Firefox 121 on Windows 10'));
-      assert.ok(one.html.includes('<li>Firefox 121 on Windows 10</li>'));
-      const two = emailMessages.sessionsEnded({ ...base, devices: ['a', 'b'], byAdministrator: false });
+      assert.equal(message('device.browser_on_system', { browser: 'Firefox 121', system: 'Windows 10' }, 'nb'), 'Firefox 121 på Windows 10');
+      assert.ok(one.text.includes('- Firefox 121 på Windows 10'));
+      assert.ok(one.html.includes('<li>Firefox 121 på Windows 10</li>'));
+      const two = emailMessages.sessionsEnded({ ...base, devices: [firefox, deviceMessage({ browser: null, system: null })], byAdministrator: false });
       assert.equal(two.subject, message('email.sessions_ended.subject', { count: 2 }, 'nb'));
       for (const part of [two.text, two.html]) {
         assert.ok(part.includes(message('email.sessions_ended.by_you', { count: 2 }, 'nb')));
         assert.ok(part.includes('Du logget ut 2 økter'));
+        assert.ok(part.includes(message('device.unknown_browser', undefined, 'nb')));
         assert.ok(part.includes(message('email.sessions_ended.review', undefined, 'nb')));
         assert.ok(part.includes(message('email.not_you_admin', undefined, 'nb')));
       }
@@ -115,19 +120,23 @@ describe('self-service emails', () => {
     });
 
     it('new sign-in: the time in the reader’s language, in UTC, saying so', () => {
-      const mail = emailMessages.newSignIn({ username: 'ann', device: 'Chrome 120 on macOS', ip: '203.0.113.9', place: null, when, how: 'Passord', sessionsUrl: 'https://id.example.com/account/sessions', language: 'nb' });
+      const how = signInMethodMessage(['pwd', 'otp', 'mfa'], 'totp', null, { describe: (kind) => kind });
+      const mail = emailMessages.newSignIn({ username: 'ann', device: deviceMessage({ browser: 'Chrome 120', system: 'macOS' }), ip: '203.0.113.9', place: placeMessage('203.0.113.9'), when, how, sessionsUrl: 'https://id.example.com/account/sessions', language: 'nb' });
       assert.equal(mail.subject, message('email.new_sign_in.subject', undefined, 'nb'));
       const at = formatDate(when, 'nb', 'datetime', 'UTC');
       assert.match(at, /UTC/);
       for (const part of [mail.text, mail.html]) {
         assert.ok(part.includes(message('email.new_sign_in.intro', undefined, 'nb')));
-        assert.ok(part.includes(message('email.new_sign_in.device', { device: 'Chrome 120 on macOS' }, 'nb')));
+        assert.ok(part.includes(message('email.new_sign_in.device', { device: message('device.browser_on_system', { browser: 'Chrome 120', system: 'macOS' }, 'nb') }, 'nb')));
+        assert.ok(part.includes(message('email.new_sign_in.how', { how: 'Passord og autentiseringsapp' }, 'nb')), part);
         assert.ok(part.includes(message('email.new_sign_in.when', { when: at }, 'nb')), part);
         assert.ok(part.includes(message('email.new_sign_in.ip', { ip: '203.0.113.9' }, 'nb')));
         assert.ok(part.includes(message('email.new_sign_in.not_you', undefined, 'nb')));
       }
-      const unknown = emailMessages.newSignIn({ username: 'ann', device: 'x', ip: null, place: 'Private network', when, how: 'y', sessionsUrl: 'z', language: 'nb' });
-      assert.ok(unknown.text.includes(message('email.new_sign_in.ip', { ip: `${message('email.new_sign_in.ip_unknown', undefined, 'nb')} (Private network)` }, 'nb')));
+      const unknown = emailMessages.newSignIn({ username: 'ann', device: deviceMessage({ browser: null, system: 'Linux' }), ip: null, place: placeMessage('192.168.1.4'), when, how: signInMethodMessage(['fed'], null, 'Entra ID'), sessionsUrl: 'z', language: 'nb' });
+      assert.ok(unknown.text.includes(message('email.new_sign_in.ip', { ip: `${message('email.new_sign_in.ip_unknown', undefined, 'nb')} (${message('place.private', undefined, 'nb')})` }, 'nb')), unknown.text);
+      assert.ok(unknown.text.includes(message('device.unknown_browser_on', { system: 'Linux' }, 'nb')));
+      assert.ok(unknown.text.includes(message('sign_in_method.sso_through', { idp: 'Entra ID' }, 'nb')));
     });
 
     it('invitation: the organization or its business group, the role and the expiry, in Norwegian Bokmål', () => {
@@ -154,8 +163,8 @@ describe('self-service emails', () => {
       const mails = [
         emailMessages.invitation({ organization: hostile, group: hostile, role: 'admin', link: 'https://x.example/invitations/t', until, email: 'bo@example.com', language: 'nb' }),
         emailMessages.accountLocked({ ...lockout, username: hostile, language: 'nb' }),
-        emailMessages.sessionsEnded({ username: hostile, devices: [hostile], byAdministrator: true, sessionsUrl: 'x', language: 'nb' }),
-        emailMessages.newSignIn({ username: hostile, device: hostile, ip: null, place: hostile, when, how: hostile, sessionsUrl: 'x', language: 'nb' }),
+        emailMessages.sessionsEnded({ username: hostile, devices: [deviceMessage({ browser: hostile, system: hostile })], byAdministrator: true, sessionsUrl: 'x', language: 'nb' }),
+        emailMessages.newSignIn({ username: hostile, device: deviceMessage({ browser: hostile, system: null }), ip: null, place: null, when, how: signInMethodMessage(['fed'], null, hostile), sessionsUrl: 'x', language: 'nb' }),
         emailMessages.emailOtpCode({ username: hostile, code: '123456', minutes: 10, setup: false, language: 'nb' }),
       ];
       for (const mail of mails) {

@@ -1021,6 +1021,21 @@ export const en = {
   'email.invitation.until': 'The link works until {{until}} and only with this email address ({{email}}).',
   'email.invitation.ignore': 'If you did not expect this invitation, ignore this message.',
   'email.invitation.footer': 'You get this email because an administrator invited this address to Gatehouse. Gatehouse will never ask you for your password by email.',
+  // Devices, places and sign-in methods as the emails name them (accounts/device-description.ts, account-sessions.ts).
+  'device.browser_on_system': '{{browser}} on {{system}}',
+  'device.browser': '{{browser}}',
+  'device.unknown_browser_on': 'Unknown browser on {{system}}',
+  'device.unknown_browser': 'Unknown browser',
+  'place.loopback': 'This computer (loopback)',
+  'place.private': 'Private network',
+  'place.link_local': 'Private network (link-local)',
+  'place.carrier': 'Carrier network (shared address)',
+  'sign_in_method.sso_through': 'Single sign-on through {{idp}}',
+  'sign_in_method.sso': 'Single sign-on through an identity provider',
+  'sign_in_method.unknown': 'Unknown',
+  'sign_in_method.password_and': 'Password and {{method}}',
+  'sign_in_method.password_and_second_factor': 'Password and a second factor',
+  'sign_in_method.password_only': 'Password only',
   // (end of Emails)
 
   // ── Login engine and methods (issue 12 follow-ups) ──

@@ -1017,6 +1017,21 @@ export const nb: Texts = {
   'email.invitation.until': 'Lenken virker til {{until}} og bare med denne e-postadressen ({{email}}).',
   'email.invitation.ignore': 'Hvis du ikke ventet denne invitasjonen, kan du se bort fra denne meldingen.',
   'email.invitation.footer': 'Du får denne e-posten fordi en administrator inviterte denne adressen til Gatehouse. Gatehouse ber deg aldri om passordet ditt på e-post.',
+  // Enheter, steder og innloggingsmåter slik e-postene omtaler dem.
+  'device.browser_on_system': '{{browser}} på {{system}}',
+  'device.browser': '{{browser}}',
+  'device.unknown_browser_on': 'Ukjent nettleser på {{system}}',
+  'device.unknown_browser': 'Ukjent nettleser',
+  'place.loopback': 'Denne datamaskinen (loopback)',
+  'place.private': 'Privat nettverk',
+  'place.link_local': 'Privat nettverk (link-local)',
+  'place.carrier': 'Mobiloperatørens nettverk (delt adresse)',
+  'sign_in_method.sso_through': 'Enkel pålogging (SSO) via {{idp}}',
+  'sign_in_method.sso': 'Enkel pålogging (SSO) via en identitetsleverandør',
+  'sign_in_method.unknown': 'Ukjent',
+  'sign_in_method.password_and': 'Passord og {{method}}',
+  'sign_in_method.password_and_second_factor': 'Passord og en andre faktor',
+  'sign_in_method.password_only': 'Bare passord',
   // (end of Emails)
 
   // ── Login engine and methods (issue 12 follow-ups) ──

@@ -17,6 +17,7 @@ import { describeFor, storeMatrix } from '../../helpers/stores.ts';
 import { failPasswords } from '../throttle/throttle-helpers.ts';
 
 const ENGLISH = { 'accept-language': 'en-GB,en;q=0.9' };
+const FIREFOX_WINDOWS = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:121.0) Gecko/20100101 Firefox/121.0';
 
 for (const store of storeMatrix()) {
   describeFor(store, 'emails in the recipient’s language', () => {
@@ -68,7 +69,7 @@ for (const store of storeMatrix()) {
 
     it('an administrator in English ends the sessions of a person who chose Norsk bokmål: the email is in Norwegian', async () => {
       const chose = await addMember(server, { organizationId: owner.organizationId });
-      const { jar } = await openSignedIn(server, chose, { jar: new CookieJar(), clock });
+      const { jar } = await openSignedIn(server, chose, { jar: new CookieJar(FIREFOX_WINDOWS), clock });
       await pick(jar, 'nb');
       const never = await addMember(server, { organizationId: owner.organizationId });
       await openSignedIn(server, never, { jar: new CookieJar(), clock });
@@ -80,6 +81,7 @@ for (const store of storeMatrix()) {
       const norwegian = await mailTo(chose, message('email.sessions_ended.subject', { count: 1 }, 'nb'));
       assert.ok(norwegian.text?.includes(message('email.greeting', { username: chose.username }, 'nb')), norwegian.text);
       assert.ok(norwegian.text?.includes(message('email.sessions_ended.by_admin', { count: 1 }, 'nb')), norwegian.text);
+      assert.ok(norwegian.text?.includes(`- ${message('device.browser_on_system', { browser: 'Firefox 121', system: 'Windows 10' }, 'nb')}`), norwegian.text);
       assert.equal(htmlLang(norwegian), 'nb');
       // The person who never chose gets the language their own sign-in negotiated (English), as before.
       const english = await mailTo(never, message('email.sessions_ended.subject', { count: 1 }, 'en'));
