@@ -1,11 +1,12 @@
 // The role → permission table and how principals get their permissions.
 import assert from 'node:assert/strict';
 import { appPrincipal } from './access.ts';
-import { APP_PERMISSIONS, effectivePermissions, PERMISSION_LABELS, PERMISSIONS, permissionsFor, ROLE_PERMISSIONS } from './permissions.ts';
+import { APP_PERMISSIONS, effectivePermissions, PERMISSION_CODES, PERMISSIONS, permissionsFor, ROLE_PERMISSIONS } from './permissions.ts';
+import { isMessageCode } from './messages/catalog.ts';
 
 describe('permissions', () => {
-  it('every permission has a label, and every role maps only to known permissions', () => {
-    for (const p of PERMISSIONS) assert.ok(PERMISSION_LABELS[p]);
+  it('every permission has a label in the catalog, and every role maps only to known permissions', () => {
+    for (const p of PERMISSIONS) assert.ok(isMessageCode(PERMISSION_CODES[p]), `${p} has a text in the catalog`);
     for (const perms of Object.values(ROLE_PERMISSIONS)) for (const p of perms) assert.ok(PERMISSIONS.includes(p));
   });
 

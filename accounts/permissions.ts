@@ -1,7 +1,6 @@
 // Named permissions and the one table that maps roles to them. The profile lists a person's
 // permissions from here; the admin API and pages check them through `can`/`assertCan`.
 import type { Role } from './account.ts';
-import { DEFAULT_LANGUAGE, translate } from './messages/catalog.ts';
 import type { MessageCode } from './messages/language.ts';
 
 export const PERMISSIONS = [
@@ -31,9 +30,6 @@ export const PERMISSION_CODES: Record<Permission, MessageCode> = {
   'audit:read': 'permission.audit_read',
   'idps:manage': 'permission.idps_manage',
 };
-
-/** The same in English, for callers that still take a text (prefer PERMISSION_CODES). */
-export const PERMISSION_LABELS = Object.fromEntries(PERMISSIONS.map((p) => [p, translate(DEFAULT_LANGUAGE, PERMISSION_CODES[p])])) as Record<Permission, string>;
 
 const ADMIN: Permission[] = [
   'organization:read',

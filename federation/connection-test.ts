@@ -10,9 +10,10 @@ import type { Message, MessageCode, MessageValue } from '../accounts/messages/la
 /** One finding: `text` is the catalog message (the admin page shows it in the reader's language), `message` its English (the API). */
 export type ConnectionCheck = { id: string; ok: boolean; level: 'ok' | 'warning' | 'error'; text: Message; message: string };
 type Vars = Record<string, MessageValue>;
-const R = 'page.admin.idp.report.';
-const finding = (id: string, ok: boolean, level: ConnectionCheck['level'], code: string, vars?: Vars): ConnectionCheck => {
-  const text: Message = { code: `${R}${code}` as MessageCode, ...(vars ? { vars } : {}) };
+/** A finding's code without its catalog prefix (page.admin.idp.report.): tsc refuses one the catalog lacks. */
+type ReportCode = MessageCode extends infer K ? (K extends `page.admin.idp.report.${infer S}` ? S : never) : never;
+const finding = (id: string, ok: boolean, level: ConnectionCheck['level'], code: ReportCode, vars?: Vars): ConnectionCheck => {
+  const text: Message = { code: `page.admin.idp.report.${code}`, ...(vars ? { vars } : {}) };
   return { id, ok, level, text, message: translate(DEFAULT_LANGUAGE, text.code, vars) };
 };
 export type ConnectionReport = { ok: boolean; checks: ConnectionCheck[] };
@@ -23,9 +24,9 @@ export async function testConnection(
 ): Promise<ConnectionReport> {
   const timeout = options.timeoutSeconds ?? UPSTREAM_HTTP_TIMEOUT_SECONDS;
   const checks: ConnectionCheck[] = [];
-  const pass = (id: string, code: string, vars?: Vars) => checks.push(finding(id, true, 'ok', code, vars));
-  const warn = (id: string, code: string, vars?: Vars) => checks.push(finding(id, true, 'warning', code, vars));
-  const fail = (id: string, code: string, vars?: Vars) => checks.push(finding(id, false, 'error', code, vars));
+  const pass = (id: string, code: ReportCode, vars?: Vars) => checks.push(finding(id, true, 'ok', code, vars));
+  const warn = (id: string, code: ReportCode, vars?: Vars) => checks.push(finding(id, true, 'warning', code, vars));
+  const fail = (id: string, code: ReportCode, vars?: Vars) => checks.push(finding(id, false, 'error', code, vars));
   const report = () => ({ ok: checks.every((c) => c.ok), checks });
 
   let server: oidc.ServerMetadata;
@@ -90,7 +91,7 @@ export async function testConnection(
       if (signing.length === 0) fail('jwks', 'jwks_no_keys');
       else pass('jwks', 'jwks_ok', { count: signing.length });
     } catch (err) {
-      const why: MessageValue = err instanceof JwksProblem ? { code: `${R}${err.code}` as MessageCode, ...(err.vars ? { vars: err.vars } : {}) } : (err as Error).message;
+      const why: MessageValue = err instanceof JwksProblem ? { code: `page.admin.idp.report.${err.code}`, ...(err.vars ? { vars: err.vars } : {}) } : (err as Error).message;
       fail('jwks', 'jwks_unreadable', { url: server.jwks_uri, why });
     }
   }
@@ -100,16 +101,16 @@ export async function testConnection(
 
 /** Why the JWKS could not be used, in the catalog's words (its code's suffix under page.admin.idp.report.). */
 class JwksProblem extends Error {
-  readonly code: string;
+  readonly code: ReportCode;
   readonly vars?: Record<string, string | number>;
-  constructor(code: string, vars?: Record<string, string | number>) {
+  constructor(code: ReportCode, vars?: Record<string, string | number>) {
     super(code);
     this.code = code;
     this.vars = vars;
   }
 }
 
-function discoveryProblem(err: unknown, issuer: string): [string, Vars] {
+function discoveryProblem(err: unknown, issuer: string): [ReportCode, Vars] {
   const e = err as { name?: string; code?: string; message?: string; cause?: { code?: string } };
   const url = new URL('.well-known/openid-configuration', `${issuer}/`).href;
   if (e.name === 'TimeoutError' || e.name === 'AbortError') return ['discovery_timeout', { url }];
