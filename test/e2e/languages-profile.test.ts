@@ -108,8 +108,10 @@ describeBrowser('e2e: the profile in Norwegian Bokmål', () => {
 
     await page.getByTestId('mfa/add/totp').click();
     await page.waitForURL(/\/account\/mfa\/add\/totp$/);
-    await expectNorwegian('page.title.add_method', ['page.account_mfa.back'], { method: { code: 'mfa.kind.totp' } });
+    // The method's own set-up form (mfa/totp-enrol.njk) is inside the profile page: Norwegian too.
+    await expectNorwegian('page.title.add_method', ['page.account_mfa.back', 'page.mfa.code', 'page.mfa.totp.enter_code', 'page.mfa.email_otp.done'], { method: { code: 'mfa.kind.totp' } });
     assert.equal(await testid('link/back-to-methods'), text('page.account_mfa.back', NB));
+    assert.equal(await visible(page.locator('label[for=code]')), text('page.mfa.code', NB));
   });
 
   it('MFA: removing asks first, in Norwegian', async () => {
@@ -156,8 +158,10 @@ describeBrowser('e2e: the profile in Norwegian Bokmål', () => {
     assert.equal(await visible(page.locator('label[for=email]')), text('page.account_email.new', NB));
     await page.locator('#email').fill(`ny-${email}`);
     await Promise.all([page.waitForURL(/\/account\/email\/confirm$/), page.locator('form[action="/account/email"] button[type=submit]').click()]);
-    await expectNorwegian('page.title.confirm_your_new_email_address', ['page.account.back_to_contact']);
+    await expectNorwegian('page.title.confirm_your_new_email_address', ['page.account.back_to_contact', 'page.mfa.code', 'page.email_code.confirm']);
     assert.equal(await testid('link/back-to-contact'), text('page.account.back_to_contact', NB));
+    assert.equal(await visible(page.locator('label[for=code]')), text('page.mfa.code', NB));
+    assert.equal(await visible(page.locator('form[action="/account/email/confirm"] button[type=submit]')), text('page.email_code.confirm', NB));
   });
 
   it('permissions: organization, the role and what it permits, "Logged In Via"', async () => {
