@@ -3,6 +3,7 @@
 // browser must sign in again, its refresh token is refused), audited and emailed; a session saved
 // back by a request that still held it stays ended; the Sign out control; "New sign-in" emails.
 import assert from 'node:assert/strict';
+import { message } from '../../../accounts/messages/catalog.ts';
 import * as oidc from 'openid-client';
 import { startGatehouse, type TestServer, type TestUser } from '../../helpers/gatehouse-server.ts';
 import { describeFor, storeMatrix } from '../../helpers/stores.ts';
@@ -121,7 +122,7 @@ for (const store of storeMatrix()) {
       assert.equal(audit[0].details.by, 'self');
       assert.equal(audit[0].details.device, 'Safari 17 on iOS 17');
       assert.ok(audit[0].organization_id, 'in the account’s organization');
-      const mail = await sink.waitFor((m) => m.subject === 'A Gatehouse session was signed out' && (m.text ?? '').includes(user.username));
+      const mail = await sink.waitFor((m) => m.subject === message('email.sessions_ended.subject', { count: 1 }) && (m.text ?? '').includes(user.username));
       assert.match(mail.text ?? '', /Safari 17 on iOS 17/);
       assert.match(mail.text ?? '', new RegExp(`${server.url}/account/sessions`));
     });
@@ -285,17 +286,19 @@ for (const store of storeMatrix()) {
       await signedIn(user, CHROME_MAC);
       await signedIn(user, CHROME_MAC.replace('Chrome/120', 'Chrome/121'));
       await server.gatehouse.selfService.jobs.settled();
-      assert.equal(sink.to(address).filter((m) => m.subject === 'New sign-in to your account').length, 0, 'the first device, and a browser update of it, are not new');
+      const newSignIn = message('email.new_sign_in.subject');
+      assert.equal(sink.to(address).filter((m) => m.subject === newSignIn).length, 0, 'the first device, and a browser update of it, are not new');
       await signedIn(user, FIREFOX_WINDOWS);
       await server.gatehouse.selfService.jobs.settled();
-      const mail = await sink.waitFor((m) => m.subject === 'New sign-in to your account' && sink.to(address).includes(m));
-      assert.match(mail.text ?? '', /Firefox 121 on Windows 10/);
-      assert.match(mail.text ?? '', /127\.0\.0\.1 \(This computer \(loopback\)\)/);
-      assert.match(mail.text ?? '', /Password and authenticator app/);
+      const mail = await sink.waitFor((m) => m.subject === newSignIn && sink.to(address).includes(m));
+      const text = mail.text ?? '';
+      assert.ok(text.includes(message('email.new_sign_in.device', { device: message('device.browser_on_system', { browser: 'Firefox 121', system: 'Windows 10' }) })), text);
+      assert.ok(text.includes(message('email.new_sign_in.ip', { ip: `127.0.0.1 (${message('place.loopback')})` })), text);
+      assert.ok(text.includes(message('email.new_sign_in.how', { how: message('sign_in_method.password_and', { method: { code: 'page.account_permissions.method.totp' } }) })), text);
       assert.ok((mail.text ?? '').includes(`${server.url}/account/sessions`));
       await signedIn(user, FIREFOX_WINDOWS);
       await server.gatehouse.selfService.jobs.settled();
-      assert.equal(sink.to(address).filter((m) => m.subject === 'New sign-in to your account').length, 1);
+      assert.equal(sink.to(address).filter((m) => m.subject === newSignIn).length, 1);
       const devices = await server.gatehouse.db.knex('account_devices').where({ account_id: user.id }).orderBy('fingerprint').pluck('fingerprint');
       assert.deepEqual(devices, ['chrome|macos', 'firefox|windows'], 'fingerprints, never the User-Agent');
     });

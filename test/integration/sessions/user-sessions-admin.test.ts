@@ -4,6 +4,7 @@
 // Audit Log names people and things, filters by username, pages through, and has failed sign-ins;
 // "Recent sign-ins" shows the device and place and the failed attempts.
 import assert from 'node:assert/strict';
+import { message } from '../../../accounts/messages/catalog.ts';
 import { startGatehouse, type TestServer, type TestUser } from '../../helpers/gatehouse-server.ts';
 import { describeFor, storeMatrix } from '../../helpers/stores.ts';
 import { CookieJar, follow, formAction, postForm, signInWithPassword } from '../../helpers/browserless-user.ts';
@@ -85,8 +86,8 @@ for (const store of storeMatrix()) {
       assert.equal(audit.actor, ownerA.id);
       assert.equal(audit.details.by, 'administrator');
       assert.equal(audit.organization_id, ownerA.organizationId);
-      const mail = await sink.waitFor((m) => m.subject === 'A Gatehouse session was signed out' && (m.text ?? '').includes(user.username));
-      assert.match(mail.text ?? '', /An administrator of your organization signed out/);
+      const mail = await sink.waitFor((m) => m.subject === message('email.sessions_ended.subject', { count: 1 }) && (m.text ?? '').includes(user.username));
+      assert.ok((mail.text ?? '').includes(message('email.sessions_ended.by_admin', { count: 1 })), mail.text);
 
       const all = await api(server, tokenA, 'DELETE', `/users/${user.id}/sessions`);
       assert.deepEqual({ status: all.status, body: all.body }, { status: 200, body: { ended: 1 } });

@@ -1,6 +1,7 @@
 // Online guessing of sign-in secrets, as an attacker would try it: many fresh /auth requests, many
 // IPs, unknown usernames, second factors. Waits are let pass through the throttle store's state.
 import assert from 'node:assert/strict';
+import { message } from '../../../accounts/messages/catalog.ts';
 import { totpCode } from '../../../accounts/totp.ts';
 import { createPasswordHasher } from '../../../accounts/password-hasher.ts';
 import { SIGN_IN_FREE_FAILURES, SIGN_IN_LOCKOUT_FAILURES, SIGN_IN_LOCKOUT_SECONDS } from '../../../accounts/security-constants.ts';
@@ -61,8 +62,9 @@ for (const store of storeMatrix()) {
       assert.equal(messageCode(answer.body), 'throttle.wait');
       assert.ok(Number(answer.retryAfter) > SIGN_IN_LOCKOUT_SECONDS - 60, `locked for an hour (Retry-After ${answer.retryAfter})`);
       await server.gatehouse.throttleJobs.settled();
-      const mail = await sink.waitFor((m) => m.subject?.includes('locked') === true && (m.to as { text: string }).text.includes(`${user.username}@example.com`));
-      assert.match(mail.text ?? '', new RegExp(`failed ${SIGN_IN_LOCKOUT_FAILURES} times in a row`));
+      const mail = await sink.waitFor((m) => m.subject === message('email.locked.subject') && (m.to as { text: string }).text.includes(`${user.username}@example.com`));
+      const wait = message('time.minutes', { count: SIGN_IN_LOCKOUT_SECONDS / 60 });
+      assert.ok((mail.text ?? '').includes(message('email.locked.body', { username: user.username, failures: String(SIGN_IN_LOCKOUT_FAILURES), wait })), mail.text);
       const status = await server.gatehouse.throttle.signIn.lockout(user.username);
       assert.equal(status.locked, true);
       assert.equal(status.failures, SIGN_IN_LOCKOUT_FAILURES);

@@ -2,6 +2,7 @@
 // beside another method, a code per challenge (not per page view), single use, "Send a new code"
 // with a limit, wrong codes counted, never the only method, and "Logged In Via: … email code".
 import assert from 'node:assert/strict';
+import { message } from '../../../../accounts/messages/catalog.ts';
 import { startGatehouse, type TestServer, type TestUser } from '../../../helpers/gatehouse-server.ts';
 import { CookieJar, follow, formAction, postForm, type Step } from '../../../helpers/browserless-user.ts';
 import { authorizationRequest, idTokenClaims, startPasswordLogin } from '../../../helpers/authorization.ts';
@@ -26,12 +27,13 @@ describe('MFA: email one-time code', () => {
 
   const heading = (html: string) => html.match(/<h1>([^<]+)<\/h1>/)?.[1];
   const csrf = (html: string) => html.match(/name="csrf" value="([^"]+)"/)![1];
-  const codesSentTo = (user: TestUser) => sink.to(`${user.username}@example.com`).filter((m) => /sign-in code/.test(m.subject ?? ''));
+  const CODE_SUBJECT = message('email.otp.subject', { code: 'NNNNNN' });
+  const codesSentTo = (user: TestUser) => sink.to(`${user.username}@example.com`).filter((m) => m.subject?.replace(/\d{6}/, 'NNNNNN') === CODE_SUBJECT);
   const lastCode = (user: TestUser) => codeIn(codesSentTo(user).at(-1)!);
   /** Waits for the user's n-th code mail; fails naming what arrived instead (a code too many is a bug here). */
   async function codesArrive(user: TestUser, n: number) {
     await sink.waitFor(() => codesSentTo(user).length >= n).catch(() => undefined);
-    assert.deepEqual(codesSentTo(user).map((m) => m.subject?.replace(/\d{6}/, 'NNNNNN')), Array(n).fill('Your Gatehouse sign-in code: NNNNNN'), `mail to ${user.username}: ${sink.to(`${user.username}@example.com`).map((m) => m.subject).join(' | ')}`);
+    assert.deepEqual(codesSentTo(user).map((m) => m.subject?.replace(/\d{6}/, 'NNNNNN')), Array(n).fill(CODE_SUBJECT), `mail to ${user.username}: ${sink.to(`${user.username}@example.com`).map((m) => m.subject).join(' | ')}`);
   }
   const actionOf = (page: Step, pattern: RegExp) => new URL(page.body.match(pattern)![1], server.url).href;
 
