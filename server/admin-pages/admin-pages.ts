@@ -19,7 +19,7 @@ import { render } from '../../views/render.ts';
 import type { Message } from '../../accounts/messages/language.ts';
 import { isMessageCode } from '../../accounts/messages/catalog.ts';
 import { sessionRow } from '../../interactions/account-sessions-routes.ts';
-import { describeUserAgent } from '../../accounts/device-description.ts';
+import { describeUserAgent, deviceMessage } from '../../accounts/device-description.ts';
 import { auditDto, decodeCursor, encodeCursor, withAccountFilter } from '../admin-api/routes.ts';
 import type { BrandingService } from '../../accounts/branding.ts';
 import { BRANDING_LOGO_MAX_BYTES, SINGLE_FACTOR_PASSWORD_MIN_LENGTH } from '../../accounts/security-constants.ts';
@@ -371,7 +371,7 @@ export function createAdminPages(deps: {
       title: 'page.title.audit_log',
       query,
       // People and things by name; the id is on hover (title) and in the export.
-      events: shown.map((e) => ({ ...namedEvent(e, names), actionLabel: isMessageCode(`audit.${e.action}`) ? `audit.${e.action}` : null, device: e.userAgent ? describeUserAgent(e.userAgent).label : '', reason: describeUpstreamFailure(e.details) ?? null, detailsText: e.details ? JSON.stringify(e.details) : '' })),
+      events: shown.map((e) => ({ ...namedEvent(e, names), actionLabel: isMessageCode(`audit.${e.action}`) ? `audit.${e.action}` : null, device: e.userAgent ? deviceMessage(describeUserAgent(e.userAgent)) : null, reason: describeUpstreamFailure(e.details) ?? null, detailsText: e.details ? JSON.stringify(e.details) : '' })),
       outcomes: AUDIT_OUTCOMES,
       nextHref: events.length > PAGE_SIZE ? `/admin/audit?${new URLSearchParams({ ...query, before: events[PAGE_SIZE - 1].id })}` : null,
       firstHref: validBefore ? `/admin/audit?${new URLSearchParams(query)}` : null,

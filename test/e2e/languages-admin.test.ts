@@ -8,6 +8,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { totpCode } from '../../accounts/totp.ts';
 import { userPrincipal } from '../../accounts/access.ts';
 import { formatDate, message } from '../../accounts/messages/catalog.ts';
+import { describeUserAgent, deviceMessage } from '../../accounts/device-description.ts';
 import type { MessageCode } from '../../accounts/messages/language.ts';
 import { describeBrowser, launchBrowser } from '../helpers/browser.ts';
 import { startGatehouse, uniqueName, type TestServer, type TestUser } from '../helpers/gatehouse-server.ts';
@@ -149,6 +150,10 @@ describeBrowser('e2e: Access Management in Norsk bokmål', () => {
     const signInRow = page.getByTestId('audit/session.sign_in').first();
     assert.match(await trimmed(signInRow), new RegExp(`${text('audit.session.sign_in', NB)}.*${text('page.admin.audit.outcome.success', NB)}`));
     assert.equal(await trimmed(page.getByTestId('link/export')), text('page.admin.audit.export', NB));
+    // The device on hover, named in Norwegian too (the browser and system names as the User-Agent gives them).
+    const device = describeUserAgent(await page.evaluate(() => navigator.userAgent));
+    const { code, vars } = deviceMessage(device);
+    assert.equal(await signInRow.locator('td').nth(5).locator('span').getAttribute('title'), text(code, NB, vars as Record<string, string>));
     await expectButtons(page, ['page.admin.audit.filter']);
 
     // Identity providers, one of them, and "Test connection"
