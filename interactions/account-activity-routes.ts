@@ -3,7 +3,7 @@
 // (accounts/device-description.ts) rather than a raw User-Agent and address. Read-only, from the audit log.
 import Router from '@koa/router';
 import { recentSignIns, type AuditReader, type SignInRecord } from '../accounts/audit.ts';
-import { describePlace, describeUserAgent, normalizeIp } from '../accounts/device-description.ts';
+import { describeUserAgent, deviceMessage, normalizeIp, placeMessage } from '../accounts/device-description.ts';
 import type { MessageCode } from '../accounts/messages/language.ts';
 import { render } from '../views/render.ts';
 import type { AccountSession } from './account-session.ts';
@@ -37,8 +37,8 @@ export function createAccountActivityRoutes(deps: { session: AccountSession; csr
           at: e.at,
           result: resultOf(e),
           ip,
-          place: describePlace(ip),
-          device: describeUserAgent(e.userAgent).label,
+          place: placeMessage(ip),
+          device: deviceMessage(describeUserAgent(e.userAgent)),
         };
       }),
     });

@@ -5,6 +5,7 @@
 // Selectors are ids, roles and data-testid; texts come from message(code, vars, lang).
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { describeUserAgent, deviceMessage } from '../../accounts/device-description.ts';
 import { formatDate, message } from '../../accounts/messages/catalog.ts';
 import type { MessageCode } from '../../accounts/messages/language.ts';
 import { PASSWORD_HISTORY_DEPTH, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../accounts/security-constants.ts';
@@ -183,7 +184,7 @@ describeBrowser('e2e: the profile in Norwegian Bokmål', () => {
   it('recent sign-ins: the result, when, and the intro with its link', async () => {
     await page.goto(`${server.url}/account/sign-ins`);
     await expectNorwegian('page.title.recent_sign_ins', [
-      'page.account_sign_ins.when', 'page.account_sign_ins.result', 'page.account_sign_ins.from', 'page.sessions.device', 'page.account_sign_ins.sessions_link',
+      'page.account_sign_ins.when', 'page.account_sign_ins.result', 'page.account_sign_ins.from', 'page.sessions.device', 'page.account_sign_ins.sessions_link', 'place.loopback',
     ]);
     const intro = text('page.account_sign_ins.intro', NB, { sessions: text('page.account_sign_ins.sessions_link', NB) });
     assert.equal(await testid('sign-ins/intro'), intro);
@@ -192,6 +193,10 @@ describeBrowser('e2e: the profile in Norwegian Bokmål', () => {
     assert.equal(await visible(success.getByTestId('sign-in/result')), text('page.sessions.signed_in', NB));
     assert.match(await visible(success.getByTestId('sign-in/when')), NB_DATE);
     assert.equal(await success.locator('td').first().getAttribute('data-label'), text('page.account_sign_ins.when', NB));
+    // The device and the place in Norwegian words (the browser's and system's names stay as they are).
+    const device = deviceMessage(describeUserAgent(await page.evaluate(() => navigator.userAgent)));
+    assert.equal(await visible(success.getByTestId('sign-in/device')), text(device.code, NB, device.vars));
+    assert.equal(await visible(success.getByTestId('sign-in/place')), text('place.loopback', NB));
   });
 
   it('apps with access: what the app can do, since when, and "Remove access"', async () => {
