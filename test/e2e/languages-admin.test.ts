@@ -150,6 +150,7 @@ describeBrowser('e2e: Access Management in Norsk bokmål', () => {
     const signInRow = page.getByTestId('audit/session.sign_in').first();
     assert.match(await trimmed(signInRow), new RegExp(`${text('audit.session.sign_in', NB)}.*${text('page.admin.audit.outcome.success', NB)}`));
     assert.equal(await trimmed(page.getByTestId('link/export')), text('page.admin.audit.export', NB));
+    assert.match(await trimmed(signInRow.locator('td').first()), /\d{4}.*UTC$/, 'the time in UTC, like the filter');
     // The device on hover, named in Norwegian too (the browser and system names as the User-Agent gives them).
     const device = describeUserAgent(await page.evaluate(() => navigator.userAgent));
     const { code, vars } = deviceMessage(device);
