@@ -114,8 +114,8 @@ function discoveryProblem(err: unknown, issuer: string): [ReportCode, Vars] {
   const e = err as { name?: string; code?: string; message?: string; cause?: { code?: string } };
   const url = new URL('.well-known/openid-configuration', `${issuer}/`).href;
   if (e.name === 'TimeoutError' || e.name === 'AbortError') return ['discovery_timeout', { url }];
-  if (e.cause?.code === 'ECONNREFUSED' || e.cause?.code === 'ENOTFOUND' || /fetch failed/i.test(e.message ?? '')) return ['discovery_unreachable', { url, reason: e.cause?.code ?? 'network error' }];
+  if (e.cause?.code === 'ECONNREFUSED' || e.cause?.code === 'ENOTFOUND' || /fetch failed/i.test(e.message ?? '')) return ['discovery_unreachable', { url, reason: e.cause?.code ?? { code: 'page.admin.idp.report.network_error' } }];
   if (/issuer/i.test(e.message ?? '')) return ['discovery_other_issuer', { url, issuer }];
   if (e.code === 'OAUTH_RESPONSE_IS_NOT_CONFORM' || /status code|HTTP/i.test(e.message ?? '')) return ['discovery_not_a_document', { url, reason: e.message ?? '' }];
-  return ['discovery_unusable', { url, reason: e.message ?? 'unknown error' }];
+  return ['discovery_unusable', { url, reason: e.message ?? { code: 'page.admin.idp.report.unknown_error' } }];
 }

@@ -871,6 +871,8 @@ export const en = {
   'page.admin.idp.report.jwks_not_https': 'the JWKS URI is not https',
   'page.admin.idp.report.jwks_http': 'it answered HTTP {{status}}',
   'page.admin.idp.report.client_checked_later': 'The client id and secret are checked at the first sign-in. Register {{redirectUri}} as the redirect URI at the provider.',
+  'page.admin.idp.report.network_error': 'network error',
+  'page.admin.idp.report.unknown_error': 'unknown error',
   // (end of Page bodies: Access Management)
 
   // ── Page bodies: sign-in journey (MFA, linking, invitations, reset, terms, home) ──

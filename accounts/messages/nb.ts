@@ -867,6 +867,8 @@ export const nb: Texts = {
   'page.admin.idp.report.jwks_not_https': 'JWKS-URI-en er ikke https',
   'page.admin.idp.report.jwks_http': 'den svarte med HTTP {{status}}',
   'page.admin.idp.report.client_checked_later': 'Klient-ID-en og hemmeligheten kontrolleres ved første innlogging. Registrer {{redirectUri}} som omdirigerings-URI hos leverandøren.',
+  'page.admin.idp.report.network_error': 'nettverksfeil',
+  'page.admin.idp.report.unknown_error': 'ukjent feil',
   // (end of Page bodies: Access Management)
 
   // ── Page bodies: sign-in journey (MFA, linking, invitations, reset, terms, home) ──
