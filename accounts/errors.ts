@@ -59,3 +59,20 @@ export class ValidationError extends DomainError {
 export function violationMessage(v: RuleViolation): Message {
   return { code: v.code, ...(v.vars ? { vars: v.vars } : {}), level: 'error', field: v.field };
 }
+
+/** What `attempt` gives back: the action's value, or the coded error it was refused with. */
+export type Attempt<T> = { ok: true; value: T } | { ok: false; error: DomainError };
+
+/**
+ * Runs an action whose coded refusals the caller shows on its own page (a form's message, an
+ * explanation page): the one place outside the login flow (interactions/login/flow-error.ts) that
+ * tells a DomainError from a bug. Anything that is not a DomainError is thrown on.
+ */
+export async function attempt<T>(action: () => Promise<T>): Promise<Attempt<T>> {
+  try {
+    return { ok: true, value: await action() };
+  } catch (err) {
+    if (err instanceof DomainError) return { ok: false, error: err };
+    throw err;
+  }
+}

@@ -4,7 +4,7 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { AppAccess } from '../accounts/app-consents.ts';
-import { DomainError } from '../accounts/errors.ts';
+import { attempt } from '../accounts/errors.ts';
 import type { Message, MessageCode } from '../accounts/messages/language.ts';
 import { render } from '../views/render.ts';
 import type { AccountSession } from './account-session.ts';
@@ -51,12 +51,8 @@ export function createAccountAppsRoutes(deps: { session: AccountSession; csrf: C
     if (!s) return;
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
     deps.csrf.check(s.sessionUid, typeof body.csrf === 'string' ? body.csrf : undefined);
-    try {
-      await deps.access.remove(s.accountId, ctx.params.clientId, { ip: ctx.ip, userAgent: ctx.get('user-agent') || undefined });
-    } catch (err) {
-      if (!(err instanceof DomainError)) throw err;
-      return page(ctx, s.accountId, s.sessionUid, [err.toMessage()], err.status);
-    }
+    const removed = await attempt(() => deps.access.remove(s.accountId, ctx.params.clientId, { ip: ctx.ip, userAgent: ctx.get('user-agent') || undefined }));
+    if (!removed.ok) return page(ctx, s.accountId, s.sessionUid, [removed.error.toMessage()], removed.error.status);
     ctx.status = 303;
     ctx.redirect('/account/apps?done=removed');
   });

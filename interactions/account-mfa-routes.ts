@@ -3,7 +3,7 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { AccountStore } from '../accounts/account.ts';
-import { DomainError } from '../accounts/errors.ts';
+import { attempt, DomainError } from '../accounts/errors.ts';
 import type { MfaManagement } from '../accounts/mfa-management.ts';
 import type { MfaStore } from '../accounts/mfa.ts';
 import { render } from '../views/render.ts';
@@ -133,13 +133,8 @@ export function createAccountMfaRoutes(deps: {
     const account = await deps.accounts.findById(s.accountId);
     if (!strategy?.enrolment || !account) throw new DomainError('mfa.unknown_kind', { status: 404 });
     const flow = await loadSetup(s, kind);
-    let outcome;
-    try {
-      outcome = await strategy.enrolment.complete({ flow, account, methods: await deps.mfa.listMethods(s.accountId), request: context(ctx, s) }, body(ctx));
-    } catch (err) {
-      if (!(err instanceof DomainError)) throw err;
-      outcome = { kind: 'failed' as const, message: err.toMessage() };
-    }
+    const completed = await attempt(async () => strategy.enrolment!.complete({ flow, account, methods: await deps.mfa.listMethods(s.accountId), request: context(ctx, s) }, body(ctx)));
+    const outcome = completed.ok ? completed.value : { kind: 'failed' as const, message: completed.error.toMessage() };
     if (outcome.kind === 'failed') {
       await setups.upsert(s.sessionUid, flow as unknown as Record<string, unknown>, SETUP_TTL_SECONDS);
       return renderAdd(ctx, s, kind, [outcome.message], 200);
@@ -153,12 +148,8 @@ export function createAccountMfaRoutes(deps: {
   router.post('/:id/rename', async (ctx) => {
     const s = await guard(ctx);
     if (!s) return;
-    try {
-      await deps.management.rename(s.accountId, ctx.params.id, body(ctx).name ?? '', context(ctx, s));
-    } catch (err) {
-      if (!(err instanceof DomainError)) throw err;
-      return renderList(ctx, s, [err.toMessage()], err.status);
-    }
+    const renamed = await attempt(() => deps.management.rename(s.accountId, ctx.params.id, body(ctx).name ?? '', context(ctx, s)));
+    if (!renamed.ok) return renderList(ctx, s, [renamed.error.toMessage()], renamed.error.status);
     ctx.status = 303;
     ctx.redirect('/account/mfa?done=renamed');
   });
@@ -180,12 +171,8 @@ export function createAccountMfaRoutes(deps: {
       });
       return;
     }
-    try {
-      await deps.management.remove(s.accountId, method.id, context(ctx, s));
-    } catch (err) {
-      if (!(err instanceof DomainError)) throw err;
-      return renderList(ctx, s, [err.toMessage()], err.status);
-    }
+    const removed = await attempt(() => deps.management.remove(s.accountId, method.id, context(ctx, s)));
+    if (!removed.ok) return renderList(ctx, s, [removed.error.toMessage()], removed.error.status);
     ctx.status = 303;
     ctx.redirect('/account/mfa?done=removed');
   });
@@ -193,15 +180,10 @@ export function createAccountMfaRoutes(deps: {
   router.post('/recovery-codes', async (ctx) => {
     const s = await guard(ctx);
     if (!s) return;
-    let codes: string[];
-    try {
-      codes = await deps.management.regenerateRecoveryCodes(s.accountId, context(ctx, s));
-    } catch (err) {
-      if (!(err instanceof DomainError)) throw err;
-      return renderList(ctx, s, [err.toMessage()], err.status);
-    }
+    const codes = await attempt(() => deps.management.regenerateRecoveryCodes(s.accountId, context(ctx, s)));
+    if (!codes.ok) return renderList(ctx, s, [codes.error.toMessage()], codes.error.status);
     ctx.type = 'html';
-    ctx.body = render('recovery-codes', { title: 'page.title.save_your_recovery_codes', codes, action: '/account/mfa', method: 'get' });
+    ctx.body = render('recovery-codes', { title: 'page.title.save_your_recovery_codes', codes: codes.value, action: '/account/mfa', method: 'get' });
   });
 
   return router;

@@ -7,7 +7,7 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { AccountSessions, SessionView } from '../accounts/account-sessions.ts';
-import { DomainError } from '../accounts/errors.ts';
+import { attempt } from '../accounts/errors.ts';
 import type { ViewMessage } from '../views/render.ts';
 import type { AccountSession, SignedInSession } from './account-session.ts';
 import type { Csrf } from './csrf.ts';
@@ -60,12 +60,9 @@ export function createAccountSessionsRoutes(deps: { session: AccountSession; csr
     const uid = formInput(ctx.request.body, 128).session ?? '';
     // This device signs out through the Sign out control (the provider's logout, then the sign-in page).
     if (uid === s.sessionUid) return back(ctx, 'none_other');
-    try {
-      await sessions.end(s.accountId, uid, context(ctx, s));
-    } catch (err) {
-      if (!(err instanceof DomainError) || err.status !== 404) throw err;
-      return back(ctx, 'gone');
-    }
+    const ended = await attempt(() => sessions.end(s.accountId, uid, context(ctx, s)));
+    if (!ended.ok && ended.error.status !== 404) throw ended.error;
+    if (!ended.ok) return back(ctx, 'gone');
     back(ctx, 'ended');
   });
 

@@ -4,7 +4,7 @@
 // The link's token authorizes the anonymous sign-up form; joining also needs the session's CSRF token.
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { DomainError, ValidationError, violationMessage } from '../accounts/errors.ts';
+import { attempt, ValidationError, violationMessage } from '../accounts/errors.ts';
 import type { InvitationService, JoinPreview, OpenedInvitation } from '../accounts/invitations.ts';
 import { currentLanguage } from '../views/language.ts';
 import { render } from '../views/render.ts';
@@ -45,19 +45,19 @@ export function createInvitationRoutes(deps: {
 
   /** The invitation, or an explanation page (expired, used, withdrawn, unknown) and undefined. */
   async function usableOrExplain(ctx: Context, token: string): Promise<OpenedInvitation | undefined> {
-    try {
+    const opened = await attempt(async () => {
       await deps.throttle?.check(ctx.ip);
-      return await invitations.usable(token);
-    } catch (err) {
-      if (!(err instanceof DomainError)) throw err;
-      if (err instanceof ThrottledError) ctx.set('Retry-After', String(err.retryAfterSeconds));
-      else await deps.throttle?.failed(ctx.ip);
-      page(ctx, 'invitation-unusable', {
-        title: err.code === 'invitation.expired' ? 'page.title.this_invitation_has_expired' : 'page.title.this_invitation_cannot_be_used',
-        messages: [err.toMessage()],
-      }, err.status);
-      return undefined;
-    }
+      return invitations.usable(token);
+    });
+    if (opened.ok) return opened.value;
+    const err = opened.error;
+    if (err instanceof ThrottledError) ctx.set('Retry-After', String(err.retryAfterSeconds));
+    else await deps.throttle?.failed(ctx.ip);
+    page(ctx, 'invitation-unusable', {
+      title: err.code === 'invitation.expired' ? 'page.title.this_invitation_has_expired' : 'page.title.this_invitation_cannot_be_used',
+      messages: [err.toMessage()],
+    }, err.status);
+    return undefined;
   }
 
   function renderSignUp(ctx: Context, opened: OpenedInvitation, token: string, form: Record<string, string>, errors: FieldErrors, messages: Message[] = [], status = 200) {
@@ -100,42 +100,43 @@ export function createInvitationRoutes(deps: {
     if (form.terms !== 'accepted') {
       return renderSignUp(ctx, opened, token, echo, { terms: [{ code: 'terms.required' }] }, [], 400);
     }
-    try {
-      const { account } = await invitations.acceptWithNewAccount(token, {
-        // The address is fixed by the invitation; a different one is refused, not silently replaced.
-        email: form.email ?? opened.invitation.email,
-        username: form.username ?? '',
-        password: form.password ?? '',
-        name: form.name || null,
-        phoneNumber: form.phoneNumber ?? '',
-        language: currentLanguage(),
-      }, request(ctx));
-      // Started from an app's sign-in page: back to it as the new account (MFA set-up comes next).
-      const resume = await deps.journeys?.resumeUrl(ctx, account.id, 'sign_up');
-      if (resume) {
-        ctx.status = 303;
-        return ctx.redirect(resume);
-      }
-      page(ctx, 'invitation-joined', {
-        title: 'page.title.welcome', titleVars: { organization: opened.organization.name },
-        messages: [{ code: 'invitation.accepted_new_account', vars: { username: account.username, organization: opened.organization.name }, level: 'info' }],
-        organization: opened.organization.name,
-      });
-    } catch (err) {
+    const accepted = await attempt(() => invitations.acceptWithNewAccount(token, {
+      // The address is fixed by the invitation; a different one is refused, not silently replaced.
+      email: form.email ?? opened.invitation.email,
+      username: form.username ?? '',
+      password: form.password ?? '',
+      name: form.name || null,
+      phoneNumber: form.phoneNumber ?? '',
+      language: currentLanguage(),
+    }, request(ctx)));
+    if (!accepted.ok) {
+      const err = accepted.error;
       if (err instanceof ValidationError) {
         const errors: FieldErrors = {};
         for (const v of err.violations) (errors[v.field] ??= []).push(violationMessage(v));
         return renderSignUp(ctx, opened, token, echo, errors, [], 400);
       }
-      if (err instanceof DomainError && err.code === 'username.taken') {
+      if (err.code === 'username.taken') {
         // Known issue fixed: say plainly that the username is taken, and offer to move it if it is theirs.
         return renderSignUp(ctx, opened, token, echo, { username: [{ code: 'username.taken' }] }, [], 409);
       }
-      if (err instanceof DomainError && err.code.startsWith('invitation.')) {
+      if (err.code.startsWith('invitation.')) {
         return page(ctx, 'invitation-unusable', { title: 'page.title.this_invitation_cannot_be_used', messages: [err.toMessage()] }, err.status);
       }
       throw err;
     }
+    const { account } = accepted.value;
+    // Started from an app's sign-in page: back to it as the new account (MFA set-up comes next).
+    const resume = await deps.journeys?.resumeUrl(ctx, account.id, 'sign_up');
+    if (resume) {
+      ctx.status = 303;
+      return ctx.redirect(resume);
+    }
+    page(ctx, 'invitation-joined', {
+      title: 'page.title.welcome', titleVars: { organization: opened.organization.name },
+      messages: [{ code: 'invitation.accepted_new_account', vars: { username: account.username, organization: opened.organization.name }, level: 'info' }],
+      organization: opened.organization.name,
+    });
   });
 
   function renderJoin(ctx: Context, opened: OpenedInvitation, token: string, preview: JoinPreview, csrfToken: string, messages: Message[] = [], status = 200) {
@@ -165,13 +166,9 @@ export function createInvitationRoutes(deps: {
     if (!opened) return;
     const signedIn = await session.requireRecentAuthentication(ctx);
     if (!signedIn) return;
-    let preview: JoinPreview;
-    try {
-      preview = await invitations.previewJoin(token, signedIn.accountId);
-    } catch (err) {
-      if (!(err instanceof DomainError)) throw err;
-      return page(ctx, 'invitation-unusable', { title: 'page.title.this_invitation_cannot_be_used', messages: [err.toMessage()] }, err.status);
-    }
+    const previewed = await attempt(() => invitations.previewJoin(token, signedIn.accountId));
+    if (!previewed.ok) return page(ctx, 'invitation-unusable', { title: 'page.title.this_invitation_cannot_be_used', messages: [previewed.error.toMessage()] }, previewed.error.status);
+    const preview = previewed.value;
     const wanted = typeof ctx.query.as === 'string' ? ctx.query.as : undefined;
     if (wanted && wanted.toLowerCase() !== preview.account.username.toLowerCase()) {
       return page(ctx, 'invitation-other-account', {
@@ -193,10 +190,9 @@ export function createInvitationRoutes(deps: {
     if (!signedIn) return;
     const form = formOf(ctx);
     csrf.check(signedIn.sessionUid, form._csrf);
-    try {
-      await invitations.joinWithExistingAccount(token, signedIn.accountId, { confirmed: form.confirm === 'yes' }, request(ctx));
-    } catch (err) {
-      if (!(err instanceof DomainError)) throw err;
+    const joined = await attempt(() => invitations.joinWithExistingAccount(token, signedIn.accountId, { confirmed: form.confirm === 'yes' }, request(ctx)));
+    if (!joined.ok) {
+      const err = joined.error;
       if (err.code === 'invitation.confirmation_required' || err.code === 'invitation.owner_has_members') {
         const preview = await invitations.previewJoin(token, signedIn.accountId);
         return renderJoin(ctx, opened, token, preview, csrf.tokenFor(signedIn.sessionUid), [err.toMessage()], err.status);

@@ -9,13 +9,12 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { normalizeEmail } from '../accounts/account-rules.ts';
-import { DomainError } from '../accounts/errors.ts';
+import { attempt, DomainError } from '../accounts/errors.ts';
 import type { Message } from '../accounts/messages/language.ts';
 import { MAX_LINKED_PROFILES, PROFILE_LINK_TTL_SECONDS } from '../accounts/security-constants.ts';
 import type { FederatedSignIn } from '../federation/federated-sign-in.ts';
 import type { FederationStore } from '../federation/federation-store.ts';
 import { LOCAL_IDP_NAME, linkRefusals, type Linking } from '../federation/linking.ts';
-import { UpstreamError } from '../federation/upstream-client.ts';
 import type { AccountSession, SignedInSession } from './account-session.ts';
 import type { Csrf } from './csrf.ts';
 import { PROFILE_STATE_PREFIX } from './federation-routes.ts';
@@ -66,10 +65,8 @@ export function createLinkedProfilesRoutes(deps: {
     ctx.status = 303;
     ctx.redirect(`/account/permissions?linked=${encodeURIComponent(code)}#logged-in-via`);
   };
-  const codeOf = (err: unknown) => {
-    if (err instanceof DomainError || err instanceof UpstreamError) return Object.hasOwn(NOTICES, err.code) ? err.code : 'failed';
-    throw err;
-  };
+  /** The notice a refusal comes back with (an upstream failure is a DomainError too). */
+  const noticeOf = (err: DomainError) => (Object.hasOwn(NOTICES, err.code) ? err.code : 'failed');
 
   async function guard(ctx: Context): Promise<SignedInSession | null> {
     const s = await deps.session.requireRecentAuthentication(ctx);
@@ -125,7 +122,7 @@ export function createLinkedProfilesRoutes(deps: {
     const idpId = String(((ctx.request.body ?? {}) as Record<string, unknown>).idp ?? '').slice(0, 64);
     const set = await deps.linking.linkSetOf(s.accountId);
     const settings = set?.account.organizationId ? await deps.store.settings(set.account.organizationId) : undefined;
-    try {
+    const started = await attempt(async () => {
       if (!settings?.allowProfileLinking) throw linkRefusals.disabled();
       const idp = await deps.signIn.enabledIdp(idpId);
       if (idp.organizationId !== set!.account.organizationId) throw linkRefusals.otherOrganization();
@@ -137,11 +134,11 @@ export function createLinkedProfilesRoutes(deps: {
       // prompt=login: the person proves the other profile now, whatever session they have at the IdP.
       const { url, pending } = await deps.signIn.start(idp.id, { statePrefix: PROFILE_STATE_PREFIX, prompt: 'login' });
       await pendingLinks.upsert(pending.state, { sessionUid: s.sessionUid, accountId: s.accountId, pending }, PROFILE_LINK_TTL_SECONDS);
-      ctx.status = 303;
-      ctx.redirect(url);
-    } catch (err) {
-      back(ctx, codeOf(err));
-    }
+      return url;
+    });
+    if (!started.ok) return back(ctx, noticeOf(started.error));
+    ctx.status = 303;
+    ctx.redirect(started.value);
   });
 
   router.get('/callback', async (ctx) => {
@@ -156,7 +153,7 @@ export function createLinkedProfilesRoutes(deps: {
       return back(ctx, 'link.expired');
     }
     const request = requestInfo(ctx);
-    try {
+    const linked = await attempt(async () => {
       const { idp, claims } = await deps.signIn.finish(stored.data.pending, query);
       if (await deps.signIn.foreignEmailDomain(idp, claims.email)) {
         throw new DomainError('federation.email_domain_foreign', { status: 403 });
@@ -171,22 +168,16 @@ export function createLinkedProfilesRoutes(deps: {
         throw refusal;
       }
       await deps.linking.link({ targetAccountId: s.accountId, idp, claims, actor: s.accountId, via: 'profile', request });
-      back(ctx, 'linked');
-    } catch (err) {
-      back(ctx, codeOf(err));
-    }
+    });
+    back(ctx, linked.ok ? 'linked' : noticeOf(linked.error));
   });
 
   router.post('/:id/unlink', async (ctx) => {
     const s = await guard(ctx);
     if (!s) return;
-    try {
-      await deps.linking.unlink({ accountId: s.accountId, identityId: ctx.params.id, currentIdentityId: s.identityId, request: requestInfo(ctx) });
-      back(ctx, 'unlinked');
-    } catch (err) {
-      if (err instanceof DomainError && err.status === 404) throw err;
-      back(ctx, codeOf(err));
-    }
+    const unlinked = await attempt(() => deps.linking.unlink({ accountId: s.accountId, identityId: ctx.params.id, currentIdentityId: s.identityId, request: requestInfo(ctx) }));
+    if (!unlinked.ok && unlinked.error.status === 404) throw unlinked.error;
+    back(ctx, unlinked.ok ? 'unlinked' : noticeOf(unlinked.error));
   });
 
   return { router, section };

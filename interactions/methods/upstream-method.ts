@@ -4,7 +4,7 @@
 // leg, deletes that scratch state (a response can be used once), and says what the flow does next:
 // signed in, "Link your Account", a proven link, or a message on the sign-in page.
 import { z } from 'zod';
-import { DomainError } from '../../accounts/errors.ts';
+import { attempt, type DomainError } from '../../accounts/errors.ts';
 import type { FederatedSignIn } from '../../federation/federated-sign-in.ts';
 import type { LinkCandidate, Linking } from '../../federation/linking.ts';
 import { linkRefusals } from '../../federation/linking.ts';
@@ -56,26 +56,24 @@ export type UpstreamCallbackOutcome =
 /** RFC 8176 amr of a federated login: `fed`, plus `mfa` when the IdP says it did MFA. */
 export const federatedAmr = (claims: Pick<UpstreamClaims, 'amr'>) => ['fed', ...(claims.amr.includes('mfa') ? ['mfa'] : [])];
 
-const messageOf = (err: unknown): FlowMessage => {
-  if (err instanceof UpstreamError || err instanceof DomainError) return err.toMessage();
-  throw err;
-};
+/** A refusal's message (an upstream failure is a DomainError too). */
+const messageOf = (err: DomainError): FlowMessage => err.toMessage();
 
 export function createUpstreamMethod(deps: { federation: FederatedSignIn; linking: Linking }) {
   const { federation, linking } = deps;
 
   /** Sends the browser to an IdP; `link_proof` asks the IdP to authenticate again (prompt=login). */
   async function begin(flow: Flow, idpId: string, purpose: 'sign_in' | 'link_proof'): Promise<FirstFactorOutcome> {
-    try {
-      const { url, pending } = await federation.start(idpId.slice(0, 64), {
+    const started = await attempt(() =>
+      federation.start(idpId.slice(0, 64), {
         statePrefix: flow.id,
         prompt: flow.reauth || purpose === 'link_proof' ? 'login' : undefined,
-      });
-      flow.private.upstream = { ...pending, purpose };
-      return { kind: 'redirect', url };
-    } catch (err) {
-      return { kind: 'failed', message: messageOf(err) };
-    }
+      }),
+    );
+    // An IdP that can't be reached is a counted failure of this sign-in, shown on the sign-in page.
+    if (!started.ok) return { kind: 'failed', message: messageOf(started.error) };
+    flow.private.upstream = { ...started.value.pending, purpose };
+    return { kind: 'redirect', url: started.value.url };
   }
 
   const pendingLink = (flow: Flow): PendingLink | undefined => {
@@ -106,13 +104,12 @@ export function createUpstreamMethod(deps: { federation: FederatedSignIn; linkin
       if (query.get('state') !== pending.state) {
         return { kind: 'failed', message: { code: 'federation.state_mismatch', level: 'error' } };
       }
-      let idp;
-      let claims: UpstreamClaims;
-      try {
-        ({ idp, claims } = await federation.finish(pending, query));
-      } catch (err) {
+      const finished = await attempt(() => federation.finish(pending, query));
+      if (!finished.ok) {
+        const err = finished.error;
         return { kind: 'failed', message: messageOf(err), reason: err instanceof UpstreamError ? err.reason : undefined, audit: err instanceof UpstreamError ? err.audit : undefined };
       }
+      const { idp, claims } = finished.value;
 
       if (pending.purpose === 'link_proof') {
         const link = pendingLink(flow);

@@ -14,7 +14,7 @@ import type { Context } from 'koa';
 import type { AccountStore, Role } from '../../accounts/account.ts';
 import type { EmailChange } from '../../accounts/email-change.ts';
 import type { EmailVerification } from '../../accounts/email-verification.ts';
-import { DomainError } from '../../accounts/errors.ts';
+import { attempt, DomainError } from '../../accounts/errors.ts';
 import type { ErrorLogger } from '../../accounts/mail-delivery.ts';
 import type { PasswordChange } from '../../accounts/password-change.ts';
 import { PERMISSION_CODES, ROLE_PERMISSIONS } from '../../accounts/permissions.ts';
@@ -96,10 +96,12 @@ export function createAccountRoutes(deps: {
     }, status);
   }
 
-  /** Mail failures and other domain errors land back on a page with their message; the rest propagate. */
-  function onDomainError(err: unknown): asserts err is DomainError {
-    if (!(err instanceof DomainError)) throw err;
-    if (err.code === 'mail.send_failed') deps.logger?.error({ err: (err as { reason?: unknown }).reason }, 'profile email not sent');
+  /** Runs a profile change: its coded refusal lands back on the page with its message (mail failures logged), the rest propagate. */
+  async function refusalOf(action: () => Promise<unknown>): Promise<DomainError | undefined> {
+    const result = await attempt(action);
+    if (result.ok) return undefined;
+    if (result.error.code === 'mail.send_failed') deps.logger?.error({ err: (result.error as { reason?: unknown }).reason }, 'profile email not sent');
+    return result.error;
   }
 
   router.get('/', async (ctx) => {
@@ -112,12 +114,8 @@ export function createAccountRoutes(deps: {
     const s = await guard(ctx);
     if (!s) return;
     const input = formInput(ctx.request.body, 300);
-    try {
-      await profiles.updateContact(s.accountId, contactChanges({ name: input.name, phoneNumber: input.phoneNumber }));
-    } catch (err) {
-      onDomainError(err);
-      return contactPage(ctx, s, { form: { name: input.name ?? '', phoneNumber: input.phoneNumber ?? '' }, ...errorMessages(err) }, err.status);
-    }
+    const err = await refusalOf(() => profiles.updateContact(s.accountId, contactChanges({ name: input.name, phoneNumber: input.phoneNumber })));
+    if (err) return contactPage(ctx, s, { form: { name: input.name ?? '', phoneNumber: input.phoneNumber ?? '' }, ...errorMessages(err) }, err.status);
     back(ctx, '/account', 'contact_saved');
   });
 
@@ -136,10 +134,8 @@ export function createAccountRoutes(deps: {
   router.post('/email/verification', async (ctx) => {
     const s = await guard(ctx);
     if (!s) return;
-    try {
-      await deps.verification.send(s.accountId, requestInfo(ctx));
-    } catch (err) {
-      onDomainError(err);
+    const err = await refusalOf(() => deps.verification.send(s.accountId, requestInfo(ctx)));
+    if (err) {
       if (err.code === 'email.already_verified') return back(ctx, '/account');
       return contactPage(ctx, s, { messages: pageMessages(err) }, err.status);
     }
@@ -157,12 +153,8 @@ export function createAccountRoutes(deps: {
   router.post('/email/verification/confirm', async (ctx) => {
     const s = await guard(ctx);
     if (!s) return;
-    try {
-      await deps.verification.confirm(s.accountId, formInput(ctx.request.body, 50).code ?? '', requestInfo(ctx));
-    } catch (err) {
-      onDomainError(err);
-      return verifyPage(ctx, s, errorMessages(err), 400);
-    }
+    const err = await refusalOf(() => deps.verification.confirm(s.accountId, formInput(ctx.request.body, 50).code ?? '', requestInfo(ctx)));
+    if (err) return verifyPage(ctx, s, errorMessages(err), 400);
     back(ctx, '/account', 'email_verified');
   });
 
@@ -187,12 +179,8 @@ export function createAccountRoutes(deps: {
     const s = await guard(ctx, { recent: true });
     if (!s) return;
     const typed = (formInput(ctx.request.body, 300).email ?? '').trim();
-    try {
-      await deps.emailChange.request(s.accountId, typed, requestInfo(ctx));
-    } catch (err) {
-      onDomainError(err);
-      return emailPage(ctx, s, { form: { email: typed }, ...errorMessages(err) }, err.status);
-    }
+    const err = await refusalOf(() => deps.emailChange.request(s.accountId, typed, requestInfo(ctx)));
+    if (err) return emailPage(ctx, s, { form: { email: typed }, ...errorMessages(err) }, err.status);
     back(ctx, '/account/email/confirm');
   });
 
@@ -216,10 +204,8 @@ export function createAccountRoutes(deps: {
   router.post('/email/confirm', async (ctx) => {
     const s = await guard(ctx, { recent: true });
     if (!s) return;
-    try {
-      await deps.emailChange.confirm(s.accountId, formInput(ctx.request.body, 50).code ?? '', requestInfo(ctx));
-    } catch (err) {
-      onDomainError(err);
+    const err = await refusalOf(() => deps.emailChange.confirm(s.accountId, formInput(ctx.request.body, 50).code ?? '', requestInfo(ctx)));
+    if (err) {
       const email = await deps.emailChange.pending(s.accountId);
       if (!email) return emailPage(ctx, s, { messages: pageMessages(err) }, err.status);
       return confirmPage(ctx, s, email, errorMessages(err), 400);
@@ -250,16 +236,14 @@ export function createAccountRoutes(deps: {
     const s = await guard(ctx, { recent: true });
     if (!s) return;
     const input = formInput(ctx.request.body, 300);
-    try {
-      await deps.passwordChange.change(
+    const err = await refusalOf(() =>
+      deps.passwordChange.change(
         s.accountId,
         { currentPassword: input.currentPassword ?? '', newPassword: input.newPassword ?? '' },
         { ...requestInfo(ctx), keepSessionUid: s.sessionUid },
-      );
-    } catch (err) {
-      onDomainError(err);
-      return passwordPage(ctx, s, errorMessages(err), err.status);
-    }
+      ),
+    );
+    if (err) return passwordPage(ctx, s, errorMessages(err), err.status);
     back(ctx, '/account/password', 'password_changed');
   });
 

@@ -11,7 +11,7 @@
 import Router from '@koa/router';
 import { PASSWORD_RESET_COOKIE_SECONDS } from '../../accounts/security-constants.ts';
 import type { Context } from 'koa';
-import { DomainError } from '../../accounts/errors.ts';
+import { attempt } from '../../accounts/errors.ts';
 import { forgotIdentifier, type ForgotCredentials } from '../../accounts/forgot-credentials.ts';
 import type { ErrorLogger } from '../../accounts/mail-delivery.ts';
 import type { JourneyReturn } from '../journey-return.ts';
@@ -95,20 +95,18 @@ export function createForgotRoutes(deps: {
     ctx.set('Referrer-Policy', 'no-referrer');
     const token = tokenCookie(ctx);
     const password = formInput(ctx.request.body, 300).password ?? '';
-    try {
-      const { username } = await deps.reset.complete(token, password, requestInfo(ctx));
+    const done = await attempt(() => deps.reset.complete(token, password, requestInfo(ctx)));
+    if (done.ok) {
       clearTokenCookie(ctx);
-      page(ctx, 'reset-done', { title: 'page.title.password_reset', username });
-    } catch (err) {
-      if (!(err instanceof DomainError)) throw err;
-      if (err.code === 'reset.link_invalid') {
-        clearTokenCookie(ctx);
-        return invalid(ctx);
-      }
-      const found = await deps.reset.check(token);
-      if (!found) return invalid(ctx);
-      page(ctx, 'reset-password', { title: 'page.title.reset_your_password', action: RESET_PATH, username: found.username, ...errorMessages(err) }, err.status);
+      return page(ctx, 'reset-done', { title: 'page.title.password_reset', username: done.value.username });
     }
+    if (done.error.code === 'reset.link_invalid') {
+      clearTokenCookie(ctx);
+      return invalid(ctx);
+    }
+    const found = await deps.reset.check(token);
+    if (!found) return invalid(ctx);
+    page(ctx, 'reset-password', { title: 'page.title.reset_your_password', action: RESET_PATH, username: found.username, ...errorMessages(done.error) }, done.error.status);
   });
 
   // Cross-site posts are refused by server/cross-site-guard.ts (Sec-Fetch-Site decides when a
@@ -117,21 +115,19 @@ export function createForgotRoutes(deps: {
     ctx.set('Referrer-Policy', 'no-referrer');
     const token = ctx.params.token;
     const password = formInput(ctx.request.body, 300).password ?? '';
-    try {
-      const { accountId, username } = await deps.reset.complete(token, password, requestInfo(ctx));
-      const resume = await deps.journeys?.resumeUrl(ctx, accountId, 'reset');
-      if (resume) {
-        ctx.status = 303;
-        return ctx.redirect(resume);
-      }
-      page(ctx, 'reset-done', { title: 'page.title.password_reset', username });
-    } catch (err) {
-      if (!(err instanceof DomainError)) throw err;
-      if (err.code === 'reset.link_invalid') return invalid(ctx);
+    const done = await attempt(() => deps.reset.complete(token, password, requestInfo(ctx)));
+    if (!done.ok) {
+      if (done.error.code === 'reset.link_invalid') return invalid(ctx);
       const found = await deps.reset.check(token);
       if (!found) return invalid(ctx);
-      resetPage(ctx, token, { username: found.username, ...errorMessages(err) }, err.status);
+      return resetPage(ctx, token, { username: found.username, ...errorMessages(done.error) }, done.error.status);
     }
+    const resume = await deps.journeys?.resumeUrl(ctx, done.value.accountId, 'reset');
+    if (resume) {
+      ctx.status = 303;
+      return ctx.redirect(resume);
+    }
+    page(ctx, 'reset-done', { title: 'page.title.password_reset', username: done.value.username });
   });
 
   return router;

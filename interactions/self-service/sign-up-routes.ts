@@ -8,7 +8,7 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Captcha } from '../../accounts/captcha.ts';
-import { DomainError, type RuleViolation, violation } from '../../accounts/errors.ts';
+import { attempt, type RuleViolation, violation } from '../../accounts/errors.ts';
 import { signUpViolations, type createSignUp, type SignUpInput } from '../../accounts/sign-up.ts';
 import { assertSameOrigin, errorMessages, fieldMessages, formInput, page, requestInfo, throttleRefusal } from './http.ts';
 import type { ThrottlePolicy } from '../../accounts/throttle.ts';
@@ -57,21 +57,17 @@ export function createSignUpRoutes(deps: { signUp: ReturnType<typeof createSignU
     // Counted once the form is complete and the captcha solved: per IP and per email address.
     const refused = deps.throttle ? await throttleRefusal(ctx, () => deps.throttle!.signUp(signUp.email, requestInfo(ctx))) : undefined;
     if (refused) return show(ctx, { form, messages: refused }, 429);
-    try {
-      const { account, organization } = await deps.signUp(signUp, requestInfo(ctx));
-      // Started from an app's sign-in page: back to it, where MFA set-up comes next (journey-return.ts).
-      const expired = deps.journeys?.hadReturn(ctx) ?? false;
-      const resume = await deps.journeys?.resumeUrl(ctx, account.id, 'sign_up');
-      if (resume) {
-        ctx.status = 303;
-        return ctx.redirect(resume);
-      }
-      page(ctx, 'signed-up', { title: 'page.title.account_created', username: account.username, organization: organization.name, returnExpired: expired }, 201);
-    } catch (err) {
-      if (!(err instanceof DomainError)) throw err;
-      const { errors, messages } = errorMessages(err);
-      return show(ctx, { form, errors, messages }, err.status);
+    const created = await attempt(() => deps.signUp(signUp, requestInfo(ctx)));
+    if (!created.ok) return show(ctx, { form, ...errorMessages(created.error) }, created.error.status);
+    const { account, organization } = created.value;
+    // Started from an app's sign-in page: back to it, where MFA set-up comes next (journey-return.ts).
+    const expired = deps.journeys?.hadReturn(ctx) ?? false;
+    const resume = await deps.journeys?.resumeUrl(ctx, account.id, 'sign_up');
+    if (resume) {
+      ctx.status = 303;
+      return ctx.redirect(resume);
     }
+    page(ctx, 'signed-up', { title: 'page.title.account_created', username: account.username, organization: organization.name, returnExpired: expired }, 201);
   });
 
   router.get('/terms', (ctx) => page(ctx, 'terms', { title: 'page.title.terms_of_service' }));

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import type { AuditLog } from '../../../accounts/audit.ts';
 import type { EmailCodes } from '../../../accounts/email-codes.ts';
-import { DomainError } from '../../../accounts/errors.ts';
+import { attempt } from '../../../accounts/errors.ts';
 import { deliver } from '../../../accounts/mail-delivery.ts';
 import type { Mailer } from '../../../accounts/mailer.ts';
 import { validMethodName, type MfaStore } from '../../../accounts/mfa.ts';
@@ -83,15 +83,12 @@ export function createEmailOtpMethod(deps: EmailOtpDependencies): MfaStrategy {
 
   /** Checks a typed code; a failed outcome (counted by the engine and the throttles) or undefined when it matched. */
   async function redeem(ctx: MfaContext, purpose: string, typed: string): Promise<{ kind: 'failed'; message: FlowMessage } | undefined> {
-    try {
-      // The codes' throttle checks first (10 wrong codes a day per account and purpose) and counts a wrong one.
-      await codes.redeem(ctx.account.id, purpose, typed.slice(0, 20), ctx.request);
-      return undefined;
-    } catch (err) {
-      if (!(err instanceof DomainError)) throw err;
-      if (err instanceof ThrottledError) throw err; // a wait is not a wrong code: the page says when to try again
-      return { kind: 'failed', message: { ...err.toMessage('error'), field: 'code' } };
-    }
+    // The codes' throttle checks first (10 wrong codes a day per account and purpose) and counts a wrong one.
+    const redeemed = await attempt(() => codes.redeem(ctx.account.id, purpose, typed.slice(0, 20), ctx.request));
+    if (redeemed.ok) return undefined;
+    // A wait is not a wrong code: thrown on, the flow-error path re-renders the step saying when to try again.
+    if (redeemed.error instanceof ThrottledError) throw redeemed.error;
+    return { kind: 'failed', message: { ...redeemed.error.toMessage('error'), field: 'code' } };
   }
 
   /** "Send a new code", for either phase: the flow's own cap, then the throttle's. */
@@ -114,16 +111,14 @@ export function createEmailOtpMethod(deps: EmailOtpDependencies): MfaStrategy {
    */
   async function sendFirst(ctx: MfaContext, scratch: typeof challengeScratch, purpose: string): Promise<FlowMessage | undefined> {
     scratch.write(ctx.flow, { sent: false, resends: 0 });
-    try {
-      await send(ctx, purpose);
+    const sent = await attempt(() => send(ctx, purpose));
+    if (sent.ok) {
       scratch.write(ctx.flow, { sent: true, resends: 0 });
       return undefined;
-    } catch (err) {
-      if (!(err instanceof DomainError)) throw err;
-      const problem = err.toMessage('error');
-      scratch.write(ctx.flow, { sent: false, resends: 0, problem: { code: problem.code, ...(problem.vars ? { vars: problem.vars } : {}) } });
-      return problem;
     }
+    const problem = sent.error.toMessage('error');
+    scratch.write(ctx.flow, { sent: false, resends: 0, problem: { code: problem.code, ...(problem.vars ? { vars: problem.vars } : {}) } });
+    return problem;
   }
 
   const sentView = (ctx: MfaContext, state: z.infer<typeof sentSchema>) => ({
