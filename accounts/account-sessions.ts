@@ -5,7 +5,7 @@
 // Every end is audited; the person is emailed when it was not done from the session itself.
 import type { AccountStore } from './account.ts';
 import type { AuditLog } from './audit.ts';
-import { describePlace, describeUserAgent, deviceMessage, normalizeIp } from './device-description.ts';
+import { describePlace, describeUserAgent, deviceMessage, normalizeIp, placeMessage } from './device-description.ts';
 import type { EmailMessages } from './email-messages.ts';
 import { DomainError } from './errors.ts';
 import type { Mailer } from './mailer.ts';
@@ -62,6 +62,8 @@ export type SessionView = {
   how: string;
   apps: string[];
   current: boolean;
+  /** Device, place and how as catalog messages, for pages in the reader's language (the strings above are the admin API's English). */
+  words: { device: Message; place: Message | null; how: Message };
 };
 
 export type EndContext = {
@@ -133,6 +135,11 @@ export function createAccountSessions(deps: {
       how: describeSignInMethod(record.amr, d?.mfaMethod ?? null, idp, deps.names),
       apps: await Promise.all(record.apps.map((a) => deps.appName(a.clientId))),
       current: record.uid === currentUid,
+      words: {
+        device: d ? deviceMessage(device) : { code: 'page.sessions.device_not_recorded' },
+        place: placeMessage(ip),
+        how: signInMethodMessage(record.amr, d?.mfaMethod ?? null, idp, deps.names),
+      },
     };
   }
 

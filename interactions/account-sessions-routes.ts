@@ -16,11 +16,9 @@ import { formInput, page, requestInfo } from './self-service/http.ts';
 /** `?done=` notices after a redirect (texts: session.<notice> in the catalog). */
 const NOTICES = ['ended', 'ended_others', 'none_other', 'gone'] as const;
 
-export const when = (d: Date | null) => (d ? `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC` : 'Unknown');
-
-/** One session as a table row (shared with the administrators' user page). */
+/** One session as a table row (shared with the administrators' user page); the page words and dates it in the reader's language. */
 export function sessionRow(v: SessionView) {
-  return { ...v, signedIn: when(v.signedInAt), lastActive: when(v.lastActiveAt), appsText: v.apps.join(', ') };
+  return { ...v, appsText: v.apps.join(', ') };
 }
 
 export function createAccountSessionsRoutes(deps: { session: AccountSession; csrf: Csrf; sessions: AccountSessions }) {

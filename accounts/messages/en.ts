@@ -610,6 +610,7 @@ export const en = {
   'page.recovery_codes.print': 'Print',
   'page.recovery_codes.all': 'All codes, to select and copy',
   'page.recovery_codes.copied': 'Copied.',
+  'page.sessions.device_not_recorded': 'Unknown device (signed in before sessions were recorded)',
   // (end of Page bodies: profile)
 
   // ── Page bodies: Access Management (admin pages) ──

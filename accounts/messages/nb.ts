@@ -606,6 +606,7 @@ export const nb: Texts = {
   'page.recovery_codes.print': 'Skriv ut',
   'page.recovery_codes.all': 'Alle kodene, til å merke og kopiere',
   'page.recovery_codes.copied': 'Kopiert.',
+  'page.sessions.device_not_recorded': 'Ukjent enhet (logget inn før økter ble registrert)',
   // (end of Page bodies: profile)
 
   // ── Page bodies: Access Management (admin pages) ──

@@ -1,6 +1,6 @@
 // The profile in Norwegian Bokmål, in a real browser: signed in with Accept-Language nb, every
 // self-service page (MFA list, add, remove, recovery codes, password, email change and its code,
-// permissions and "Logged In Via", recent sign-ins, apps with access) says <html lang="nb">, shows
+// permissions and "Logged In Via", recent sign-ins, sessions, apps with access) says <html lang="nb">, shows
 // the catalog's Norwegian texts, dates in Norwegian, and none of the page's English texts.
 // Selectors are ids, roles and data-testid; texts come from message(code, vars, lang).
 import assert from 'node:assert/strict';
@@ -197,6 +197,18 @@ describeBrowser('e2e: the profile in Norwegian Bokmål', () => {
     const device = deviceMessage(describeUserAgent(await page.evaluate(() => navigator.userAgent)));
     assert.equal(await visible(success.getByTestId('sign-in/device')), text(device.code, NB, device.vars));
     assert.equal(await visible(success.getByTestId('sign-in/place')), text('place.loopback', NB));
+  });
+
+  it('sessions: this device, how it signed in and when, in Norwegian words', async () => {
+    await page.goto(`${server.url}/account/sessions`);
+    await expectNorwegian('page.title.sessions', ['page.sessions.intro', 'page.sessions.device', 'page.sessions.where', 'page.sessions.signed_in', 'page.sessions.last_active', 'page.sessions.how', 'page.sessions.this_device', 'place.loopback']);
+    const mine = page.getByTestId('session/current');
+    const device = deviceMessage(describeUserAgent(await page.evaluate(() => navigator.userAgent)));
+    assert.equal(await visible(mine.getByTestId('session/device')), text(device.code, NB, device.vars));
+    assert.equal(await visible(mine.getByTestId('session/place')), text('place.loopback', NB));
+    assert.equal(await visible(mine.getByTestId('session/how')), text('sign_in_method.password_and', NB, { method: { code: 'page.account_permissions.method.totp' } }));
+    assert.match(await visible(mine.locator('td').nth(2)), NB_DATE);
+    assert.equal(await mine.locator('td').nth(2).getAttribute('data-label'), text('page.sessions.signed_in', NB));
   });
 
   it('apps with access: what the app can do, since when, and "Remove access"', async () => {
