@@ -78,6 +78,17 @@ for (const store of storeMatrix()) {
       const norwegian = await request(laptop.jar, `${server.url}/account/sessions`, { headers: { 'accept-language': 'nb' } });
       assert.match(norwegian.body, /Logg ut av alle andre økter/, 'in Norwegian Bokmål for a reader who asks for it');
       assert.match(norwegian.body, /data-testid="session\/this-device">Denne enheten</);
+      // The device, the place and how it signed in are in the reader's words too (browser and system names stay).
+      const [nbMine, nbOther] = sessionRows(norwegian.body);
+      assert.deepEqual(
+        { device: nbMine.device, place: nbMine.place, how: nbMine.how, other: nbOther.device },
+        {
+          device: message('device.browser_on_system', { browser: 'Chrome 120', system: 'macOS Catalina' }, 'nb'),
+          place: message('place.loopback', undefined, 'nb'),
+          how: message('sign_in_method.password_and', { method: { code: 'page.account_permissions.method.totp' } }, 'nb'),
+          other: message('device.browser_on_system', { browser: 'Firefox 121', system: 'Windows 10' }, 'nb'),
+        },
+      );
     });
 
     it('"Sign out of all other sessions": the other browser signs in again, its refresh token is refused; audited and emailed', async () => {
