@@ -260,7 +260,28 @@ export function createProvider(options: ProviderOptions): Provider {
     const presented = Buffer.from(hashClientSecret(actual));
     return expected.length === presented.length && timingSafeEqual(expected, presented);
   };
+  provider.use(translateAutoSubmitPage);
   return provider;
+}
+
+const AUTO_SUBMIT_TITLE = '<title>Submitting Callback</title>';
+
+/**
+ * oidc-provider's own auto-submitting page (a form_post response, a sign-out without a session) has
+ * English fixed in the library: its title and its no-JavaScript text and button are swapped for the
+ * reader's language. Its inline script (allowed by hash) is left untouched.
+ */
+async function translateAutoSubmitPage(ctx: KoaContextWithOIDC, next: () => Promise<void>) {
+  await next();
+  if (typeof ctx.body !== 'string' || !ctx.body.includes(AUTO_SUBMIT_TITLE)) return;
+  applyUiLocales(ctx.oidc?.params?.ui_locales);
+  const { t, lang } = translatorFor();
+  const html = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  ctx.body = ctx.body
+    .replace('<html>', `<html lang="${html(lang)}">`)
+    .replace(AUTO_SUBMIT_TITLE, `<title>${html(t('page.auto_submit.title'))}</title>`)
+    .replace("Your browser does not support JavaScript or you've disabled it.", html(t('page.auto_submit.no_javascript')))
+    .replace('<button autofocus type="submit">Continue</button>', `<button autofocus type="submit">${html(t('page.continue'))}</button>`);
 }
 
 /**

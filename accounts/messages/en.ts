@@ -990,6 +990,9 @@ export const en = {
   'page.home.profile': 'Your profile: contact info, password and multi-factor authentication',
   'page.home.admin': 'Access Management (for organization administrators)',
   'page.home.discovery': 'For developers: the OpenID Connect discovery document',
+  // oidc-provider's auto-submitting page (form_post responses, sign-out without a session)
+  'page.auto_submit.title': 'Continuing…',
+  'page.auto_submit.no_javascript': 'JavaScript is off in your browser: continue with the button.',
   // (end of Page bodies: sign-in journey)
 
   // ── Emails ──

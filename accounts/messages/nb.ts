@@ -986,6 +986,9 @@ export const nb: Texts = {
   'page.home.profile': 'Profilen din: kontaktinformasjon, passord og tofaktorautentisering',
   'page.home.admin': 'Tilgangsstyring (for administratorer i organisasjonen)',
   'page.home.discovery': 'For utviklere: OpenID Connect-oppdagelsesdokumentet',
+  // Den automatiske videresendingssiden til oidc-provider (form_post-svar, utlogging uten økt)
+  'page.auto_submit.title': 'Fortsetter …',
+  'page.auto_submit.no_javascript': 'JavaScript er slått av i nettleseren din: fortsett med knappen.',
   // (end of Page bodies: sign-in journey)
 
   // ── Emails ──

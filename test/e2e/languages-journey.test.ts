@@ -56,8 +56,8 @@ describeBrowser('e2e: the sign-in journey and public pages in Norsk bokmål', ()
     for (const context of contexts.splice(0)) await context.close();
   });
 
-  async function browse(): Promise<Page> {
-    const context = await browser.newContext({ extraHTTPHeaders: { 'Accept-Language': 'nb-NO,nb;q=0.9,en;q=0.5' } });
+  async function browse(options: { javaScriptEnabled?: boolean } = {}): Promise<Page> {
+    const context = await browser.newContext({ extraHTTPHeaders: { 'Accept-Language': 'nb-NO,nb;q=0.9,en;q=0.5' }, javaScriptEnabled: options.javaScriptEnabled ?? true });
     contexts.push(context);
     return context.newPage();
   }
@@ -146,6 +146,21 @@ describeBrowser('e2e: the sign-in journey and public pages in Norsk bokmål', ()
     // oidc-provider no longer names the app here (no post_logout_redirect_uri): the plain sentence.
     assert.equal(await textOf(page.getByTestId('message/session.signed_out')), nb('session.signed_out'));
     await noEnglish(page, ['page.logged_out.title', 'session.signed_out']);
+  });
+
+  it('signing out without a session: oidc-provider’s own auto-submitting page, JavaScript off', async () => {
+    const page = await browse({ javaScriptEnabled: false });
+    await page.goto(`${server.url}/session/end`);
+    assert.equal(await page.locator('html').getAttribute('lang'), 'nb');
+    assert.equal(await page.title(), nb('page.auto_submit.title'));
+    const body = await page.locator('body').innerText();
+    assert.ok(body.includes(nb('page.auto_submit.no_javascript')), body);
+    assert.ok(!body.includes('JavaScript or you'), 'not the library’s English');
+    const next = page.getByRole('button', { name: nb('page.continue'), exact: true });
+    assert.equal(await page.getByRole('button', { name: en('page.continue'), exact: true }).count(), 0, 'no English "Continue"');
+    await submit(page, next);
+    await expectNb(page, 'page.logged_out.title');
+    assert.equal(await textOf(page.getByTestId('message/session.signed_out')), nb('session.signed_out'));
   });
 
   it('custom domain: the domain form, an unknown domain, and the chooser of the organization’s identity providers', async () => {
