@@ -1,5 +1,5 @@
 // Emails in the recipient's language (issue 12): the account remembers the language its person picks
-// with the language control while signed in, and the one each sign-in negotiates; an email someone
+// with the language control while signed in, the one of the sign-up page and the one each sign-in negotiates; an email someone
 // else causes (an administrator ending sessions, a stranger's guesses locking the account, an
 // invitation) is written in the recipient's language, not in that of the request that caused it.
 import assert from 'node:assert/strict';
@@ -9,6 +9,7 @@ import { message } from '../../../accounts/messages/catalog.ts';
 import { createPasswordHasher } from '../../../accounts/password-hasher.ts';
 import { SIGN_IN_LOCKOUT_FAILURES, SIGN_IN_LOCKOUT_SECONDS } from '../../../accounts/security-constants.ts';
 import { CookieJar, postForm } from '../../helpers/browserless-user.ts';
+import { solveCaptcha } from '../../helpers/captcha.ts';
 import { startGatehouse, uniqueName, type TestServer, type TestUser } from '../../helpers/gatehouse-server.ts';
 import { addMember, userAccessToken } from '../../helpers/organization-fixtures.ts';
 import { createTestClock, openSignedIn } from '../../helpers/self-service.ts';
@@ -65,6 +66,18 @@ for (const store of storeMatrix()) {
       assert.equal(await languageOf(other), null, 'an anonymous pick touches no account');
       await openSignedIn(server, other, { jar: fresh, clock });
       assert.equal(await languageOf(other), 'nb');
+    });
+
+    it('a sign-up remembers the language of its page (here the browser’s Norsk bokmål)', async () => {
+      const username = uniqueName('ny_');
+      const res = await fetch(`${server.url}/signup`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'accept-language': 'nb-NO,nb;q=0.9,en;q=0.5' },
+        body: new URLSearchParams({ email: `${username}@example.com`, username, phoneNumber: '+47 22 12 34 56', password: 'Lantern-Quiet-42', company: 'Fjord AS', terms: 'accepted', altcha: await solveCaptcha(server.url) }).toString(),
+      });
+      assert.equal(res.status, 201, await res.text());
+      const row = await server.gatehouse.db.knex('accounts').whereRaw('lower(username) = ?', [username.toLowerCase()]).first('language');
+      assert.equal(row.language, 'nb');
     });
 
     it('an administrator in English ends the sessions of a person who chose Norsk bokmål: the email is in Norwegian', async () => {
