@@ -93,7 +93,8 @@ export function createLinkedProfilesRoutes(deps: {
         : []),
       ...set.identities.map((i) => ({
         id: i.id,
-        idpName: names.get(i.idpId) ?? 'Identity provider',
+        // A provider no longer listed has no name of its own: the page says "Identity provider" in the reader's language.
+        idpName: names.get(i.idpId) ?? null,
         detail: i.email ?? '',
         lastUsedAt: i.lastUsedAt,
         current: i.id === s.identityId,
