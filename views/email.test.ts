@@ -158,6 +158,29 @@ describe('self-service emails', () => {
       assert.equal(nameless.subject, message('email.invitation.subject', { organization: message('email.invitation.an_organization') }));
     });
 
+    it('every other email too: subject and body in Norwegian Bokmål, the username escaped in HTML', () => {
+      const to = { username: hostile, language: 'nb' };
+      const cases = [
+        [emailMessages.verifyEmail({ ...to, code: '042917', minutes: 15 }), message('email.verify.subject', { code: '042917' }, 'nb'), message('email.verify.how', { minutes: 15 }, 'nb')],
+        [emailMessages.confirmNewEmail({ ...to, code: '042917', minutes: 15 }), message('email.confirm_new.subject', { code: '042917' }, 'nb'), message('email.confirm_new.how', { minutes: 15 }, 'nb')],
+        [emailMessages.emailChanged({ ...to, newEmail: 'ny@example.com', accountUrl: 'u' }), message('email.changed.subject', undefined, 'nb'), message('email.changed.not_you', undefined, 'nb')],
+        [emailMessages.passwordResetLink({ ...to, link: 'l', minutes: 60, byAdministrator: true }), message('email.reset.subject', undefined, 'nb'), message('email.reset.expiry', { minutes: 60 }, 'nb')],
+        [emailMessages.passwordChanged({ ...to, forgotUrl: 'f', reset: false }), message('email.password_changed.subject', undefined, 'nb'), message('email.password_changed.not_you', undefined, 'nb')],
+        [emailMessages.mfaChanged({ ...to, change: { code: 'mfa.change.reset' }, accountUrl: 'u' }), message('email.mfa_changed.subject', undefined, 'nb'), message('mfa.change.reset', undefined, 'nb')],
+      ] as const;
+      for (const [mail, subject, text] of cases) {
+        assert.equal(mail.subject, subject);
+        assert.ok(mail.text.startsWith(message('email.greeting', { username: hostile }, 'nb')), mail.text);
+        assert.ok(mail.text.includes(text) && mail.html.includes(text), subject);
+        assert.match(mail.html, /<html lang="nb">/);
+        assert.ok(!mail.html.includes('<img src=x'), subject);
+      }
+      const list = emailMessages.usernameList({ usernames: [hostile], forgotUrl: 'f', signInUrl: 's', language: 'nb' });
+      assert.equal(list.subject, message('email.usernames.subject', undefined, 'nb'));
+      assert.ok(list.text.includes(message('email.usernames.intro', undefined, 'nb')));
+      assert.ok(list.html.includes('&lt;img src=x onerror=alert(1)&gt;&amp;&quot;'));
+    });
+
     it('escapes an organization’s name, a group’s and a username in every new email; no line break reaches a subject', () => {
       const until = new Date(Date.UTC(2026, 11, 8));
       const mails = [
