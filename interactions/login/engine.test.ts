@@ -1,9 +1,11 @@
 // The engine's rules as tables: every (step, outcome) pair and where it leads, the one failure
-// limit, the ACR refusal, the "different person" rule and the amr merge.
+// limit (and what fail() does at it), the ACR refusal, the "different person" rule and the amr merge.
 import assert from 'node:assert/strict';
 import { ACR_MULTI_FACTOR, ACR_SINGLE_FACTOR } from '../../accounts/mfa-policy.ts';
 import { MAX_FLOW_FAILURES } from '../../accounts/security-constants.ts';
-import { acrRefused, addFactor, advance, failureLimitReached, nextStep, switchPerson, TRANSITIONS, type StepOutcome } from './engine.ts';
+import type { Context } from 'koa';
+import { acrRefused, addFactor, advance, createLoginEngine, failureLimitReached, nextStep, switchPerson, TRANSITIONS, type LoadedFlow, type StepOutcome } from './engine.ts';
+import { FlowEnded, FlowError } from './flow-error.ts';
 import { FLOW_STEPS, newFlow, type FlowStep } from './flow.ts';
 
 const OUTCOMES: StepOutcome[] = [
@@ -107,4 +109,56 @@ describe('login engine: "different person" and the amr merge', () => {
     assert.equal(flow.passwordAt, 10);
     assert.equal(flow.mfaAt, 20);
   });
+});
+
+describe('login engine: fail() counts, audits and ends the flow at the limit', () => {
+  let finished: Record<string, unknown>[];
+  let audited: { action: string; outcome: string; details?: Record<string, unknown> }[];
+  const engine = createLoginEngine({
+    provider: {
+      async interactionResult(_req: unknown, _res: unknown, result: Record<string, unknown>) {
+        finished.push(result);
+        return 'https://app.example/cb';
+      },
+    } as never,
+    methods: {} as never,
+    accounts: {} as never,
+    mfa: {} as never,
+    marks: {} as never,
+    audit: { record: async (e: never) => void audited.push(e) } as never,
+    steps: [],
+  });
+  const ctx = () => ({ ip: '192.0.2.1', get: () => '', redirect() {}, status: 200 }) as unknown as Context;
+  const loaded = (step: FlowStep, failures = 0): LoadedFlow => ({ interaction: {} as never, flow: { ...newFlow('f'), step, failures, accountId: 'a1' } });
+  const message = { code: 'mfa.invalid_code', level: 'error' } as const;
+
+  beforeEach(() => {
+    finished = [];
+    audited = [];
+  });
+
+  const cases: [string, FlowStep, number, Partial<Parameters<typeof engine.fail>[2]>, { failures: number; ended: boolean; step: FlowStep; action?: string }][] = [
+    ['a wrong code', 'mfa_challenge', 0, {}, { failures: 1, ended: false, step: 'mfa_challenge', action: 'session.mfa' }],
+    ['a wrong password', 'credentials', 0, {}, { failures: 1, ended: false, step: 'credentials', action: 'session.sign_in' }],
+    ['the last failure allowed', 'mfa_challenge', MAX_FLOW_FAILURES - 1, {}, { failures: MAX_FLOW_FAILURES, ended: true, step: 'mfa_challenge', action: 'session.mfa' }],
+    ['a refusal that does not count (an expired link)', 'mfa_challenge', MAX_FLOW_FAILURES - 1, { counts: false }, { failures: MAX_FLOW_FAILURES - 1, ended: false, step: 'mfa_challenge' }],
+    ['an upstream failure (back to the sign-in page)', 'link_account', 0, { startOver: true }, { failures: 1, ended: false, step: 'credentials', action: 'session.mfa' }],
+  ];
+  for (const [what, step, before, options, expected] of cases) {
+    it(`${what}: ${before} → ${expected.failures} failures, ${expected.ended ? 'the flow ends (access_denied)' : `re-render ${expected.step}`}`, async () => {
+      const s = loaded(step, before);
+      const thrown = await engine.fail(ctx(), s, { method: 'totp', message, ...options }).catch((e: unknown) => e);
+      assert.equal(s.flow.failures, expected.failures);
+      assert.equal(s.flow.step, expected.step);
+      assert.deepEqual(audited.map((e) => [e.action, e.outcome]), expected.action ? [[expected.action, 'failure']] : []);
+      if (expected.ended) {
+        assert.ok(thrown instanceof FlowEnded);
+        assert.equal(finished[0]?.error, 'access_denied');
+      } else {
+        assert.ok(thrown instanceof FlowError);
+        assert.deepEqual([(thrown as FlowError).code, (thrown as FlowError).status], [message.code, 200]);
+        assert.deepEqual(finished, []);
+      }
+    });
+  }
 });
