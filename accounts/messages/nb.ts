@@ -974,7 +974,7 @@ export const nb: Texts = {
   'page.invitation.sign_up.intro': 'Du er invitert til å bli med i {{organization}}. Opprett kontoen din med adressen invitasjonen ble sendt til.',
   'page.invitation.sign_up.intro_group': 'Du er invitert til å bli med i {{organization}} (forretningsgruppen {{group}}). Opprett kontoen din med adressen invitasjonen ble sendt til.',
   'page.invitation.sign_up.email_hint': 'Invitasjonen gjelder denne adressen.',
-  'username.move_offer': 'Hvis {{username}} er ditt, kan du {{move}}.',
+  'username.move_offer': 'Hvis brukernavnet {{username}} er ditt, kan du {{move}}.',
   'page.invitation.sign_up.move': 'logge inn med det for å flytte det til {{organization}}',
   'page.invitation.sign_up.company_hint': 'Bestemt av invitasjonen.',
   'page.invitation.sign_up.agree': 'Jeg godtar {{terms}} og personvernerklæringen',

@@ -134,18 +134,26 @@ describeBrowser('e2e: the sign-in journey and public pages in Norsk bokmål', ()
     assert.equal(await textOf(page.locator('a[href="/signup"]')), nb('page.terms.back'));
     await noEnglish(page, ['page.terms.intro', 'page.terms.audit', 'page.terms.back']);
 
-    await page.goto(`${server.url}/session/end?client_id=${encodeURIComponent(client.client_id)}`);
+    const endSession = `${server.url}/session/end?client_id=${encodeURIComponent(client.client_id)}`;
+    await page.goto(endSession);
     await expectNb(page, 'page.logout.title');
     assert.equal(await textOf(page.locator('main > p').first()), nb('page.logout.question_app', { app: APP }));
-    const signOut = page.getByRole('button', { name: nb('page.logout.submit'), exact: true });
-    await page.getByRole('button', { name: nb('page.logout.stay'), exact: true }).waitFor();
+    await page.getByRole('button', { name: nb('page.logout.submit'), exact: true }).waitFor();
+    const stay = page.getByRole('button', { name: nb('page.logout.stay'), exact: true });
     await noEnglish(page, [['page.logout.question_app', { app: APP }], 'page.logout.stay']);
     assert.equal(await page.getByRole('button', { name: en('page.logout.submit'), exact: true }).count(), 0, 'no English "Sign out"');
-    await submit(page, signOut);
+    // "Stay signed in": signed out of the app only (oidc-provider names it), still signed in to Gatehouse.
+    await submit(page, stay);
     await expectNb(page, 'page.logged_out.title');
-    // oidc-provider no longer names the app here (no post_logout_redirect_uri): the plain sentence.
+    assert.equal(await textOf(page.getByTestId('message/session.signed_out')), nb('session.signed_out_of', { app: APP }));
+    await noEnglish(page, ['page.logged_out.title', ['session.signed_out_of', { app: APP }]]);
+
+    await page.goto(endSession);
+    await expectNb(page, 'page.logout.title');
+    await submit(page, page.getByRole('button', { name: nb('page.logout.submit'), exact: true }));
+    await expectNb(page, 'page.logged_out.title');
     assert.equal(await textOf(page.getByTestId('message/session.signed_out')), nb('session.signed_out'));
-    await noEnglish(page, ['page.logged_out.title', 'session.signed_out']);
+    await noEnglish(page, ['session.signed_out']);
   });
 
   it('signing out without a session: oidc-provider’s own auto-submitting page, JavaScript off', async () => {
