@@ -37,7 +37,7 @@ async function figures(label: string, store: RateLimitStore) {
   const rows = [
     await measure('sign-in check (3 reads)', (i) => policy.signIn.check({ username: `u${run}_${i}`, ip: `10.0.${i % 250}.1` })),
     await measure('sign-in failure (3 counts)', (i) => policy.signIn.failed({ username: `u${run}_${i}`, ip: `10.1.${i % 250}.1` })),
-    await measure('/token check (2 reads)', (i) => policy.clientAuth.check({ clientId: `c${run}_${i}`, ip: `10.2.${i % 250}.1` })),
+    await measure('/token check (2 reads)', async (i) => policy.clientAuth.check({ clientId: `c${run}_${i}`, ip: `10.2.${i % 250}.1` })),
   ];
   for (const r of rows) console.log(`${label.padEnd(22)} ${r.name.padEnd(28)} ${r.us.toFixed(0).padStart(6)} µs/op  (${N} sequential)`);
 }

@@ -55,8 +55,8 @@ import { createLogger, type Logger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
 import { requestLog } from './request-log.ts';
 import { createProvider } from './provider.ts';
-import { isProviderPath } from './provider-routes.ts';
-import { securityHeaders } from './security-headers.ts';
+import { isProviderApiPath, isProviderPath } from './provider-routes.ts';
+import { apiHeaders, securityHeaders } from './security-headers.ts';
 import { issuerOrigin } from './issuer-origin.ts';
 import { inputGuard } from './input-guard.ts';
 import { logProtocolErrors } from './protocol-error-log.ts';
@@ -427,26 +427,26 @@ export async function createGatehouse(
     ctx.set('Cache-Control', 'public, max-age=3600');
   });
 
-  const app = new Koa();
-  // Known pitfall: the parent app must sign cookies with the provider's keys.
-  app.keys = secrets.cookieKeys;
-  app.proxy = config.trustProxy;
-  app.use(issuerOrigin(config.issuer));
-  // Every page of this request shares the theme, the request id and the brand learned on the way.
-  app.use(requestLog(logger, (requestId, next) => runWithPageContext({ views, requestId }, next)));
-  app.use(metrics.middleware);
-  app.use(securityHeaders());
-  app.use(requestLanguage());
-  app.use(errorHandler(logger, {
+  // Fail closed: when a store is down or too slow, say "try again" (503), never fall back to something else.
+  const failClosed: Koa.Middleware = async (ctx, next) => {
+    await next();
+    if (ctx.status === 500 && (ctx.state.storeUnavailable || (redis && redis.status !== 'ready'))) {
+      const unavailable = new StoreUnavailable();
+      logger.warn({ path: ctx.path, route: (ctx as { oidc?: { route?: string } }).oidc?.route }, 'store unavailable');
+      ctx.status = 503;
+      ctx.set('Retry-After', String(STORE_RETRY_AFTER_SECONDS));
+      if (ctx.response.is('json')) ctx.body = { error: 'temporarily_unavailable', error_description: unavailable.message };
+      else ctx.body = renderErrorPage({ status: 503, code: unavailable.code, description: unavailable.message });
+    }
+  };
+  const providerEndpoints = compose([clientAuthThrottle(throttle.clientAuth), ...provider.middleware]);
+  const handleErrors = errorHandler(logger, {
     // A failed sign-in page offers the way back to its app while the interaction lasts.
     wayBack: async (ctx) => {
       const uid = /^\/interaction\/([\w-]+)/.exec(ctx.path)?.[1];
       return uid ? wayBackFromInteraction(provider, config.issuer, uid) : undefined;
     },
-  }));
-  app.use(notFoundPage());
-  app.use(inputGuard());
-  app.use(crossSiteGuard(config.issuer));
+  });
   // Our routes parse their own bodies; oidc-provider's endpoints must get the raw stream.
   // A logo upload may be larger than a form (base64 in JSON adds a third).
   const parseBody = bodyParser(undefined, { paths: [LOGO_UPLOAD_PAGE_PATH, LOGO_UPLOAD_API_PATH], limit: Math.ceil((BRANDING_LOGO_MAX_BYTES * 4) / 3) + 16 * 1024 });
@@ -467,22 +467,34 @@ export async function createGatehouse(
     journeys.remember,
     ...[branding.assets, ...featureRouters].map(routesOf),
   ] satisfies Koa.Middleware[]);
-  // The provider's endpoints skip our routers altogether (the token endpoint's hot path).
-  app.use((ctx, next) => (isProviderPath(ctx.path) ? next() : ownRoutes(ctx, next)));
-  // Fail closed: when a store is down or too slow, say "try again" (503), never fall back to something else.
-  app.use(async (ctx, next) => {
-    await next();
-    if (ctx.status === 500 && (ctx.state.storeUnavailable || (redis && redis.status !== 'ready'))) {
-      const unavailable = new StoreUnavailable();
-      logger.warn({ path: ctx.path, route: (ctx as { oidc?: { route?: string } }).oidc?.route }, 'store unavailable');
-      ctx.status = 503;
-      ctx.set('Retry-After', String(STORE_RETRY_AFTER_SECONDS));
-      if (ctx.response.is('json')) ctx.body = { error: 'temporarily_unavailable', error_description: unavailable.message };
-      else ctx.body = renderErrorPage({ status: 503, code: unavailable.code, description: unavailable.message });
-    }
-  });
-  app.use(clientAuthThrottle(throttle.clientAuth));
-  app.use(compose(provider.middleware));
+
+  // Two lanes. Pages (ours and the provider's /auth, /session/end…) get the page context, the
+  // language, the page headers, the 404 page and the cross-site check. The JSON endpoints programs
+  // call (token, introspection, discovery…) render nothing, so they skip all of that: this is the
+  // client-credentials hot path, where each of those steps was a measurable share of the CPU.
+  const pageLane = compose([
+    // Every page of this request shares the theme, the request id and the brand learned on the way.
+    requestLog(logger, (requestId, next) => runWithPageContext({ views, requestId }, next)),
+    metrics.middleware,
+    securityHeaders(),
+    requestLanguage(),
+    handleErrors,
+    notFoundPage(),
+    inputGuard(),
+    crossSiteGuard(config.issuer),
+    // The provider's endpoints skip our routers altogether.
+    (ctx, next) => (isProviderPath(ctx.path) ? next() : ownRoutes(ctx, next)),
+    failClosed,
+    providerEndpoints,
+  ] satisfies Koa.Middleware[]);
+  const apiLane = compose([requestLog(logger), metrics.middleware, apiHeaders(), handleErrors, inputGuard(), failClosed, providerEndpoints] satisfies Koa.Middleware[]);
+
+  const app = new Koa();
+  // Known pitfall: the parent app must sign cookies with the provider's keys.
+  app.keys = secrets.cookieKeys;
+  app.proxy = config.trustProxy;
+  app.use(issuerOrigin(app, config.issuer));
+  app.use((ctx, next) => (isProviderApiPath(ctx.path) ? apiLane(ctx, next) : pageLane(ctx, next)));
 
   async function close() {
     await selfService.jobs.settled();

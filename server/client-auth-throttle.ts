@@ -41,7 +41,8 @@ export function clientAuthThrottle(policy: ThrottlePolicy['clientAuth']): Middle
     if (ctx.method !== 'POST' || !CLIENT_AUTH_PATHS.has(ctx.path)) return next();
     const clientId = (basicClientId(ctx) ?? (await formClientId(ctx)))?.slice(0, 200);
     try {
-      await policy.check({ clientId, ip: ctx.ip });
+      const pending = policy.check({ clientId, ip: ctx.ip });
+      if (pending) await pending;
     } catch (err) {
       if (err instanceof ThrottledError) return answer(ctx, 429, err.retryAfterSeconds, `too many failed client authentications; retry after ${err.retryAfterSeconds} seconds`);
       // The throttle's store is down: the OAuth answer the provider gives for its own store outages.

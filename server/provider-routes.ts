@@ -29,3 +29,25 @@ export function isProviderPath(path: string): boolean {
   for (const prefix of PREFIXES) if (path.startsWith(prefix)) return true;
   return false;
 }
+
+// Endpoints that answer programs with JSON and never render a page (no language, theme or brand, no
+// browser form): they take the short middleware lane in app.ts. /auth, /session/end, /device (the
+// user-code page) and their sub-paths render HTML and take the page lane.
+const API_PATHS = new Set<string>([
+  PROVIDER_ROUTES.token,
+  PROVIDER_ROUTES.introspection,
+  PROVIDER_ROUTES.revocation,
+  PROVIDER_ROUTES.userinfo,
+  PROVIDER_ROUTES.jwks,
+  PROVIDER_ROUTES.pushed_authorization_request,
+  PROVIDER_ROUTES.backchannel_authentication,
+  PROVIDER_ROUTES.device_authorization,
+  PROVIDER_ROUTES.challenge,
+  PROVIDER_ROUTES.credential,
+  '/.well-known/openid-configuration',
+]);
+
+/** True for a provider endpoint that only ever answers JSON (token, introspection, discovery…). */
+export function isProviderApiPath(path: string): boolean {
+  return API_PATHS.has(path);
+}

@@ -261,6 +261,7 @@ export function createProvider(options: ProviderOptions): Provider {
     return expected.length === presented.length && timingSafeEqual(expected, presented);
   };
   provider.use(translateAutoSubmitPage);
+  reuseBuiltClients(provider, clientAdapter);
   return provider;
 }
 
@@ -308,3 +309,25 @@ function remainingOfSession(iat: number | undefined, absolute: number) {
 }
 
 export type { KoaContextWithOIDC };
+
+/**
+ * oidc-provider rebuilds nothing for a client whose metadata is unchanged, but to know that it hashes
+ * the JSON of the metadata on every lookup (every token request). The client cache hands out the same
+ * metadata object until the client changes (or its entry expires), so the built Client is remembered
+ * per metadata object instead: a changed client is a new object, hence a new lookup, at once.
+ */
+function reuseBuiltClients(provider: Provider, clientAdapter: { find(id: string): Promise<object | undefined> }) {
+  type Built = Awaited<ReturnType<typeof provider.Client.find>>;
+  const Client = provider.Client as unknown as { find(id: string): Promise<Built> };
+  const find = Client.find.bind(Client);
+  const built = new WeakMap<object, NonNullable<Built>>();
+  Client.find = async (id: string) => {
+    const metadata = typeof id === 'string' && id ? await clientAdapter.find(id) : undefined;
+    if (!metadata) return find(id);
+    const known = built.get(metadata);
+    if (known) return known;
+    const client = await find(id);
+    if (client) built.set(metadata, client);
+    return client;
+  };
+}

@@ -31,3 +31,12 @@ export function securityHeaders(): Middleware {
     }
   };
 }
+
+/** The JSON endpoints' headers (no page policy to add or remove): set once, before the response. */
+export function apiHeaders(): Middleware {
+  return (ctx, next) => {
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    ctx.set('Referrer-Policy', 'strict-origin-when-cross-origin');
+    return next();
+  };
+}

@@ -1,0 +1,63 @@
+// Quick look at one figure: server CPU per client-credentials token, Gatehouse vs bare oidc-provider,
+// interleaved, with a fixed number of requests each (CPU per request does not depend on what else the
+// box runs as much as throughput does). BENCH_CC_REQUESTS (default 3000) per slice, BENCH_SLICES (4),
+// BENCH_CPU_PROF=<dir> writes one profile per contender.
+import { fork } from 'node:child_process';
+import fs from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { clientCredentialsRequest, closedLoop, tokenTask } from './load.ts';
+
+const REQUESTS = Number(process.env.BENCH_CC_REQUESTS ?? 3000);
+const SLICES = Number(process.env.BENCH_SLICES ?? 4);
+const PROF = process.env.BENCH_CPU_PROF;
+
+function threads(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const t of fs.readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const raw = fs.readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
+      const comm = raw.slice(raw.indexOf('(') + 1, raw.lastIndexOf(')'));
+      const f = raw.slice(raw.lastIndexOf(') ') + 2).split(' ');
+      out.set(`${comm}#${t}`, (Number(f[11]) + Number(f[12])) * 10_000);
+    } catch {}
+  }
+  return out;
+}
+function cpuOf(pid: number): number {
+  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10_000; // µs (USER_HZ 100)
+}
+
+async function start(file: string, env: Record<string, string>) {
+  const proc = fork(fileURLToPath(new URL(file, import.meta.url)), [], { env: { MALLOC_ARENA_MAX: '2', ...process.env, ...env }, execArgv: ['--max-semi-space-size=8'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  let id = 0; const pending = new Map<number, (v: any) => void>();
+  const ready: any = await new Promise((resolve) => proc.on('message', (m: any) => { if (m.type === 'ready') resolve(m); else pending.get(m.id)?.(m); }));
+  return { proc, url: ready.url as string, pid: proc.pid!, call: (cmd: string, args: object = {}) => new Promise<any>((resolve) => { const i = ++id; pending.set(i, (m) => resolve(m.result)); proc.send({ id: i, cmd, ...args }); }) };
+}
+
+const secrets = { KEK: randomBytes(32).toString('base64'), COOKIE_KEYS: randomBytes(32).toString('base64url') };
+const bareClient = { client_id: 'bench-cc', client_secret: randomBytes(24).toString('base64url') };
+const bare = await start('./bare-provider.ts', { BARE_CLIENT_ID: bareClient.client_id, BARE_CLIENT_SECRET: bareClient.client_secret });
+const gh = await start('./server-process.ts', { DATABASE_URL: process.env.DATABASE_URL!, REDIS_URL: process.env.REDIS_URL!, ...secrets });
+const ghClient = await gh.call('createClient', { metadata: { grant_types: ['client_credentials'], redirect_uris: [], response_types: [] } });
+const contenders = [['bare', bare, bareClient], ['gh', gh, ghClient]] as const;
+const totals: Record<string, { cpu: number; n: number }> = { bare: { cpu: 0, n: 0 }, gh: { cpu: 0, n: 0 } };
+for (let slice = -1; slice < SLICES; slice++) {
+  for (const [name, server, client] of contenders) {
+    const { task, close } = tokenTask([server.url], 8, clientCredentialsRequest(client.client_id, client.client_secret));
+    let left = slice < 0 ? 1500 : REQUESTS; let done = 0;
+    if (PROF && slice === 0) await server.call('profileStart');
+    const before = cpuOf(server.pid); const tb = threads(server.pid);
+    await Promise.all(Array.from({ length: 8 }, async (_, w) => { while (left-- > 0) { const r = await task(w); if (r !== true) throw new Error(String(r)); done++; } }));
+    const used = cpuOf(server.pid) - before;
+    if (process.env.BENCH_THREADS && slice === 0) { const ta = threads(server.pid); console.log(name, [...ta].map(([k, v]) => [k, Math.round((v - (tb.get(k) ?? 0)) / done)]).filter(([, v]) => (v as number) > 0).map(([k, v]) => `${k}=${v}µs`).join(' ')); }
+    if (PROF && slice === 0) await server.call('profileStop', { file: `${PROF}/${name}.cpuprofile` });
+    close();
+    if (slice >= 0) { totals[name].cpu += used; totals[name].n += done; }
+  }
+}
+const per = (k: string) => totals[k].cpu / totals[k].n;
+console.log(`cpu/token: bare ${per('bare').toFixed(0)} µs, gh ${per('gh').toFixed(0)} µs, ratio ${(per('gh') / per('bare')).toFixed(2)} (${totals.gh.n} tokens each)`);
+bare.proc.kill(); gh.proc.kill();
+process.exit(0);
