@@ -9,6 +9,7 @@ import type { SecretBox } from '../../adapters/secret-box.ts';
 import type { MfaStrategy } from './method.ts';
 import type { FlowMessage } from '../login/flow.ts';
 import { scratchSpace } from './scratch.ts';
+import { translatorFor } from '../../views/language.ts';
 
 /** A seed being set up, sealed, until the first code confirms it. */
 const enrolScratch = scratchSpace('totp', z.object({ secret: z.string() }));
@@ -56,7 +57,8 @@ export function createTotpMethod(deps: { mfa: MfaStore; box: SecretBox; issuerNa
         if (!sealed) return { kind: 'failed', message: { code: 'mfa.enrolment_expired', level: 'error' } };
         const step = await verifyTotp(deps.box.open(sealed), (input.code ?? '').replace(/\s/g, ''), now());
         if (step === null) return { kind: 'failed', message: INVALID };
-        const method = await deps.mfa.addMethod(ctx.account.id, 'totp', validMethodName(input.name || 'Authenticator app'), {
+        // A name left blank is the kind in the reader's language, as the field showed it.
+        const method = await deps.mfa.addMethod(ctx.account.id, 'totp', validMethodName(input.name || translatorFor().t('mfa.kind.totp')), {
           secret: sealed,
           lastTimeStep: step, // the confirming code can't be replayed to sign in
         });

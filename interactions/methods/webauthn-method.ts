@@ -18,6 +18,7 @@ import { validMethodName, type MfaMethod, type MfaStore } from '../../accounts/m
 import type { FlowMessage } from '../login/flow.ts';
 import type { MessageCode, MessageValue } from '../../accounts/messages/language.ts';
 import type { MfaContext, MfaStrategy } from './method.ts';
+import { translatorFor } from '../../views/language.ts';
 
 export type WebAuthnKind = 'platform' | 'security_key';
 
@@ -244,13 +245,13 @@ export function createWebAuthnMethod(deps: {
             // The options this page was given, until used or expired (a reload must not change them under the browser).
             const pending = pendingSchema.safeParse(ctx.flow.private[kind]);
             if (!pending.success || pending.data.purpose !== 'register' || pending.data.expiresAt <= now() || !pending.data.options) return undefined;
-            return { webauthn: { mode: 'register', options: pending.data.options }, defaultName: KIND_TEXT[kind].label };
+            return { webauthn: { mode: 'register', options: pending.data.options } };
           },
 
           async complete(ctx, input) {
             const expectedChallenge = takeChallenge(ctx, 'register');
             if (!expectedChallenge) return { kind: 'failed', message: EXPIRED };
-            const name = validMethodName(input.name || KIND_TEXT[kind].label);
+            const name = validMethodName(input.name || translatorFor().t(`mfa.kind.${kind}`));
             const response = parseCredential(input.webauthn_response) as RegistrationResponseJSON | undefined;
             if (!response) return { kind: 'failed', message: FAILED };
             if (response.authenticatorAttachment && response.authenticatorAttachment !== attachment) {

@@ -226,8 +226,10 @@ describeBrowser('e2e: the sign-in journey and public pages in Norsk bokmål', ()
     assert.equal(await page.getByRole('button', { name: en('page.mfa.email_otp.done'), exact: true }).count(), 0, 'no English "Done"');
 
     clock.advance(30_000); // one TOTP code per 30-second step
+    await page.locator('#name').fill(''); // left blank: named after its kind, in nb as the field showed it
     await page.locator('#code').fill(await totpCode(secret, clock.now()));
     await submit(page, page.getByRole('button', { name: nb('page.mfa.email_otp.done'), exact: true }));
+    assert.deepEqual((await server.gatehouse.mfa.listMethods(user.id)).map((m) => m.name), [nb('mfa.kind.totp')]);
 
     await expectNb(page, 'page.title.save_your_recovery_codes');
     assert.equal(await textOf(page.locator('main > p').first()), nb('page.recovery_codes.intro'));

@@ -16,6 +16,7 @@ import { INBOX_ONLY_METHOD } from '../../../accounts/mfa-policy.ts';
 import { EMAIL_OTP_RESENDS_PER_FLOW, EMAIL_OTP_TTL_SECONDS } from '../../../accounts/security-constants.ts';
 import { ThrottledError } from '../../../accounts/throttle.ts';
 import { emailMessages } from '../../../views/email.ts';
+import { translatorFor } from '../../../views/language.ts';
 import type { FlowMessage } from '../../login/flow.ts';
 import type { ActionResult, MfaContext, MfaStrategy } from '../method.ts';
 import { scratchSpace } from '../scratch.ts';
@@ -174,7 +175,7 @@ export function createEmailOtpMethod(deps: EmailOtpDependencies): MfaStrategy {
         if (!ctx.account.emailVerified) return { kind: 'failed', message: EMAIL_OTP_MESSAGES.unverified };
         // Never the only method: the inbox would be both the password reset and the second factor.
         if (!ctx.methods.some((m) => m.kind !== EMAIL_OTP_KIND)) return { kind: 'failed', message: { ...INBOX_ONLY_METHOD, level: 'error' } };
-        const name = validMethodName(input.name || 'Email code');
+        const name = validMethodName(input.name || translatorFor().t('mfa.kind.email_otp'));
         const failed = await redeem(ctx, PURPOSE.enrol, input.code ?? '');
         if (failed) {
           // A spent or expired code can't be retried: the next page sends a fresh one.
