@@ -95,6 +95,8 @@ describe('MFA: email one-time code', () => {
     const code = lastCode(user);
     const wrong = await postForm(jar, formAction(again.body, again.url), server.url, { code: code === '000000' ? '111111' : '000000' });
     assert.deepEqual(messageCodes(wrong.body), ['code.invalid']);
+    await follow(jar, page.url, server.url);
+    assert.equal(codesSentTo(user).length, 1, 'two reloads, another language and a wrong code: still the one email');
     const done = await postForm(jar, formAction(wrong.body, wrong.url), server.url, { code });
     assert.ok(done.location?.startsWith(client.redirect_uris[0]), `back to the app, not ${done.location}`);
     const claims = await idTokenClaims(server.url, client, done.location!, verifier);
