@@ -8,7 +8,7 @@ import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import type { AuditLog } from '../accounts/audit.ts';
 import { validMethodName } from '../accounts/mfa.ts';
-import { DomainError } from '../accounts/errors.ts';
+import { attempt, DomainError } from '../accounts/errors.ts';
 import {
   approvalStatus,
   deviceView,
@@ -99,9 +99,9 @@ export function createPushRoutes(deps: {
     const publicKeyJwk = parseDevicePublicKey(body.publicKey);
     if (!publicKeyJwk) throw new DeviceError(400, 'invalid_key', 'publicKey must be the public part of a P-256 key as a JWK (kty EC, crv P-256, x, y).');
     const name = validMethodName(typeof body.name === 'string' && body.name.trim() ? body.name : 'Gatehouse Authenticator');
-    try {
-      await deps.throttle?.check(ctx.ip);
-    } catch (err) {
+    const allowed = await attempt(async () => deps.throttle?.check(ctx.ip));
+    if (!allowed.ok) {
+      const err = allowed.error;
       if (!(err instanceof ThrottledError)) throw err;
       ctx.set('Retry-After', String(err.retryAfterSeconds));
       throw new DeviceError(429, 'slow_down', `Too many wrong enrolment codes from this address; retry after ${err.retryAfterSeconds} seconds.`);

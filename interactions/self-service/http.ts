@@ -1,7 +1,7 @@
 // Small helpers the self-service routes share: form input, request info, rendering a page with
 // field messages, and the same-origin check for forms that have no session to bind a token to.
 import type { Context } from 'koa';
-import { DomainError, ValidationError, type RuleViolation, violationMessage } from '../../accounts/errors.ts';
+import { attempt, DomainError, ValidationError, type RuleViolation, violationMessage } from '../../accounts/errors.ts';
 import { ThrottledError } from '../../accounts/throttle.ts';
 import { render } from '../../views/render.ts';
 import type { Message } from '../../accounts/messages/language.ts';
@@ -60,14 +60,11 @@ export function assertSameOrigin(ctx: Context, issuer: string) {
  * stays, with the wait), anything else is thrown.
  */
 export async function throttleRefusal(ctx: Context, take: () => Promise<void>): Promise<Message[] | undefined> {
-  try {
-    await take();
-    return undefined;
-  } catch (err) {
-    if (!(err instanceof ThrottledError)) throw err;
-    ctx.set('Retry-After', String(err.retryAfterSeconds));
-    return [err.toMessage()];
-  }
+  const taken = await attempt(take);
+  if (taken.ok) return undefined;
+  if (!(taken.error instanceof ThrottledError)) throw taken.error;
+  ctx.set('Retry-After', String(taken.error.retryAfterSeconds));
+  return [taken.error.toMessage()];
 }
 
 /** Every message of a domain error as page messages (for pages that have no field to put it next to). */
