@@ -29,8 +29,8 @@ function cpuOf(pid: number): number {
   return (Number(f[11]) + Number(f[12])) * 10_000; // µs (USER_HZ 100)
 }
 
-async function start(file: string, env: Record<string, string>) {
-  const proc = fork(fileURLToPath(new URL(file, import.meta.url)), [], { env: { MALLOC_ARENA_MAX: '2', ...process.env, ...env }, execArgv: ['--max-semi-space-size=8'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+async function start(file: string, env: Record<string, string>, flags = '--max-semi-space-size=8') {
+  const proc = fork(fileURLToPath(new URL(file, import.meta.url)), [], { env: { MALLOC_ARENA_MAX: '2', ...process.env, ...env }, execArgv: flags.split(' ').filter(Boolean), stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   let id = 0; const pending = new Map<number, (v: any) => void>();
   const ready: any = await new Promise((resolve) => proc.on('message', (m: any) => { if (m.type === 'ready') resolve(m); else pending.get(m.id)?.(m); }));
   return { proc, url: ready.url as string, pid: proc.pid!, call: (cmd: string, args: object = {}) => new Promise<any>((resolve) => { const i = ++id; pending.set(i, (m) => resolve(m.result)); proc.send({ id: i, cmd, ...args }); }) };
@@ -39,10 +39,14 @@ async function start(file: string, env: Record<string, string>) {
 const secrets = { KEK: randomBytes(32).toString('base64'), COOKIE_KEYS: randomBytes(32).toString('base64url') };
 const bareClient = { client_id: 'bench-cc', client_secret: randomBytes(24).toString('base64url') };
 const bare = await start('./bare-provider.ts', { BARE_CLIENT_ID: bareClient.client_id, BARE_CLIENT_SECRET: bareClient.client_secret });
-const gh = await start('./server-process.ts', { DATABASE_URL: process.env.DATABASE_URL!, REDIS_URL: process.env.REDIS_URL!, ...secrets });
-const ghClient = await gh.call('createClient', { metadata: { grant_types: ['client_credentials'], redirect_uris: [], response_types: [] } });
-const contenders = [['bare', bare, bareClient], ['gh', gh, ghClient]] as const;
-const totals: Record<string, { cpu: number; n: number }> = { bare: { cpu: 0, n: 0 }, gh: { cpu: 0, n: 0 } };
+// BENCH_GH_FLAGS="flags;flags…": one Gatehouse contender per set of node flags (default: npm start's).
+const variants = (process.env.BENCH_GH_FLAGS ?? '--max-semi-space-size=8').split(';');
+const contenders: [string, Awaited<ReturnType<typeof start>>, { client_id: string; client_secret: string }][] = [['bare', bare, bareClient]];
+for (const [i, flags] of variants.entries()) {
+  const gh = await start('./server-process.ts', { DATABASE_URL: process.env.DATABASE_URL!, REDIS_URL: process.env.REDIS_URL!, ...secrets }, flags);
+  contenders.push([i ? `gh[${flags}]` : 'gh', gh, await gh.call('createClient', { metadata: { grant_types: ['client_credentials'], redirect_uris: [], response_types: [] } })]);
+}
+const totals: Record<string, { cpu: number; n: number }> = Object.fromEntries(contenders.map(([name]) => [name, { cpu: 0, n: 0 }]));
 for (let slice = -1; slice < SLICES; slice++) {
   for (const [name, server, client] of contenders) {
     const { task, close } = tokenTask([server.url], 8, clientCredentialsRequest(client.client_id, client.client_secret));
@@ -58,6 +62,6 @@ for (let slice = -1; slice < SLICES; slice++) {
   }
 }
 const per = (k: string) => totals[k].cpu / totals[k].n;
-console.log(`cpu/token: bare ${per('bare').toFixed(0)} µs, gh ${per('gh').toFixed(0)} µs, ratio ${(per('gh') / per('bare')).toFixed(2)} (${totals.gh.n} tokens each)`);
-bare.proc.kill(); gh.proc.kill();
+for (const [name] of contenders) console.log(`cpu/token: ${name} ${per(name).toFixed(0)} µs = ${(per(name) / per('bare')).toFixed(2)} × bare (${totals[name].n} tokens)`);
+for (const [, server] of contenders) server.proc.kill();
 process.exit(0);

@@ -58,6 +58,7 @@ import { createProvider } from './provider.ts';
 import { isProviderApiPath, isProviderPath } from './provider-routes.ts';
 import { apiHeaders, securityHeaders } from './security-headers.ts';
 import { issuerOrigin } from './issuer-origin.ts';
+import { cookieKeys } from './cookie-keys.ts';
 import { inputGuard } from './input-guard.ts';
 import { logProtocolErrors } from './protocol-error-log.ts';
 import { crossSiteGuard } from './cross-site-guard.ts';
@@ -491,7 +492,7 @@ export async function createGatehouse(
 
   const app = new Koa();
   // Known pitfall: the parent app must sign cookies with the provider's keys.
-  app.keys = secrets.cookieKeys;
+  app.keys = cookieKeys(secrets.cookieKeys);
   app.proxy = config.trustProxy;
   app.use(issuerOrigin(app, config.issuer));
   app.use((ctx, next) => (isProviderApiPath(ctx.path) ? apiLane(ctx, next) : pageLane(ctx, next)));

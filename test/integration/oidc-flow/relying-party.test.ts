@@ -123,7 +123,12 @@ for (const store of storeMatrix({ redisCluster: true })) {
       const again = await follow(jar, (await authorize()).url.href, server.url);
       assert.equal(again.status, 200);
       assert.match(again.body, /<h1>Sign in<\/h1>/);
-      const logout = await server.gatehouse.db.knex('audit_events').where({ action: 'session.logout' }).first();
+      // The provider announces the logout as an event; its audit write lands just after the redirect.
+      let logout: { actor?: string } | undefined;
+      for (let tries = 0; tries < 100 && !logout; tries++) {
+        logout = await server.gatehouse.db.knex('audit_events').where({ action: 'session.logout' }).first();
+        if (!logout) await new Promise((resolve) => setTimeout(resolve, 50));
+      }
       assert.equal(logout?.actor, user.id);
     });
 
