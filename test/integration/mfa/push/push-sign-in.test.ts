@@ -94,6 +94,13 @@ for (const store of storeMatrix()) {
       assert.match(login.step.body, new RegExp(`data-status-url="/interaction/${login.uid}/mfa/push/status"`));
       const old = await fetch(`${server.url}/interaction/${login.uid}/push-status`, { headers: { cookie: login.jar.header(), accept: 'application/json' } });
       assert.equal(old.status, 404);
+      // A read is a GET only; another method's action, or one this flow's method lacks, is not found.
+      const posted = await fetch(`${server.url}/interaction/${login.uid}/mfa/push/status`, { method: 'POST', redirect: 'manual', headers: { cookie: login.jar.header() } });
+      assert.equal(posted.status, 303, 'a POST to a read goes back to the step');
+      for (const path of ['mfa/email_otp/resend', 'mfa/push/nothing', 'mfa/totp/status']) {
+        const other = await fetch(`${server.url}/interaction/${login.uid}/${path}`, { headers: { cookie: login.jar.header(), accept: 'application/json' } });
+        assert.equal(other.status, 404, path);
+      }
       assert.equal(login.approval.clientName, client.client_id);
       assert.equal(login.approval.ip, '127.0.0.1');
       assert.equal(login.approval.choices.length, 3);
