@@ -183,7 +183,7 @@ export function createAdminPages(deps: {
     const { options } = await groupOptions(a.p);
     const names = new Map(options.map((o) => [o.id, o.label.replace(/^(— )+/, '')]));
     show(ctx, a, 'users', 'admin/user', {
-      title: user.username,
+      titleText: user.username,
       user: {
         ...user,
         memberships: user.memberships.map((m) => ({ role: m.role, where: names.get(m.organizationId) ?? m.organizationId })),

@@ -133,7 +133,7 @@ export function applicationPages(deps: { applications: Applications }) {
     async function detailPage(ctx: Context, a: Admin, id: string, messages: ViewMessage[] = [], status = 200, extra: { secret?: string | null; form?: ReturnType<typeof typedForm> } = {}) {
       const app = await applications.get({ principal: a.p }, id);
       show(ctx, a, 'apps', 'admin/application', {
-        title: app.name,
+        titleText: app.name,
         application: { ...app, kindLabel: KIND_LABELS[app.kind], confidential: app.kind === 'web' || app.kind === 'service' },
         form: extra.form ?? formOfApp(app),
         secret: extra.secret,

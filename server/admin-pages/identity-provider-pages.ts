@@ -69,7 +69,7 @@ export function identityProviderPages(deps: { idps: IdentityProviderAdmin; setti
     async function detailPage(ctx: Context, a: NonNullable<Awaited<ReturnType<typeof admin>>>, id: string, messages: Message[] = [], status = 200, report?: ConnectionReport) {
       const idp = await deps.idps.get(a.p, id);
       show(ctx, a, 'idps', 'admin/identity-provider', {
-        title: idp.name,
+        titleText: idp.name,
         idp: { ...idp, scopesText: idp.scopes.join(' ') },
         redirectUri: deps.redirectUri,
         // private_key_jwt: the IdP finds Gatehouse's public keys here.
