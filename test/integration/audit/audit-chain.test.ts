@@ -66,6 +66,26 @@ for (const store of storeMatrix()) {
       assert.equal(result.events, 30);
     });
 
+    it('links many organizations in one run, and two linkers at once keep every chain intact', async function () {
+      const orgs = Array.from({ length: 12 }, () => randomUUID());
+      await Promise.all(orgs.flatMap((organizationId, o) => Array.from({ length: 5 }, (_, i) => log.record({ action: 'session.sign_in', target: `u${o}-${i}`, organizationId, outcome: 'success' }))));
+      if (store.databaseUrl) {
+        // A second process's linker running at the same time as ours (PGlite is one process's database).
+        const other = await openDatabase({ databaseUrl: store.databaseUrl, schema });
+        try {
+          await Promise.all([log.flush(), createKnexAuditLog(other.knex, { background: false }).flush()]);
+        } finally {
+          await other.close();
+        }
+      }
+      const result = await log.verify();
+      assert.deepEqual(result.breaks, []);
+      for (const organizationId of orgs) {
+        const seqs = (await db.knex('audit_events').where({ organization_id: organizationId }).orderBy('id').select('seq')).map((r) => Number(r.seq));
+        assert.deepEqual(seqs, [1, 2, 3, 4, 5], `organization ${organizationId} is one chain in write order`);
+      }
+    });
+
     it('never makes a writer wait for the chain: events are written while another process holds the link lock', async function () {
       if (!store.databaseUrl) this.skip(); // PGlite is one connection: a held transaction blocks every query
       // Another process's linker, stuck mid-run on orgA's chain.
