@@ -11,6 +11,8 @@ import { clientCredentialsRequest, closedLoop, tokenTask } from './load.ts';
 const REQUESTS = Number(process.env.BENCH_CC_REQUESTS ?? 3000);
 const SLICES = Number(process.env.BENCH_SLICES ?? 4);
 const PROF = process.env.BENCH_CPU_PROF;
+/** BENCH_HEAP_PROF=<dir>: allocation sampling instead (bytes allocated per token, by function). */
+const HEAP = process.env.BENCH_HEAP_PROF;
 
 function threads(pid: number): Map<string, number> {
   const out = new Map<string, number>();
@@ -42,9 +44,11 @@ const bare = await start('./bare-provider.ts', { BARE_CLIENT_ID: bareClient.clie
 // BENCH_GH_FLAGS="flags;flags…": one Gatehouse contender per set of node flags (default: npm start's).
 const variants = (process.env.BENCH_GH_FLAGS ?? '--max-semi-space-size=8').split(';');
 const contenders: [string, Awaited<ReturnType<typeof start>>, { client_id: string; client_secret: string }][] = [['bare', bare, bareClient]];
-for (const [i, flags] of variants.entries()) {
-  const gh = await start('./server-process.ts', { DATABASE_URL: process.env.DATABASE_URL!, REDIS_URL: process.env.REDIS_URL!, ...secrets }, flags);
-  contenders.push([i ? `gh[${flags}]` : 'gh', gh, await gh.call('createClient', { metadata: { grant_types: ['client_credentials'], redirect_uris: [], response_types: [] } })]);
+for (const [i, variant] of variants.entries()) {
+  // A variant is node flags, optionally followed by '|NAME=value' environment for that server.
+  const [flags, ...envs] = variant.split('|');
+  const gh = await start('./server-process.ts', { DATABASE_URL: process.env.DATABASE_URL!, REDIS_URL: process.env.REDIS_URL!, ...secrets, ...Object.fromEntries(envs.map((e) => e.split('='))) }, flags);
+  contenders.push([i ? `gh[${variant}]` : 'gh', gh, await gh.call('createClient', { metadata: { grant_types: ['client_credentials'], redirect_uris: [], response_types: [] } })]);
 }
 const totals: Record<string, { cpu: number; n: number }> = Object.fromEntries(contenders.map(([name]) => [name, { cpu: 0, n: 0 }]));
 for (let slice = -1; slice < SLICES; slice++) {
@@ -52,11 +56,13 @@ for (let slice = -1; slice < SLICES; slice++) {
     const { task, close } = tokenTask([server.url], 8, clientCredentialsRequest(client.client_id, client.client_secret));
     let left = slice < 0 ? 1500 : REQUESTS; let done = 0;
     if (PROF && slice === 0) await server.call('profileStart');
+    if (HEAP && slice === 0) await server.call('heapProfileStart');
     const before = cpuOf(server.pid); const tb = threads(server.pid);
     await Promise.all(Array.from({ length: 8 }, async (_, w) => { while (left-- > 0) { const r = await task(w); if (r !== true) throw new Error(String(r)); done++; } }));
     const used = cpuOf(server.pid) - before;
     if (process.env.BENCH_THREADS && slice === 0) { const ta = threads(server.pid); console.log(name, [...ta].map(([k, v]) => [k, Math.round((v - (tb.get(k) ?? 0)) / done)]).filter(([, v]) => (v as number) > 0).map(([k, v]) => `${k}=${v}µs`).join(' ')); }
     if (PROF && slice === 0) await server.call('profileStop', { file: `${PROF}/${name}.cpuprofile` });
+    if (HEAP && slice === 0) await server.call('heapProfileStop', { file: `${HEAP}/${name}.heapprofile` });
     close();
     if (slice >= 0) { totals[name].cpu += used; totals[name].n += done; }
   }

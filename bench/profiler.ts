@@ -14,6 +14,21 @@ export const profilerCommands = {
     await session.post('Profiler.start');
     return true;
   },
+  /** Allocation sampling (BENCH_HEAP_PROF): where the garbage of a measured phase is made. */
+  async heapProfileStart() {
+    session ??= new Session();
+    session.connect();
+    await session.post('HeapProfiler.enable');
+    await session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+    return true;
+  },
+  async heapProfileStop({ file }: Record<string, unknown>) {
+    if (!session) throw new Error('profiler not started');
+    const { profile } = await session.post('HeapProfiler.stopSampling');
+    session.disconnect();
+    fs.writeFileSync(String(file), JSON.stringify(profile));
+    return file;
+  },
   async profileStop({ file }: Record<string, unknown>) {
     if (!session) throw new Error('profiler not started');
     const { profile } = await session.post('Profiler.stop');
