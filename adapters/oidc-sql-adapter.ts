@@ -68,7 +68,11 @@ function createGroupCommit(knex: Knex) {
   return (row: Record<string, unknown>) =>
     new Promise<void>((resolve, reject) => {
       queue.push({ row, resolve, reject });
-      if (!writing) void drain();
+      if (writing) return;
+      // Start after the event loop has read every request already waiting: PGlite runs a statement
+      // on this thread, so a write started at once would always go out alone.
+      writing = true;
+      setImmediate(() => void drain());
     });
 }
 
