@@ -1,12 +1,11 @@
 // Quick look at one figure: server CPU per client-credentials token, Gatehouse vs bare oidc-provider,
 // interleaved, with a fixed number of requests each (CPU per request does not depend on what else the
 // box runs as much as throughput does). BENCH_CC_REQUESTS (default 3000) per slice, BENCH_SLICES (4),
-// BENCH_CPU_PROF=<dir> writes one profile per contender.
-import { fork } from 'node:child_process';
-import fs from 'node:fs';
+// BENCH_CPU_PROF=<dir> writes one profile per contender, BENCH_THREADS=1 prints CPU per thread.
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { clientCredentialsRequest, closedLoop, tokenTask } from './load.ts';
+import { clientCredentialsRequest, tokenTask } from './load.ts';
+import { processCpu, threadsOf } from './proc.ts';
+import { startQuickChild, type QuickChild } from './quick-child.ts';
 
 const REQUESTS = Number(process.env.BENCH_CC_REQUESTS ?? 3000);
 const SLICES = Number(process.env.BENCH_SLICES ?? 4);
@@ -14,40 +13,21 @@ const PROF = process.env.BENCH_CPU_PROF;
 /** BENCH_HEAP_PROF=<dir>: allocation sampling instead (bytes allocated per token, by function). */
 const HEAP = process.env.BENCH_HEAP_PROF;
 
+/** CPU µs of each thread of a process, keyed name#tid. */
 function threads(pid: number): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const t of fs.readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const raw = fs.readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
-      const comm = raw.slice(raw.indexOf('(') + 1, raw.lastIndexOf(')'));
-      const f = raw.slice(raw.lastIndexOf(') ') + 2).split(' ');
-      out.set(`${comm}#${t}`, (Number(f[11]) + Number(f[12])) * 10_000);
-    } catch {}
-  }
-  return out;
+  return new Map([...threadsOf(pid)].map(([tid, t]) => [`${t.comm}#${tid}`, t.cpu * 1e6]));
 }
-function cpuOf(pid: number): number {
-  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(f[11]) + Number(f[12])) * 10_000; // µs (USER_HZ 100)
-}
+const cpuOf = (pid: number) => processCpu(pid) * 1e6;
 
-async function start(file: string, env: Record<string, string>, flags = '--max-semi-space-size=8') {
-  const proc = fork(fileURLToPath(new URL(file, import.meta.url)), [], { env: { MALLOC_ARENA_MAX: '2', ...process.env, ...env }, execArgv: flags.split(' ').filter(Boolean), stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-  let id = 0; const pending = new Map<number, (v: any) => void>();
-  const ready: any = await new Promise((resolve) => proc.on('message', (m: any) => { if (m.type === 'ready') resolve(m); else pending.get(m.id)?.(m); }));
-  return { proc, url: ready.url as string, pid: proc.pid!, call: (cmd: string, args: object = {}) => new Promise<any>((resolve) => { const i = ++id; pending.set(i, (m) => resolve(m.result)); proc.send({ id: i, cmd, ...args }); }) };
-}
-
-const secrets = { KEK: randomBytes(32).toString('base64'), COOKIE_KEYS: randomBytes(32).toString('base64url') };
 const bareClient = { client_id: 'bench-cc', client_secret: randomBytes(24).toString('base64url') };
-const bare = await start('./bare-provider.ts', { BARE_CLIENT_ID: bareClient.client_id, BARE_CLIENT_SECRET: bareClient.client_secret });
+const bare = await startQuickChild('./bare-provider.ts', { BARE_CLIENT_ID: bareClient.client_id, BARE_CLIENT_SECRET: bareClient.client_secret });
 // BENCH_GH_FLAGS="flags;flags…": one Gatehouse contender per set of node flags (default: npm start's).
 const variants = (process.env.BENCH_GH_FLAGS ?? '--max-semi-space-size=8').split(';');
-const contenders: [string, Awaited<ReturnType<typeof start>>, { client_id: string; client_secret: string }][] = [['bare', bare, bareClient]];
+const contenders: [string, QuickChild, { client_id: string; client_secret: string }][] = [['bare', bare, bareClient]];
 for (const [i, variant] of variants.entries()) {
   // A variant is node flags, optionally followed by '|NAME=value' environment for that server.
   const [flags, ...envs] = variant.split('|');
-  const gh = await start('./server-process.ts', { DATABASE_URL: process.env.DATABASE_URL!, REDIS_URL: process.env.REDIS_URL!, ...secrets, ...Object.fromEntries(envs.map((e) => e.split('='))) }, flags);
+  const gh = await startQuickChild('./server-process.ts', { DATABASE_URL: process.env.DATABASE_URL!, REDIS_URL: process.env.REDIS_URL!, ...Object.fromEntries(envs.map((e) => e.split('='))) }, flags);
   contenders.push([i ? `gh[${variant}]` : 'gh', gh, await gh.call('createClient', { metadata: { grant_types: ['client_credentials'], redirect_uris: [], response_types: [] } })]);
 }
 const totals: Record<string, { cpu: number; n: number }> = Object.fromEntries(contenders.map(([name]) => [name, { cpu: 0, n: 0 }]));

@@ -3,10 +3,9 @@
 // the slowest requests by when they were scheduled, how many took > 20 ms per 250 ms window, and the
 // generator's own timer gaps (a stall of the generator is not the server's). BENCH_BARE=1 runs it
 // against bare oidc-provider instead; BENCH_CPU_PROF=<file> profiles the server over the open loop.
-import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { clientCredentialsRequest, tokenTask } from './load.ts';
+import { startQuickChild } from './quick-child.ts';
 
 const BARE = process.env.BENCH_BARE === '1';
 const RATE = Number(process.env.BENCH_RATE ?? 4000);
@@ -14,22 +13,13 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
 const PROF = process.env.BENCH_CPU_PROF;
 const bareClient = { client_id: 'bench-cc', client_secret: randomBytes(24).toString('base64url') };
 
-const proc = fork(fileURLToPath(new URL(BARE ? './bare-provider.ts' : './server-process.ts', import.meta.url)), [], {
-  env: { MALLOC_ARENA_MAX: '2', ...process.env, BARE_CLIENT_ID: bareClient.client_id, BARE_CLIENT_SECRET: bareClient.client_secret, KEK: randomBytes(32).toString('base64'), COOKIE_KEYS: randomBytes(32).toString('base64url') },
-  execArgv: ['--max-semi-space-size=8'],
-  stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-});
-let id = 0;
-type Message = { type?: string; id?: number; url?: string; result?: unknown };
-const pending = new Map<number, (m: Message) => void>();
-const ready = await new Promise<{ url: string }>((resolve) => proc.on('message', (m: Message) => (m.type === 'ready' ? resolve(m as { url: string }) : pending.get(m.id!)?.(m))));
-const call = <T>(cmd: string, args: object = {}) => new Promise<T>((resolve) => { const i = ++id; pending.set(i, (m) => resolve(m.result as T)); proc.send({ id: i, cmd, ...args }); });
-const client = BARE ? bareClient : await call<{ client_id: string; client_secret: string }>('createClient', { metadata: { grant_types: ['client_credentials'], redirect_uris: [], response_types: [] } });
-const { task, close } = tokenTask([ready.url], 256, clientCredentialsRequest(client.client_id, client.client_secret));
+const server = await startQuickChild(BARE ? './bare-provider.ts' : './server-process.ts', { BARE_CLIENT_ID: bareClient.client_id, BARE_CLIENT_SECRET: bareClient.client_secret });
+const client = BARE ? bareClient : await server.call<{ client_id: string; client_secret: string }>('createClient', { metadata: { grant_types: ['client_credentials'], redirect_uris: [], response_types: [] } });
+const { task, close } = tokenTask([server.url], 256, clientCredentialsRequest(client.client_id, client.client_secret));
 
 let warm = 5000;
 await Promise.all(Array.from({ length: 16 }, async (_, w) => { while (warm-- > 0) await task(w); }));
-if (PROF) await call('profileStart');
+if (PROF) await server.call('profileStart');
 const start = performance.now();
 const total = RATE * SECONDS;
 const latencies: [scheduledAt: number, ms: number][] = [];
@@ -54,7 +44,7 @@ await new Promise<void>((resolve) => {
 });
 await Promise.all(inFlight);
 close();
-if (PROF) await call('profileStop', { file: PROF });
+if (PROF) await server.call('profileStop', { file: PROF });
 
 const sorted = [...latencies].sort((a, b) => b[1] - a[1]);
 const at = (p: number) => sorted[Math.floor(sorted.length * p)][1].toFixed(1);
@@ -64,5 +54,5 @@ const windows = new Map<number, number>();
 for (const [t, l] of latencies) if (l > 20) windows.set(Math.floor(t / 250) * 250, (windows.get(Math.floor(t / 250) * 250) ?? 0) + 1);
 console.log('requests over 20 ms per 250 ms window:', [...windows].sort((a, b) => a[0] - b[0]).map(([t, n]) => `${t}:${n}`).join(' ') || 'none');
 console.log('generator timer gaps over 10 ms:', gaps.map(([t, g]) => `${t.toFixed(0)}+${g.toFixed(0)}`).join(' ') || 'none');
-proc.kill();
+server.proc.kill();
 process.exit(0);

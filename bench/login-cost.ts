@@ -2,11 +2,14 @@
 // server's main thread does everything but the hash (argon2 runs on libuv's pool), so its CPU per
 // sign-in is the overhead; the SQL statements per sign-in are listed by count.
 // BENCH_LOGINS (default 200), BENCH_LOGIN_CONCURRENCY (4), BENCH_CPU_PROF=<dir>.
-import { fork } from 'node:child_process';
-import fs from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import { passwordLogin, TotpUserPool, type LoginClient, type LoginUser } from './login.ts';
+import { threadsOf } from './proc.ts';
+import { startQuickChild } from './quick-child.ts';
+
+const LOGINS = Number(process.env.BENCH_LOGINS ?? 200);
+const CONCURRENCY = Number(process.env.BENCH_LOGIN_CONCURRENCY ?? 4);
+const PROF = process.env.BENCH_CPU_PROF;
 
 const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 async function commandStats(): Promise<Map<string, number>> {
@@ -14,63 +17,48 @@ async function commandStats(): Promise<Map<string, number>> {
   for (const m of ((await redis.info('commandstats')) as string).matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) out.set(m[1], Number(m[2]));
   return out;
 }
-import { passwordLogin, TotpUserPool, type LoginClient, type LoginUser } from './login.ts';
 
-const LOGINS = Number(process.env.BENCH_LOGINS ?? 200);
-const CONCURRENCY = Number(process.env.BENCH_LOGIN_CONCURRENCY ?? 4);
-const PROF = process.env.BENCH_CPU_PROF;
-
+/** CPU ms by thread kind (the main thread's system time apart), summed over threads of one name. */
 function threadCpu(pid: number): Map<string, number> {
   const out = new Map<string, number>();
-  for (const t of fs.readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const raw = fs.readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
-      const comm = raw.slice(raw.indexOf('(') + 1, raw.lastIndexOf(')')).replace(/\d+$/, '');
-      const f = raw.slice(raw.lastIndexOf(') ') + 2).split(' ');
-      out.set(comm, (out.get(comm) ?? 0) + (Number(f[11]) + Number(f[12])) * 10); // ms
-      if (comm === 'MainThread') out.set('MainThread(sys)', (out.get('MainThread(sys)') ?? 0) + Number(f[12]) * 10);
-    } catch {}
+  for (const { comm, cpu, sys } of threadsOf(pid).values()) {
+    const kind = comm.replace(/\d+$/, '');
+    out.set(kind, (out.get(kind) ?? 0) + cpu * 1000);
+    if (kind === 'MainThread') out.set('MainThread(sys)', (out.get('MainThread(sys)') ?? 0) + sys * 1000);
   }
   return out;
 }
 
-const proc = fork(fileURLToPath(new URL('./server-process.ts', import.meta.url)), [], {
-  env: { MALLOC_ARENA_MAX: '2', ...process.env, KEK: randomBytes(32).toString('base64'), COOKIE_KEYS: randomBytes(32).toString('base64url') },
-  execArgv: ['--max-semi-space-size=8'],
-  stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-});
-let id = 0;
-const pending = new Map<number, (v: any) => void>();
-const ready: any = await new Promise((resolve) => proc.on('message', (m: any) => (m.type === 'ready' ? resolve(m) : pending.get(m.id)?.(m))));
-const call = (cmd: string, args: object = {}) => new Promise<any>((resolve) => { const i = ++id; pending.set(i, (m) => resolve(m.result)); proc.send({ id: i, cmd, ...args }); });
+const server = await startQuickChild('./server-process.ts', {});
+type Counters = { sqlQueries: number; statements: Record<string, number> };
 
-const rp: LoginClient = await call('createClient', { metadata: { redirect_uris: ['http://127.0.0.1:9/callback'], grant_types: ['authorization_code'], response_types: ['code'], scope: 'openid profile email', first_party: true } });
-const pool = new TotpUserPool((await call('createUsers', { count: Math.max(LOGINS + 40, 100), password: 'Correct-Horse-9', kind: 'totp' })) as LoginUser[]);
+const rp: LoginClient = await server.call<LoginClient>('createClient', { metadata: { redirect_uris: ['http://127.0.0.1:9/callback'], grant_types: ['authorization_code'], response_types: ['code'], scope: 'openid profile email', first_party: true } });
+const pool = new TotpUserPool((await server.call<LoginUser[]>('createUsers', { count: Math.max(LOGINS + 40, 100), password: 'Correct-Horse-9', kind: 'totp' })) as LoginUser[]);
 async function run(n: number) {
   let left = n;
   await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
     while (left-- > 0) {
       const { user, nowMs } = await pool.take();
-      const outcome = await passwordLogin(ready.url, rp, user, { nowMs });
+      const outcome = await passwordLogin(server.url, rp, user, { nowMs });
       if (outcome !== true) throw new Error(outcome);
     }
   }));
 }
 await run(40); // warm-up
 const redisBefore = await commandStats();
-const before = threadCpu(proc.pid!);
-const sqlBefore = (await call('counters')) as { sqlQueries: number; statements: Record<string, number> };
-if (PROF) await call('profileStart');
+const before = threadCpu(server.pid);
+const sqlBefore = await server.call<Counters>('counters');
+if (PROF) await server.call('profileStart');
 await run(LOGINS);
-if (PROF) await call('profileStop', { file: `${PROF}/login.cpuprofile` });
-const after = threadCpu(proc.pid!);
+if (PROF) await server.call('profileStop', { file: `${PROF}/login.cpuprofile` });
+const after = threadCpu(server.pid);
 const redisAfter = await commandStats();
-const sqlAfter = (await call('counters')) as { sqlQueries: number; statements: Record<string, number> };
+const sqlAfter = await server.call<Counters>('counters');
 console.log(`${LOGINS} password + TOTP sign-ins, c=${CONCURRENCY}; CPU ms per sign-in by thread:`, [...after].map(([k, v]) => `${k} ${((v - (before.get(k) ?? 0)) / LOGINS).toFixed(2)}`).join(', '));
 console.log(`SQL per sign-in: ${((sqlAfter.sqlQueries - sqlBefore.sqlQueries) / LOGINS).toFixed(1)}`);
 const rows = Object.entries(sqlAfter.statements).map(([sql, n]) => [sql, (n - (sqlBefore.statements[sql] ?? 0)) / LOGINS] as const).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
 for (const [sql, n] of rows) console.log(n.toFixed(2).padStart(6), sql.slice(0, 160));
 const redisRows = [...redisAfter].map(([k, v]) => [k, (v - (redisBefore.get(k) ?? 0)) / LOGINS] as const).filter(([k, n]) => n > 0 && k !== 'info').sort((a, b) => b[1] - a[1]);
 console.log(`Redis commands per sign-in: ${redisRows.reduce((s, [, n]) => s + n, 0).toFixed(1)} (${redisRows.map(([k, n]) => `${k} ${n.toFixed(1)}`).join(', ')})`);
-proc.kill();
+server.proc.kill();
 process.exit(0);

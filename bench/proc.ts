@@ -41,15 +41,16 @@ function allProcesses(): Map<number, { comm: string; cpu: number }> {
 /** A Node process's CPU seconds by thread kind: JS main thread, libuv pool (argon2), V8 helpers (GC, compiler). */
 export type ThreadSplit = { main: number; pool: number; helpers: number };
 
-function threadsOf(pid: number): Map<string, { comm: string; cpu: number }> {
-  const result = new Map<string, { comm: string; cpu: number }>();
+/** CPU seconds of each thread of a process (by thread id), with its name and the system-time part. */
+export function threadsOf(pid: number): Map<string, { comm: string; cpu: number; sys: number }> {
+  const result = new Map<string, { comm: string; cpu: number; sys: number }>();
   try {
     for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
       try {
         const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
         const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
         const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        result.set(tid, { comm, cpu: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS });
+        result.set(tid, { comm, cpu: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS, sys: Number(fields[12]) / CLOCK_TICKS });
       } catch {
         // thread ended
       }
@@ -58,6 +59,12 @@ function threadsOf(pid: number): Map<string, { comm: string; cpu: number }> {
     // process ended
   }
   return result;
+}
+
+/** CPU seconds of a whole process, all threads. */
+export function processCpu(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
 function threadSplit(before: Map<string, { comm: string; cpu: number }>, after: Map<string, { comm: string; cpu: number }>, seconds: number): ThreadSplit {

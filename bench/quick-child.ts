@@ -1,0 +1,37 @@
+// A server child for the quick one-figure tools (cc-cpu.ts, cc-tail.ts, login-cost.ts): forked with
+// npm start's heap flag, ready once it sends its URL, commanded over IPC ({ id, cmd } → { id, result }).
+// bench/run.ts has its own, fuller orchestration (stderr capture, exit handling, shared schemas).
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+
+export type QuickChild = { proc: ChildProcess; url: string; pid: number; call<T = unknown>(cmd: string, args?: object): Promise<T> };
+
+/** One set of secrets per tool run, as the servers of one deployment share them. */
+export const benchSecrets = { KEK: randomBytes(32).toString('base64'), COOKIE_KEYS: randomBytes(32).toString('base64url') };
+
+export async function startQuickChild(file: string, env: Record<string, string>, flags = '--max-semi-space-size=8'): Promise<QuickChild> {
+  const proc = fork(fileURLToPath(new URL(file, import.meta.url)), [], {
+    env: { MALLOC_ARENA_MAX: '2', ...process.env, ...benchSecrets, ...env },
+    execArgv: flags.split(' ').filter(Boolean),
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  type Message = { type?: string; id?: number; url?: string; result?: unknown };
+  const pending = new Map<number, (m: Message) => void>();
+  let nextId = 0;
+  const ready = await new Promise<Message>((resolve, reject) => {
+    proc.once('exit', (code) => reject(new Error(`${file} exited (${code}) before it was ready`)));
+    proc.on('message', (m: Message) => (m.type === 'ready' ? resolve(m) : pending.get(m.id!)?.(m)));
+  });
+  return {
+    proc,
+    url: ready.url!,
+    pid: proc.pid!,
+    call: <T>(cmd: string, args: object = {}) =>
+      new Promise<T>((resolve) => {
+        const id = ++nextId;
+        pending.set(id, (m) => resolve(m.result as T));
+        proc.send({ id, cmd, ...args });
+      }),
+  };
+}
