@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHash, randomBytes } from 'node:crypto';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { totpCode } from '../../accounts/totp.ts';
-import { describeBrowser, launchBrowser } from '../helpers/browser.ts';
+import { closeContextsAfterEach, describeBrowser, launchBrowser } from '../helpers/browser.ts';
 import type { TestServer, TestUser } from '../helpers/gatehouse-server.ts';
 import { addMember } from '../helpers/organization-fixtures.ts';
 import type { UpstreamIdp, UpstreamUser } from '../helpers/upstream-idp.ts';
@@ -25,7 +25,7 @@ describeBrowser('e2e: federation journeys', () => {
   let rp: http.Server;
   let redirectUri: string;
   let client: Awaited<ReturnType<TestServer['createClient']>>;
-  const contexts: BrowserContext[] = [];
+  const contexts = closeContextsAfterEach('federation');
 
   before(async () => {
     browser = await launchBrowser();
@@ -47,13 +47,6 @@ describeBrowser('e2e: federation journeys', () => {
     await alpha?.close();
     await beta?.close();
     await server?.close();
-  });
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') {
-      let n = 0;
-      for (const context of contexts) for (const p of context.pages()) await p.screenshot({ path: `/tmp/federation-failed-${++n}.png`, fullPage: true }).catch(() => {});
-    }
-    for (const context of contexts.splice(0)) await context.close();
   });
 
   async function newPage(): Promise<Page> {

@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { totpCode } from '../../accounts/totp.ts';
 import { userPrincipal } from '../../accounts/access.ts';
-import { describeBrowser, launchBrowser } from '../helpers/browser.ts';
+import { closeContextsAfterEach, describeBrowser, launchBrowser } from '../helpers/browser.ts';
 import { startGatehouse, uniqueName, type TestServer, type TestUser } from '../helpers/gatehouse-server.ts';
 import { authorizationRequest, redeemCode, decodeJwtPayload } from '../helpers/authorization.ts';
 import { startRelyingParty, type RelyingPartyServer } from '../helpers/relying-party-server.ts';
@@ -30,7 +30,7 @@ describeBrowser('e2e: pages (branding, theme, errors, continuity)', () => {
   let server: TestServer;
   let rp: RelyingPartyServer;
   let browser: Browser;
-  const contexts: BrowserContext[] = [];
+  const contexts = closeContextsAfterEach('pages');
 
   before(async () => {
     browser = await launchBrowser();
@@ -41,13 +41,6 @@ describeBrowser('e2e: pages (branding, theme, errors, continuity)', () => {
     await browser?.close();
     await server?.close();
     await rp?.close();
-  });
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') {
-      let n = 0;
-      for (const context of contexts) for (const p of context.pages()) await p.screenshot({ path: `/tmp/pages-failed-${++n}.png`, fullPage: true }).catch(() => {});
-    }
-    for (const context of contexts.splice(0)) await context.close();
   });
 
   async function newPage(): Promise<Page> {

@@ -8,10 +8,10 @@
 // reset MFA confirmation, business groups, invitations, connected apps, audit log, identity providers,
 // exempt accounts, organization, sign out.
 import assert from 'node:assert/strict';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { totpCode } from '../../accounts/totp.ts';
 import { userPrincipal } from '../../accounts/access.ts';
-import { describeBrowser, launchBrowser } from '../helpers/browser.ts';
+import { closeContextsAfterEach, describeBrowser, launchBrowser } from '../helpers/browser.ts';
 import { startGatehouse, uniqueName, type TestServer, type TestUser } from '../helpers/gatehouse-server.ts';
 import { authorizationRequest } from '../helpers/authorization.ts';
 import { createTestClock } from '../helpers/self-service.ts';
@@ -39,7 +39,7 @@ describeBrowser('e2e: every page fits a 390 px phone', () => {
   const clock = createTestClock();
   let server: TestServer;
   let browser: Browser;
-  const contexts: BrowserContext[] = [];
+  const contexts = closeContextsAfterEach('phone-layout');
   const readings = new Map<PageName, WidthReading>();
 
   before(async () => {
@@ -49,13 +49,6 @@ describeBrowser('e2e: every page fits a 390 px phone', () => {
   after(async () => {
     await browser?.close();
     await server?.close();
-  });
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') {
-      let n = 0;
-      for (const context of contexts) for (const p of context.pages()) await p.screenshot({ path: `/tmp/phone-layout-failed-${++n}.png`, fullPage: true }).catch(() => {});
-    }
-    for (const context of contexts.splice(0)) await context.close();
   });
 
   async function phone(): Promise<Page> {

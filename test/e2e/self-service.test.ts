@@ -2,10 +2,10 @@
 // sign in with the new password; verify email; change email; change password; the
 // re-authentication prompt once the 30-minute window has passed (the clock moves; nobody sleeps).
 import assert from 'node:assert/strict';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { totpCode } from '../../accounts/totp.ts';
 import { startGatehouse, uniqueName, type TestServer, type TestUser } from '../helpers/gatehouse-server.ts';
-import { describeBrowser, launchBrowser } from '../helpers/browser.ts';
+import { closeContextsAfterEach, describeBrowser, launchBrowser } from '../helpers/browser.ts';
 import { createTestClock } from '../helpers/self-service.ts';
 import { codeIn, resetLinkIn, startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
 import { MfaPage, CHALLENGE_HEADING, ENROL_HEADING, RECOVERY_CODES_HEADING } from './pages/mfa-page.ts';
@@ -17,7 +17,8 @@ describeBrowser('e2e: self-service journeys', () => {
   let server: TestServer;
   let sink: SmtpSink;
   let browser: Browser;
-  const contexts: BrowserContext[] = [];
+  // A failed journey leaves a picture of where it stopped.
+  const contexts = closeContextsAfterEach('self-service');
 
   before(async () => {
     browser = await launchBrowser();
@@ -28,14 +29,6 @@ describeBrowser('e2e: self-service journeys', () => {
     await browser?.close();
     await server?.close();
     await sink?.close();
-  });
-  afterEach(async function () {
-    // A failed journey leaves a picture of where it stopped.
-    if (this.currentTest?.state === 'failed') {
-      let n = 0;
-      for (const context of contexts) for (const p of context.pages()) await p.screenshot({ path: `/tmp/self-service-failed-${++n}.png`, fullPage: true }).catch(() => {});
-    }
-    for (const context of contexts.splice(0)) await context.close();
   });
 
   async function newPage(options: { javaScriptEnabled?: boolean } = {}): Promise<Page> {

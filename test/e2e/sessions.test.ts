@@ -5,10 +5,10 @@
 // (with JavaScript off too); the Audit Log shows names. Each browser context has its own User-Agent,
 // as two devices would. The clock moves for each TOTP code; nobody sleeps.
 import assert from 'node:assert/strict';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { totpCode } from '../../accounts/totp.ts';
 import { authorizationRequest, redeemCode } from '../helpers/authorization.ts';
-import { describeBrowser, launchBrowser } from '../helpers/browser.ts';
+import { closeContextsAfterEach, describeBrowser, launchBrowser } from '../helpers/browser.ts';
 import { startGatehouse, type TestServer, type TestUser } from '../helpers/gatehouse-server.ts';
 import { addMember } from '../helpers/organization-fixtures.ts';
 import { startRelyingParty, type RelyingPartyServer } from '../helpers/relying-party-server.ts';
@@ -25,7 +25,7 @@ describeBrowser('e2e: sessions', () => {
   let server: TestServer;
   let rp: RelyingPartyServer;
   let browser: Browser;
-  const contexts: BrowserContext[] = [];
+  const contexts = closeContextsAfterEach('sessions');
 
   before(async () => {
     browser = await launchBrowser();
@@ -36,13 +36,6 @@ describeBrowser('e2e: sessions', () => {
     await browser?.close();
     await rp?.close();
     await server?.close();
-  });
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') {
-      let n = 0;
-      for (const context of contexts) for (const p of context.pages()) await p.screenshot({ path: `/tmp/sessions-failed-${++n}.png`, fullPage: true }).catch(() => {});
-    }
-    for (const context of contexts.splice(0)) await context.close();
   });
 
   async function device(userAgent: string, options: { javaScriptEnabled?: boolean } = {}): Promise<Page> {

@@ -2,7 +2,7 @@
 // playwright-core. Playwright never downloads a browser here. Without Chromium a developer's run
 // skips the e2e suites with one line saying why; a CI run fails instead, so they cannot vanish.
 import fs from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 
@@ -50,4 +50,20 @@ export function describeBrowser(title: string, body: () => void) {
   } else {
     describe.skip(`${title} (skipped: ${MISSING})`, body);
   }
+}
+
+/**
+ * The browser contexts a suite opens: each is closed after its test, and when the test failed, every
+ * page it still has is saved first as /tmp/<name>-failed-<n>.png (full page) to see what went wrong.
+ */
+export function closeContextsAfterEach(name: string): BrowserContext[] {
+  const contexts: BrowserContext[] = [];
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') {
+      let n = 0;
+      for (const context of contexts) for (const p of context.pages()) await p.screenshot({ path: `/tmp/${name}-failed-${++n}.png`, fullPage: true }).catch(() => {});
+    }
+    for (const context of contexts.splice(0)) await context.close();
+  });
+  return contexts;
 }
