@@ -8,13 +8,13 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CONFIG_VARIABLES } from '../../../server/config.ts';
 import { openDatabase } from '../../../adapters/database.ts';
 import { hashClientSecret } from '../../../adapters/client-store.ts';
+import { freePort } from '../../helpers/free-port.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const COMMANDS = ['migrate', 'clients list', 'clients show', 'clients create', 'clients update', 'clients delete', 'clients rotate-secret', 'users create', 'keys rotate'];
@@ -29,13 +29,6 @@ function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, LOG_LEVEL: 'silent', ...extra };
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function healthz(url: string): Promise<number | undefined> {
   try {

@@ -6,7 +6,6 @@
 import assert from 'node:assert/strict';
 import { exec, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +13,7 @@ import { CONFIG_VARIABLES } from '../../../server/config.ts';
 import { totpCode } from '../../../accounts/totp.ts';
 import { decodeJwtPayload } from '../../helpers/authorization.ts';
 import { CookieJar, follow, formAction, postForm, type Step } from '../../helpers/browserless-user.ts';
+import { freePort } from '../../helpers/free-port.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -27,13 +27,6 @@ function blocksOf(section: string) {
   return [...text.matchAll(/```(\w*)\n([\s\S]*?)```/g)].map((m) => ({ lang: m[1], lines: m[2].split('\n').filter((l) => l.trim()) }));
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('README: Try a sign-in, run as written', function () {
   this.timeout(240_000);
