@@ -12,14 +12,18 @@ const CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/** Every response: never a sniffed content type; referrers only to our own origin in full. */
+const NO_SNIFF = 'nosniff';
+const REFERRER_POLICY = 'strict-origin-when-cross-origin';
+
 export function securityHeaders(): Middleware {
   return async (ctx, next) => {
     // Set before the response is built: oidc-provider's form_post page adds the hash of its one
     // auto-submit script to this header (for that page only), so it runs under script-src 'self'.
     ctx.set('Content-Security-Policy', CSP);
     await next();
-    ctx.set('X-Content-Type-Options', 'nosniff');
-    ctx.set('Referrer-Policy', ctx.response.get('Referrer-Policy') || 'strict-origin-when-cross-origin');
+    ctx.set('X-Content-Type-Options', NO_SNIFF);
+    ctx.set('Referrer-Policy', ctx.response.get('Referrer-Policy') || REFERRER_POLICY);
     // Non-pages drop the page policy, but keep one a route set for itself (a logo's `sandbox`).
     if (!ctx.response.is('html')) {
       if (ctx.response.get('Content-Security-Policy') === CSP) ctx.remove('Content-Security-Policy');
@@ -35,8 +39,8 @@ export function securityHeaders(): Middleware {
 /** The JSON endpoints' headers (no page policy to add or remove): set once, before the response. */
 export function apiHeaders(): Middleware {
   return (ctx, next) => {
-    ctx.set('X-Content-Type-Options', 'nosniff');
-    ctx.set('Referrer-Policy', 'strict-origin-when-cross-origin');
+    ctx.set('X-Content-Type-Options', NO_SNIFF);
+    ctx.set('Referrer-Policy', REFERRER_POLICY);
     return next();
   };
 }
