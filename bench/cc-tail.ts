@@ -17,7 +17,7 @@ const server = await startQuickChild(BARE ? './bare-provider.ts' : './server-pro
 const client = BARE ? bareClient : await server.call<{ client_id: string; client_secret: string }>('createClient', { metadata: { grant_types: ['client_credentials'], redirect_uris: [], response_types: [] } });
 const { task, close } = tokenTask([server.url], 256, clientCredentialsRequest(client.client_id, client.client_secret));
 
-let warm = 5000;
+let warm = Number(process.env.BENCH_WARM ?? 5000);
 await Promise.all(Array.from({ length: 16 }, async (_, w) => { while (warm-- > 0) await task(w); }));
 if (PROF) await server.call('profileStart');
 const start = performance.now();

@@ -13,8 +13,9 @@ export const benchSecrets = { KEK: randomBytes(32).toString('base64'), COOKIE_KE
 export async function startQuickChild(file: string, env: Record<string, string>, flags = '--max-semi-space-size=8'): Promise<QuickChild> {
   const proc = fork(fileURLToPath(new URL(file, import.meta.url)), [], {
     env: { MALLOC_ARENA_MAX: '2', ...process.env, ...benchSecrets, ...env },
-    execArgv: flags.split(' ').filter(Boolean),
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    // BENCH_CHILD_FLAGS adds node flags for a look inside (e.g. --trace-gc, whose lines go to stdout).
+    execArgv: `${flags} ${process.env.BENCH_CHILD_FLAGS ?? ''}`.split(' ').filter(Boolean),
+    stdio: ['ignore', process.env.BENCH_CHILD_FLAGS ? 'inherit' : 'ignore', 'inherit', 'ipc'],
   });
   type Message = { type?: string; id?: number; url?: string; result?: unknown };
   const pending = new Map<number, (m: Message) => void>();

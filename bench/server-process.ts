@@ -160,7 +160,7 @@ const commands: Record<string, (args: Record<string, unknown>) => Promise<unknow
   },
   async memory() {
     (globalThis as { gc?: () => void }).gc?.();
-    return { ...process.memoryUsage(), spaces: Object.fromEntries(v8.getHeapSpaceStatistics().map((s) => [s.space_name, s.space_size])) };
+    return { ...process.memoryUsage(), heap: v8.getHeapStatistics(), spaces: Object.fromEntries(v8.getHeapSpaceStatistics().map((s) => [s.space_name, s.space_size])), physical: Object.fromEntries(v8.getHeapSpaceStatistics().map((s) => [s.space_name, s.physical_space_size])) };
   },
 };
 
