@@ -235,6 +235,26 @@ export function createKnexFederationStore(db: Knex | Knex.Transaction): Federati
       const row: FactsRow | undefined = await facts().where('a.id', accountId).first();
       return row ? toFacts(row) : undefined;
     },
+    async localSignInFacts(accountId) {
+      if (!isUuid(accountId)) return undefined;
+      // The organization as accountFacts finds it (the first membership's root) and that root's
+      // sso_required, in one round trip instead of accountFacts + settings (three statements).
+      const row: { service_account: boolean; organization_id: string | null; sso_required: boolean | null } | undefined = await db
+        .select('f.service_account', 'f.organization_id', 's.sso_required')
+        .from(
+          db('accounts as a')
+            .where('a.id', accountId)
+            .select(
+              'a.service_account',
+              db.raw(`(select coalesce(o.root_id, o.id) from memberships m join organizations o on o.id = m.organization_id
+                       where m.account_id = a.id order by m.created_at limit 1) as organization_id`),
+            )
+            .as('f'),
+        )
+        .leftJoin('federation_settings as s', 's.organization_id', 'f.organization_id')
+        .first();
+      return row ? { serviceAccount: row.service_account, organizationId: row.organization_id, ssoRequired: row.sso_required ?? false } : undefined;
+    },
     async accountsInOrganizationByEmail(organizationId, email) {
       if (!isUuid(organizationId)) return [];
       const rows: FactsRow[] = await facts()

@@ -83,6 +83,8 @@ export type FederationStore = {
   deleteIdentity(identityId: string): Promise<void>;
 
   accountFacts(accountId: string): Promise<AccountFacts | undefined>;
+  /** What the "SSO required" rule reads at a local sign-in (one statement: it runs on every password sign-in). */
+  localSignInFacts(accountId: string): Promise<{ serviceAccount: boolean; organizationId: string | null; ssoRequired: boolean } | undefined>;
   /** Accounts of a root organization (or its business groups) using this address. */
   accountsInOrganizationByEmail(organizationId: string, email: string): Promise<AccountFacts[]>;
   usernameExists(username: string): Promise<boolean>;

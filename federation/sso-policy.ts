@@ -11,10 +11,9 @@ export function createSsoPolicy(deps: { store: FederationStore }) {
   return {
     /** The refusal for a local sign-in of this account, or undefined when its password may be used. */
     async localSignInRefusal(accountId: string): Promise<typeof SSO_REQUIRED_MESSAGE | undefined> {
-      const account = await deps.store.accountFacts(accountId);
+      const account = await deps.store.localSignInFacts(accountId);
       if (!account?.organizationId || account.serviceAccount) return undefined;
-      const settings = await deps.store.settings(account.organizationId);
-      return settings.ssoRequired ? SSO_REQUIRED_MESSAGE : undefined;
+      return account.ssoRequired ? SSO_REQUIRED_MESSAGE : undefined;
     },
 
     /** SSO accounts have no Gatehouse password: their IdP handles MFA, and they never get Gatehouse's. */
