@@ -21,6 +21,8 @@ export type StoredLogo = { bytes: Buffer; type: LogoType; sha256: string };
 
 export type BrandingStore = {
   get(organizationId: string): Promise<Branding>;
+  /** The root organization of the account's first membership (its name and branding), undefined without one. */
+  ofAccount(accountId: string): Promise<{ rootName: string; branding: Branding } | undefined>;
   getLogo(organizationId: string): Promise<StoredLogo | undefined>;
   save(organizationId: string, changes: { displayName?: string | null; accentColor?: string | null }): Promise<void>;
   /** Stores the logo (its digest computed by the store), or removes it with null. */
@@ -89,8 +91,10 @@ export function createBrandingService(deps: { store: BrandingStore; orgs: Organi
 
     /** The brand of an account's organization (profile and admin pages). */
     async brandOfAccount(accountId: string): Promise<ResolvedBrand | undefined> {
-      const [membership] = await orgs.membershipsOf(accountId);
-      return membership ? this.brandOf(membership.rootId) : undefined;
+      // As brandOf(first membership's root), in one statement.
+      const found = await store.ofAccount(accountId);
+      if (!found || !isBranded(found.branding)) return undefined;
+      return { ...found.branding, name: found.branding.displayName ?? found.rootName };
     },
 
     logo: (organizationId: string) => store.getLogo(organizationId),

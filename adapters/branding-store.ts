@@ -7,6 +7,16 @@ import { isUuid } from './account-store.ts';
 
 const none = (organizationId: string): Branding => ({ organizationId, displayName: null, accentColor: null, logo: null, updatedAt: null });
 
+const BRANDING_COLUMNS = ['display_name', 'accent_color', 'logo_type', 'logo_sha256', 'updated_at'];
+type BrandingRow = { display_name: string | null; accent_color: string | null; logo_type: string | null; logo_sha256: string; logo_size: number | string; updated_at: Date | string };
+const toBranding = (organizationId: string, row: BrandingRow): Branding => ({
+  organizationId,
+  displayName: row.display_name,
+  accentColor: row.accent_color,
+  logo: row.logo_type ? { type: row.logo_type as LogoType, sha256: row.logo_sha256, size: Number(row.logo_size) } : null,
+  updatedAt: new Date(row.updated_at),
+});
+
 export function createKnexBrandingStore(db: Knex): BrandingStore {
   async function upsert(organizationId: string, update: Record<string, unknown>) {
     await db('organization_branding')
@@ -20,15 +30,28 @@ export function createKnexBrandingStore(db: Knex): BrandingStore {
       // The logo's bytes stay in the database here: pages need only its type, digest and size.
       const row = await db('organization_branding')
         .where({ organization_id: organizationId })
-        .first('display_name', 'accent_color', 'logo_type', 'logo_sha256', 'updated_at', db.raw('octet_length(logo) as logo_size'));
-      if (!row) return none(organizationId);
-      return {
-        organizationId,
-        displayName: row.display_name,
-        accentColor: row.accent_color,
-        logo: row.logo_type ? { type: row.logo_type as LogoType, sha256: row.logo_sha256, size: Number(row.logo_size) } : null,
-        updatedAt: new Date(row.updated_at),
-      };
+        .first(...BRANDING_COLUMNS, db.raw('octet_length(logo) as logo_size'));
+      return row ? toBranding(organizationId, row) : none(organizationId);
+    },
+    async ofAccount(accountId) {
+      if (!isUuid(accountId)) return undefined;
+      // The root of the account's first membership, its name and its branding in one round trip
+      // (pages of a sign-in in progress ask on every request).
+      const row = await db
+        .from(
+          db('memberships as m')
+            .join('organizations as o', 'o.id', 'm.organization_id')
+            .where('m.account_id', accountId)
+            .orderBy('m.created_at')
+            .limit(1)
+            .select(db.raw('coalesce(o.root_id, o.id) as root_id'))
+            .as('f'),
+        )
+        .join('organizations as r', 'r.id', 'f.root_id')
+        .leftJoin('organization_branding as b', 'b.organization_id', 'r.id')
+        .first('r.id as root_id', 'r.name as root_name', 'b.organization_id', ...BRANDING_COLUMNS.map((c) => `b.${c}`), db.raw('octet_length(b.logo) as logo_size'));
+      if (!row) return undefined;
+      return { rootName: row.root_name, branding: row.organization_id ? toBranding(row.root_id, row) : none(row.root_id) };
     },
     async getLogo(organizationId) {
       if (!isUuid(organizationId)) return undefined;
