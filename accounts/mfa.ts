@@ -30,6 +30,8 @@ export type MfaMethod = {
 export type MfaStore = {
   /** Methods of an account, oldest first: the first is the default. */
   listMethods(accountId: string): Promise<MfaMethod[]>;
+  /** listMethods and countRecoveryCodes in one read (a sign-in's MFA context needs both). */
+  listMethodsAndRecoveryCodes(accountId: string): Promise<{ methods: MfaMethod[]; recoveryCodes: number }>;
   findMethod(accountId: string, methodId: string): Promise<MfaMethod | undefined>;
   addMethod(accountId: string, kind: MfaKind, name: string, config: Record<string, unknown>): Promise<MfaMethod>;
   markUsed(methodId: string): Promise<void>;

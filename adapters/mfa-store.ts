@@ -30,6 +30,12 @@ export function createKnexMfaStore(knex: Knex): MfaStore {
       const rows = await methods().where({ account_id: accountId }).orderBy([{ column: 'created_at' }, { column: 'id' }]);
       return rows.map(toMethod);
     },
+    async listMethodsAndRecoveryCodes(accountId) {
+      // Every credential but the password, in listMethods' order; recovery codes are only counted.
+      const rows = await knex<Row>('credentials').whereNot('type', 'password').where({ account_id: accountId }).orderBy([{ column: 'created_at' }, { column: 'id' }]);
+      const methods = rows.filter((r) => r.type !== RECOVERY).map(toMethod);
+      return { methods, recoveryCodes: rows.length - methods.length };
+    },
     async findMethod(accountId, methodId) {
       if (!/^[0-9a-f-]{36}$/i.test(methodId)) return undefined;
       const row = await methods().where({ account_id: accountId, id: methodId }).first();

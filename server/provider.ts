@@ -2,6 +2,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import Provider, { interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { AccountStore } from '../accounts/account.ts';
+import { accountOfRequest } from '../accounts/request-accounts.ts';
 import * as limits from '../accounts/security-constants.ts';
 import { APP_PERMISSIONS } from '../accounts/permissions.ts';
 import { hashClientSecret, type ClientStore } from '../adapters/client-store.ts';
@@ -73,10 +74,7 @@ export function createProvider(options: ProviderOptions): Provider {
 
     async findAccount(ctx, sub) {
       // The provider asks several times per request (session check, claims, ID token): one query each request.
-      const state = ctx?.state as { accounts?: Map<string, ReturnType<AccountStore['findById']>> } | undefined;
-      const memo = state ? (state.accounts ??= new Map()) : new Map<string, ReturnType<AccountStore['findById']>>();
-      if (!memo.has(sub)) memo.set(sub, accounts.findById(sub));
-      const account = await memo.get(sub)!;
+      const account = await accountOfRequest(ctx?.state, accounts, sub);
       if (!account) return undefined;
       return {
         accountId: account.id,
@@ -212,7 +210,7 @@ export function createProvider(options: ProviderOptions): Provider {
       const meta = client as unknown as { first_party?: boolean; organization_id?: string | null };
       let firstParty = meta.first_party === true;
       if (firstParty && meta.organization_id) {
-        const account = await accounts.findById(session.accountId);
+        const account = await accountOfRequest(ctx.state, accounts, session.accountId);
         firstParty = account?.organization?.id === meta.organization_id;
       }
       if (!firstParty) {

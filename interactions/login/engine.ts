@@ -12,6 +12,7 @@ import type { MfaStore } from '../../accounts/mfa.ts';
 import { ACR_MULTI_FACTOR, acrFor, secondFactorNeed, singleFactorPasswordTooShort, SINGLE_FACTOR_PASSWORD_TOO_SHORT } from '../../accounts/mfa-policy.ts';
 import type { FactorMarksStore } from '../../accounts/reauthentication.ts';
 import { MAX_FLOW_FAILURES } from '../../accounts/security-constants.ts';
+import { accountOfRequest, accountReadInRequest } from '../../accounts/request-accounts.ts';
 import type { ThrottlePolicy } from '../../accounts/throttle.ts';
 import { ACCOUNT_CLIENT_ID } from '../account-session.ts';
 import type { MfaContext, RequestInfo } from '../methods/method.ts';
@@ -163,8 +164,9 @@ export function createLoginEngine(deps: LoginEngineDeps) {
     ctx.redirect(`/interaction/${interaction.uid}`);
   }
 
-  async function loadAccount(flow: Flow): Promise<AccountWithOrganization> {
-    const account = flow.accountId ? await deps.accounts.findById(flow.accountId) : undefined;
+  /** The flow's account, read once per request (its context, then completing: accounts/request-accounts.ts). */
+  async function loadAccount(ctx: Context, flow: Flow): Promise<AccountWithOrganization> {
+    const account = flow.accountId ? await accountOfRequest(ctx.state, deps.accounts, flow.accountId) : undefined;
     if (!account) throw new DomainError('session.account_gone');
     return account;
   }
@@ -175,11 +177,13 @@ export function createLoginEngine(deps: LoginEngineDeps) {
   }
 
   async function mfaContext(ctx: Context, { interaction, flow }: LoadedFlow, options: { clientName?: boolean } = {}): Promise<MfaContext> {
-    const account = await loadAccount(flow);
+    const account = await loadAccount(ctx, flow);
+    const { methods, recoveryCodes } = await deps.mfa.listMethodsAndRecoveryCodes(account.id);
     return {
       flow,
       account,
-      methods: await deps.mfa.listMethods(account.id),
+      methods,
+      recoveryCodes,
       request: requestInfo(ctx),
       ...(options.clientName ? { clientName: await clientName(interaction) } : {}),
     };
@@ -274,7 +278,7 @@ export function createLoginEngine(deps: LoginEngineDeps) {
       flow.emailPrompted = true; // SSO users never get the email prompt (reference: SSO users and email)
       advance(flow, 'signed_in');
     } else {
-      const account = await deps.accounts.findById(proven.accountId);
+      const account = await accountOfRequest(ctx.state, deps.accounts, proven.accountId);
       if (!account) throw new DomainError('session.account_gone');
       // Only Gatehouse's own pages may count an earlier MFA (8-hour window); a relying party's
       // max_age or prompt=login always gets every factor again.
@@ -307,7 +311,9 @@ export function createLoginEngine(deps: LoginEngineDeps) {
     // Post-login prompt: local accounts with an unverified email are asked once per sign-in (not on re-authentication).
     if (flow.step === 'complete' && !flow.reauth && deps.emailVerification && !flow.emailPrompted) {
       flow.emailPrompted = true;
-      if (await deps.emailVerification.needsVerification(flow.accountId!)) advance(flow, 'email_unverified');
+      // The account this request already read (its MFA context) says verified: no second read for the prompt.
+      const verified = (await accountReadInRequest(ctx.state, flow.accountId!))?.emailVerified === true;
+      if (!verified && (await deps.emailVerification.needsVerification(flow.accountId!))) advance(flow, 'email_unverified');
     }
     if (flow.step === 'complete') return complete(ctx, s);
     await save(s);
@@ -318,7 +324,7 @@ export function createLoginEngine(deps: LoginEngineDeps) {
   async function complete(ctx: Context, s: LoadedFlow) {
     const { interaction, flow } = s;
     for (const step of deps.steps) await step.beforeComplete?.(ctx, s, engine);
-    const account = await loadAccount(flow);
+    const account = await loadAccount(ctx, flow);
     await deps.throttle?.succeeded({ username: account.username, ...requestInfo(ctx) }); // every factor passed: the run of failures ends
     const mfaMethod = flow.amr.includes('mfa') ? (flow.enrolKind ?? flow.mfaKind) : undefined;
     await audit.record({

@@ -33,6 +33,8 @@ export type MfaContext = {
   account: AccountWithOrganization;
   /** The account's registered methods, oldest (default) first. */
   methods: MfaMethod[];
+  /** How many recovery codes are left, when read with the methods (else the recovery method counts them). */
+  recoveryCodes?: number;
   request: RequestInfo;
   /** The application the person is signing in to (shown by push approval on the device). */
   clientName?: string;

@@ -10,7 +10,7 @@ export function createRecoveryCodeMethod(deps: { mfa: MfaStore; digest: (code: s
     amr: ['otp'],
     describe: () => 'recovery code',
     async available(ctx) {
-      return (await deps.mfa.countRecoveryCodes(ctx.account.id)) > 0;
+      return (ctx.recoveryCodes ?? (await deps.mfa.countRecoveryCodes(ctx.account.id))) > 0;
     },
     async challengeView() {
       return {};

@@ -13,7 +13,7 @@ export function createVerifyEmailStep(): LoginStep {
   return {
     step: 'verify_email',
     async render(ctx, s, engine) {
-      const account = await engine.loadAccount(s.flow);
+      const account = await engine.loadAccount(ctx, s.flow);
       const uid = s.interaction.uid;
       stepPage(ctx, s, 'verify-email-prompt', {
         title: 'page.title.verify_your_email',
