@@ -5,16 +5,22 @@ import type { DeviceStore } from '../accounts/session-sign-ins.ts';
 export function createKnexDeviceStore(knex: Knex): DeviceStore {
   return {
     async remember(accountId, fingerprint) {
-      const inserted = await knex('account_devices')
-        .insert({ account_id: accountId, fingerprint })
-        .onConflict(['account_id', 'fingerprint'])
-        .ignore()
-        .returning('fingerprint');
-      if (inserted.length === 0) {
-        await knex('account_devices').where({ account_id: accountId, fingerprint }).update({ last_seen_at: knex.fn.now() });
-      }
-      const [{ count }] = await knex('account_devices').where({ account_id: accountId }).whereNot({ fingerprint }).count({ count: '*' });
-      return { known: inserted.length === 0, others: Number(count) };
+      // One statement at every sign-in: insert the device if new, else touch it, and count the
+      // account's other devices (the snapshot before the insert; the fingerprint is excluded anyway).
+      const { rows } = (await knex.raw(
+        `with added as (
+           insert into account_devices (account_id, fingerprint) values (?, ?)
+           on conflict (account_id, fingerprint) do nothing
+           returning fingerprint
+         ), touched as (
+           update account_devices set last_seen_at = now()
+           where account_id = ? and fingerprint = ? and not exists (select 1 from added)
+         )
+         select (select count(*) from added) as added,
+                (select count(*) from account_devices where account_id = ? and fingerprint <> ?) as others`,
+        [accountId, fingerprint, accountId, fingerprint, accountId, fingerprint],
+      )) as { rows: { added: number | string; others: number | string }[] };
+      return { known: Number(rows[0].added) === 0, others: Number(rows[0].others) };
     },
   };
 }

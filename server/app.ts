@@ -7,7 +7,8 @@ import Router from '@koa/router';
 import compose from 'koa-compose';
 import type { AuditLog } from '../accounts/audit.ts';
 import { createPasswordHasher, type PasswordHasher } from '../accounts/password-hasher.ts';
-import { createKnexAccountStore } from '../adapters/account-store.ts';
+import { createKnexAccountStore, knownLanguage } from '../adapters/account-store.ts';
+import { accountReadInRequest } from '../accounts/request-accounts.ts';
 import { createKnexAuditLog } from '../adapters/audit-store.ts';
 import { createClientStore } from '../adapters/client-store.ts';
 import { createClientCache, shareClientInvalidations } from '../adapters/client-cache.ts';
@@ -377,7 +378,10 @@ export async function createGatehouse(
         userAgent: ctx.get('user-agent') || undefined,
       });
       // The language this sign-in negotiated (the person's pick, else their browser's): emails to them use it.
-      await accounts.setLanguage(login.accountId, currentLanguage());
+      // The provider read the account in this request (findAccount): no write when it already says so.
+      const language = currentLanguage();
+      const known = await accountReadInRequest(ctx.state, login.accountId);
+      if (!known || known.language !== knownLanguage(language)) await accounts.setLanguage(login.accountId, language);
     }
   });
 
