@@ -13,6 +13,7 @@ import type { OrganizationStore } from '../accounts/organization.ts';
 import { createKnexBrandingStore } from '../adapters/branding-store.ts';
 import { isHostname, normalizeDomain } from '../federation/domains.ts';
 import { ACCOUNT_CLIENT_ID } from '../interactions/account-session.ts';
+import { interactionOfRequest } from '../interactions/request-interaction.ts';
 import { pageContext, type PageApp, type PageBrand } from '../views/page-context.ts';
 import { route, type Route } from './admin-api/route.ts';
 
@@ -191,7 +192,10 @@ export function createBrandingFeatures(deps: { knex: Knex; orgs: OrganizationSto
     };
 
     async function brandInteraction(ctx: Context, uid: string) {
-      const interaction = await sources.provider.Interaction.find(uid);
+      // The request's own interaction (the login engine reuses the lookup), unless the page is
+      // about another one or the provider refused it: then the one the path names, as before.
+      const ofRequest = await interactionOfRequest(sources.provider, ctx).catch(() => undefined);
+      const interaction = ofRequest?.uid === uid ? ofRequest : await sources.provider.Interaction.find(uid);
       if (!interaction) return;
       const params = interaction.params as Record<string, unknown>;
       const clientId = typeof params.client_id === 'string' ? params.client_id : undefined;

@@ -21,8 +21,9 @@ import { FlowEnded, FlowError } from './flow-error.ts';
 import { loadFlow, type Flow, type FlowMessage, type FlowStep } from './flow.ts';
 import type { LoginStep } from './step.ts';
 import { applyUiLocales } from '../../views/language.ts';
+import { interactionOfRequest, interactionReadInRequest, type Interaction } from '../request-interaction.ts';
 
-export type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
+export type { Interaction };
 /** A request's interaction and its parsed flow, as the pipeline's first middleware loaded them. */
 export type LoadedFlow = { interaction: Interaction; flow: Flow };
 
@@ -134,7 +135,7 @@ export function createLoginEngine(deps: LoginEngineDeps) {
   const requestInfo = (ctx: Context): RequestInfo => ({ ip: ctx.ip, userAgent: ctx.get('user-agent') || undefined });
 
   async function load(ctx: Context, expectedPrompt: 'login' | 'consent' | 'any' = 'login'): Promise<LoadedFlow> {
-    const interaction = await provider.interactionDetails(ctx.req, ctx.res);
+    const interaction = await interactionOfRequest(provider, ctx);
     // The app's ui_locales (kept in the interaction) decide this page's language.
     applyUiLocales(interaction.params.ui_locales, interaction.uid);
     if (interaction.uid !== ctx.params.uid) throw new DomainError('session.interaction_mismatch');
@@ -153,7 +154,18 @@ export function createLoginEngine(deps: LoginEngineDeps) {
   }
 
   async function finish(ctx: Context, result: Record<string, unknown>) {
-    const redirectTo = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false });
+    const loaded = await interactionReadInRequest(ctx)?.catch(() => undefined);
+    let redirectTo: string;
+    if (loaded && !loaded.session?.uid) {
+      // What provider.interactionResult does (result replaced, saved for the interaction's remaining
+      // lifetime, back to returnTo), on the interaction this request loaded instead of finding it
+      // again. One started in a session goes through the provider: it checks that session again.
+      loaded.result = result;
+      await loaded.save(loaded.exp - Math.floor(Date.now() / 1000));
+      redirectTo = loaded.returnTo;
+    } else {
+      redirectTo = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false });
+    }
     ctx.status = 303;
     ctx.redirect(redirectTo);
   }
