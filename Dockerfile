@@ -6,11 +6,17 @@ ENV NODE_ENV=production
 # glibc gives every thread its own malloc arena; with argon2 and V8's helper threads that held
 # ~150 MiB of freed memory per process (bench #5: 430 → 268 MiB RSS with two arenas).
 ENV MALLOC_ARENA_MAX=2
+# argon2id takes a 19 MiB block per hash. glibc's moving mmap threshold kept those blocks in the heap
+# after the first free (~40 MiB RSS for good); a fixed 4 MiB threshold maps and unmaps each one, and
+# transparent huge pages make that cheap (+~2 ms of system time per hash instead of +7; bench/memory.ts).
+ENV GLIBC_TUNABLES=glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=4194304
 WORKDIR /app
 
 # Production dependencies only. argon2 ships prebuilt binaries for linux-x64/arm64 (glibc); the
 # base image's node is Node 24.
+# patches/ first: npm ci's postinstall applies them (patch-package; see patches/README.md).
 COPY package.json package-lock.json ./
+COPY patches ./patches
 RUN npm ci --omit=dev && npm cache clean --force
 
 # Sources, one COPY per directory (COPY with several directory sources would merge their contents).
@@ -35,4 +41,4 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
 
 # node itself is the container's process (no npm, no shell in between), so `docker stop`'s SIGTERM
 # reaches the server, which drains in-flight requests and exits 0. Same command as `npm start`.
-CMD ["node", "--max-semi-space-size=8", "server/main.ts"]
+CMD ["node", "--max-semi-space-size=8", "--heap-growing-percent=50", "server/main.ts"]

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { clientCredentialsRequest, tokenTask } from './load.ts';
 import { processCpu, threadsOf } from './proc.ts';
 import { startQuickChild, type QuickChild } from './quick-child.ts';
+import { START_NODE_FLAGS } from './start-command.ts';
 
 const REQUESTS = Number(process.env.BENCH_CC_REQUESTS ?? 3000);
 const SLICES = Number(process.env.BENCH_SLICES ?? 4);
@@ -22,7 +23,7 @@ const cpuOf = (pid: number) => processCpu(pid) * 1e6;
 const bareClient = { client_id: 'bench-cc', client_secret: randomBytes(24).toString('base64url') };
 const bare = await startQuickChild('./bare-provider.ts', { BARE_CLIENT_ID: bareClient.client_id, BARE_CLIENT_SECRET: bareClient.client_secret });
 // BENCH_GH_FLAGS="flags;flags…": one Gatehouse contender per set of node flags (default: npm start's).
-const variants = (process.env.BENCH_GH_FLAGS ?? '--max-semi-space-size=8').split(';');
+const variants = (process.env.BENCH_GH_FLAGS ?? START_NODE_FLAGS.join(' ')).split(';');
 const contenders: [string, QuickChild, { client_id: string; client_secret: string }][] = [['bare', bare, bareClient]];
 for (const [i, variant] of variants.entries()) {
   // A variant is node flags, optionally followed by '|NAME=value' environment for that server.

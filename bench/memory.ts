@@ -7,13 +7,14 @@ import fs from 'node:fs';
 import { clientCredentialsRequest, tokenTask } from './load.ts';
 import { passwordLogin, TotpUserPool, type LoginClient, type LoginUser } from './login.ts';
 import { startQuickChild } from './quick-child.ts';
+import { START_NODE_FLAGS } from './start-command.ts';
 
 const CC = Number(process.env.BENCH_CC ?? 30_000);
 const LOGINS = Number(process.env.BENCH_LOGINS ?? 300);
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 10_000);
 const MiB = (kib: number) => `${(kib / 1024).toFixed(0)}`;
 
-const server = await startQuickChild('./server-process.ts', {}, '--expose-gc --max-semi-space-size=8');
+const server = await startQuickChild('./server-process.ts', {}, ['--expose-gc', ...START_NODE_FLAGS].join(' '));
 type Memory = NodeJS.MemoryUsage & { spaces: Record<string, number>; physical: Record<string, number>; heap: Record<string, number> };
 async function report(phase: string) {
   const v8 = await server.call<Memory>('memory');
@@ -69,7 +70,9 @@ await report(`after ${LOGINS} sign-ins`);
 
 await server.call('seedSessions', { count: SESSIONS, accountId: pool.users[0].id });
 await report(`with ${SESSIONS} sessions`);
-await new Promise((resolve) => setTimeout(resolve, 10_000));
-await report('10 s idle later');
+// Idle: V8's memory reducer may give pooled and free pages back once allocation stops.
+const IDLE = Number(process.env.BENCH_IDLE_SECONDS ?? 30);
+await new Promise((resolve) => setTimeout(resolve, IDLE * 1000));
+await report(`${IDLE} s idle later`);
 server.proc.kill();
 process.exit(0);

@@ -19,7 +19,10 @@ export const profilerCommands = {
     session ??= new Session();
     session.connect();
     await session.post('HeapProfiler.enable');
-    await session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+    // BENCH_HEAP_PROMOTED=1 leaves out what the young generation collects: what is left was promoted
+    // to the old space (survived two scavenges), which is what makes major GCs and old-space growth.
+    const promotedOnly = process.env.BENCH_HEAP_PROMOTED === '1';
+    await session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: !promotedOnly });
     return true;
   },
   async heapProfileStop({ file }: Record<string, unknown>) {

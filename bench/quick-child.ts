@@ -1,18 +1,19 @@
 // A server child for the quick one-figure tools (cc-cpu.ts, cc-tail.ts, login-cost.ts): forked with
-// npm start's heap flag, ready once it sends its URL, commanded over IPC ({ id, cmd } → { id, result }).
+// npm start's node flags and environment, ready once it sends its URL, commanded over IPC ({ id, cmd } → { id, result }).
 // bench/run.ts has its own, fuller orchestration (stderr capture, exit handling, shared schemas).
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { START_ENV, START_NODE_FLAGS } from './start-command.ts';
 
 export type QuickChild = { proc: ChildProcess; url: string; pid: number; call<T = unknown>(cmd: string, args?: object): Promise<T> };
 
 /** One set of secrets per tool run, as the servers of one deployment share them. */
 export const benchSecrets = { KEK: randomBytes(32).toString('base64'), COOKIE_KEYS: randomBytes(32).toString('base64url') };
 
-export async function startQuickChild(file: string, env: Record<string, string>, flags = '--max-semi-space-size=8'): Promise<QuickChild> {
+export async function startQuickChild(file: string, env: Record<string, string>, flags = START_NODE_FLAGS.join(' ')): Promise<QuickChild> {
   const proc = fork(fileURLToPath(new URL(file, import.meta.url)), [], {
-    env: { MALLOC_ARENA_MAX: '2', ...process.env, ...benchSecrets, ...env },
+    env: { ...START_ENV, ...process.env, ...benchSecrets, ...env },
     // BENCH_CHILD_FLAGS adds node flags for a look inside (e.g. --trace-gc, whose lines go to stdout).
     execArgv: `${flags} ${process.env.BENCH_CHILD_FLAGS ?? ''}`.split(' ').filter(Boolean),
     stdio: ['ignore', process.env.BENCH_CHILD_FLAGS ? 'inherit' : 'ignore', 'inherit', 'ipc'],

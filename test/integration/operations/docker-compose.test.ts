@@ -162,7 +162,7 @@ describe('docker-compose.yml', () => {
 describe('Dockerfile', () => {
   const instructions = dockerfileInstructions(read('Dockerfile'));
   const all = (keyword: string) => instructions.filter((i) => i.keyword === keyword);
-  const pkg = JSON.parse(read('package.json')) as { engines: { node: string }; scripts: Record<string, string> };
+  const pkg = JSON.parse(read('package.json')) as { engines: { node: string }; scripts: Record<string, string>; dependencies: Record<string, string> };
 
   it('is based on the Node major version package.json requires (24)', () => {
     const requiredMajor = pkg.engines.node.match(/\d+/)?.[0];
@@ -175,6 +175,11 @@ describe('Dockerfile', () => {
     const copiesLockfile = all('COPY').some((c) => c.args.includes('package-lock.json'));
     assert.ok(copiesLockfile, 'package-lock.json is copied');
     assert.ok(all('RUN').some((r) => /\bnpm ci\b.*--omit=dev/.test(r.args)), 'npm ci --omit=dev');
+    // npm ci's postinstall applies patches/ (patch-package), so they must be in the image before it.
+    const index = (test: (i: { keyword: string; args: string }) => boolean) => instructions.findIndex(test);
+    const copiesPatches = index((i) => i.keyword === 'COPY' && /^patches\/?\s/.test(i.args));
+    assert.ok(copiesPatches >= 0 && copiesPatches < index((i) => i.keyword === 'RUN' && /\bnpm ci\b/.test(i.args)), 'patches/ is copied before npm ci');
+    assert.ok(pkg.dependencies['patch-package'], 'patch-package is a production dependency (npm ci --omit=dev runs it)');
   });
 
   it('copies every directory the server and the CLI import, each to its own path', () => {
@@ -194,9 +199,15 @@ describe('Dockerfile', () => {
   it('runs node server/main.ts directly (SIGTERM reaches it; what `npm start` runs) as a non-root user on port 3000', () => {
     // `exec` replaces npm's `sh -c`, so npm's SIGTERM reaches node; the image needs no npm at all.
     // Two malloc arenas unless the operator says otherwise (the image sets the same with ENV).
-    assert.match(pkg.scripts.start, /^MALLOC_ARENA_MAX=\$\{MALLOC_ARENA_MAX:-2\} exec node (--[\w-]+(=\S+)? )*server\/main\.ts$/, 'npm start execs node server/main.ts (V8 flags allowed)');
+    assert.match(
+      pkg.scripts.start,
+      /^MALLOC_ARENA_MAX=\$\{MALLOC_ARENA_MAX:-2\} GLIBC_TUNABLES=\$\{GLIBC_TUNABLES:-\S+\} exec node (--[\w-]+(=\S+)? )*server\/main\.ts$/,
+      'npm start execs node server/main.ts (V8 flags allowed)',
+    );
     assert.deepEqual(JSON.parse(all('CMD').at(-1)?.args ?? 'null'), pkg.scripts.start.replace(/^.*exec /, '').split(' '), 'CMD is the exec form of npm start');
     assert.ok(all('ENV').some((e) => /MALLOC_ARENA_MAX=2/.test(e.args)), 'the image runs with two malloc arenas');
+    const tunables = /GLIBC_TUNABLES=\$\{GLIBC_TUNABLES:-(\S+)\}/.exec(pkg.scripts.start)?.[1];
+    assert.ok(all('ENV').some((e) => e.args === `GLIBC_TUNABLES=${tunables}`), 'the image sets the malloc tunables npm start sets');
     const user = all('USER').at(-1)?.args;
     assert.ok(user && !/^(root|0)(:|$)/.test(user), `USER ${user}`);
     assert.ok(instructions.findIndex((i) => i.keyword === 'USER') < instructions.findIndex((i) => i.keyword === 'CMD'));
