@@ -17,4 +17,19 @@ export type RateLimiter = {
 export type RateLimitStore = {
   /** One named set of counters with a window; the name keeps sets apart in the store. */
   limiter(name: string, windowSeconds: number): RateLimiter;
+  /** Several limiters' get() in one round trip, same answers in the same order (absent: one get each). */
+  getMany?(reads: readonly (readonly [RateLimiter, string])[]): Promise<(Counter | undefined)[]>;
+  /** Several limiters' delete() in one round trip (absent: one delete each). */
+  deleteMany?(keys: readonly (readonly [RateLimiter, string])[]): Promise<void>;
 };
+
+/** get() of each (limiter, key), in one round trip when the store can. */
+export function getAll(store: RateLimitStore, reads: readonly (readonly [RateLimiter, string])[]): Promise<(Counter | undefined)[]> {
+  return store.getMany ? store.getMany(reads) : Promise.all(reads.map(([limiter, key]) => limiter.get(key)));
+}
+
+/** delete() of each (limiter, key), in one round trip when the store can. */
+export async function deleteAll(store: RateLimitStore, keys: readonly (readonly [RateLimiter, string])[]): Promise<void> {
+  if (store.deleteMany) await store.deleteMany(keys);
+  else await Promise.all(keys.map(([limiter, key]) => limiter.delete(key)));
+}

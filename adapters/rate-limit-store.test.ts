@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { migrate, openDatabase } from './database.ts';
 import { createRedisRateLimitStore, createSqlRateLimitStore } from './rate-limit-store.ts';
-import type { RateLimitStore } from '../accounts/rate-limits.ts';
+import { deleteAll, getAll, type RateLimitStore } from '../accounts/rate-limits.ts';
 
 type Opened = { store: RateLimitStore; close(): Promise<void> };
 
@@ -57,6 +57,22 @@ function contract(name: string, open: () => Promise<Opened>) {
       const limiter = opened.store.limiter('contract-race', 60);
       await Promise.all(Array.from({ length: 20 }, () => limiter.add('r')));
       assert.equal((await limiter.get('r'))?.count, 20);
+    });
+
+    it('reads and deletes several limiters at once exactly as one get or delete each', async () => {
+      const counts = opened.store.limiter('contract-many-counts', 60);
+      const holds = opened.store.limiter('contract-many-holds', 24 * 3600);
+      await counts.add('p', 3);
+      await holds.set('p', 7, 120);
+      await holds.set('æøå', 1, 60);
+      const reads = [[counts, 'p'], [holds, 'p'], [counts, 'none'], [holds, 'æøå'], [counts, 'p']] as const;
+      const many = await getAll(opened.store, reads);
+      const one = await Promise.all(reads.map(([l, k]) => l.get(k)));
+      assert.deepEqual(many.map((c) => c?.count), [3, 7, undefined, 1, 3]);
+      assert.deepEqual(one.map((c) => c?.count), [3, 7, undefined, 1, 3]);
+      for (const [i, c] of many.entries()) if (c) assert.ok(Math.abs(c.resetInMs - one[i]!.resetInMs) < 5_000, `reset ${c.resetInMs} vs ${one[i]!.resetInMs}`);
+      await deleteAll(opened.store, [[counts, 'p'], [holds, 'p'], [counts, 'none']]);
+      assert.deepEqual((await getAll(opened.store, reads)).map((c) => c?.count), [undefined, undefined, undefined, 1, undefined]);
     });
   });
 }

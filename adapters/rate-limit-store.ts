@@ -4,7 +4,7 @@
 // Store failures are thrown as they are: a throttle that can't count fails closed (503), never open.
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
-import type { RedisClient } from './redis-connection.ts';
+import { isCluster, type RedisClient } from './redis-connection.ts';
 import { RateLimiterPostgres, RateLimiterRedis, RateLimiterRes, type RateLimiterStoreAbstract } from 'rate-limiter-flexible';
 import type { Counter, RateLimiter, RateLimitStore } from '../accounts/rate-limits.ts';
 
@@ -23,8 +23,20 @@ export function storeKey(key: string): string {
   return key.length <= 120 && /^[\x20-\x7e]*$/.test(key) ? key : `sha256:${createHash('sha256').update(key, 'utf8').digest('hex')}`;
 }
 
+/** Each wrapped limiter's library object, for the stores' one-round-trip reads and deletes. */
+const libraryOf = new WeakMap<RateLimiter, RateLimiterStoreAbstract>();
+/** The library's key of `key` in `limiter` (`<keyPrefix>:<key>`, from its own getKey). */
+function libraryKey(limiter: RateLimiter, key: string): string {
+  const library = libraryOf.get(limiter);
+  if (!library) throw new Error('rate-limit store: a limiter of another store');
+  return library.getKey(storeKey(key));
+}
+/** As wrap()'s get() reads the library's answer: a counter whose window just ended is none. */
+const counterOf = (consumedPoints: number, msBeforeNext: number): Counter | undefined =>
+  msBeforeNext !== 0 ? { count: consumedPoints, resetInMs: Math.max(0, msBeforeNext) } : undefined;
+
 function wrap(limiter: RateLimiterStoreAbstract): RateLimiter {
-  return {
+  const wrapped: RateLimiter = {
     async add(rawKey, n = 1) {
       const key = storeKey(rawKey);
       try {
@@ -45,10 +57,35 @@ function wrap(limiter: RateLimiterStoreAbstract): RateLimiter {
       await limiter.delete(storeKey(key));
     },
   };
+  libraryOf.set(wrapped, limiter);
+  return wrapped;
 }
 
 export function createRedisRateLimitStore(redis: RedisClient, options: { prefix?: string } = {}): RateLimitStore {
+  // A sign-in check reads three counters and a completed sign-in clears three: one MULTI (GET and
+  // PTTL of each key, as the library's get() sends them) and one DEL instead of one each. A cluster
+  // keeps one command per key (the keys live in different slots).
+  const batched = !isCluster(redis);
   return {
+    ...(batched && {
+      async getMany(reads) {
+        const multi = redis.multi();
+        for (const [limiter, key] of reads) {
+          const rlKey = libraryKey(limiter, key);
+          multi.get(rlKey).pttl(rlKey);
+        }
+        const results = await multi.exec();
+        if (results === null) throw new Error('redis transaction aborted');
+        return reads.map((_, i) => {
+          const [[getErr, points], [ttlErr, ttl]] = [results[2 * i], results[2 * i + 1]];
+          if (getErr || ttlErr) throw getErr ?? ttlErr;
+          return points === null ? undefined : counterOf(parseInt(points as string), ttl as number);
+        });
+      },
+      async deleteMany(keys) {
+        if (keys.length) await redis.del(...keys.map(([limiter, key]) => libraryKey(limiter, key)));
+      },
+    } satisfies Partial<RateLimitStore>),
     limiter(name, windowSeconds) {
       return wrap(new RateLimiterRedis({
         storeClient: redis,
@@ -85,6 +122,25 @@ export function createSqlRateLimitStore(knex: Knex): RateLimitStore {
   const client = knexQueryClient(knex);
   let sweeping = false;
   return {
+    // One SELECT (one DELETE) for several counters: the library's statements with `key in (…)`. On
+    // PGlite each statement runs on the server's own thread.
+    async getMany(reads) {
+      const keys = reads.map(([limiter, key]) => libraryKey(limiter, key));
+      const now = Date.now();
+      const rows: { key: string; points: number; expire: string | number | null }[] = await knex(RATE_LIMIT_TABLE)
+        .whereIn('key', [...new Set(keys)])
+        .andWhere((w) => w.where('expire', '>', now).orWhereNull('expire'))
+        .select('key', 'points', 'expire');
+      const byKey = new Map(rows.map((r) => [r.key, r]));
+      return keys.map((k) => {
+        const row = byKey.get(k);
+        // As the library's Postgres result: no expiry reads -1, else the time left (never below 0).
+        return row ? counterOf(row.points, row.expire ? Math.max(Number(row.expire) - Date.now(), 0) : -1) : undefined;
+      });
+    },
+    async deleteMany(keys) {
+      if (keys.length) await knex(RATE_LIMIT_TABLE).whereIn('key', keys.map(([limiter, key]) => libraryKey(limiter, key))).delete();
+    },
     limiter(name, windowSeconds) {
       const limiter = new RateLimiterPostgres({
         storeClient: client,
