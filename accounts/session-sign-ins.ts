@@ -27,6 +27,8 @@ export type SignIn = {
   identityId: string | null;
   ip?: string;
   userAgent?: string;
+  /** The provider made the session in this request: its uid is new, so nothing is stored under it yet. */
+  newSession?: boolean;
 };
 
 export function createSessionSignIns(deps: {
@@ -47,7 +49,7 @@ export function createSessionSignIns(deps: {
   return {
     async signedIn(s: SignIn) {
       // A re-authentication in the same session keeps when and how it first signed in.
-      const existing = await deps.details.findDetails(s.sessionUid, s.accountId);
+      const existing = s.newSession ? null : await deps.details.findDetails(s.sessionUid, s.accountId);
       if (!existing) {
         await deps.details.saveDetails(s.sessionUid, {
           accountId: s.accountId,

@@ -376,6 +376,7 @@ export async function createGatehouse(
         identityId: factors.identityId ?? null,
         ip: ctx.ip,
         userAgent: ctx.get('user-agent') || undefined,
+        newSession: (ctx.oidc.session as { new?: boolean }).new === true,
       });
       // The language this sign-in negotiated (the person's pick, else their browser's): emails to them use it.
       // The provider read the account in this request (findAccount): no write when it already says so.
