@@ -131,6 +131,19 @@ for (const store of storeMatrix()) {
       assert.equal((await server.gatehouse.throttle.signIn.lockout(user.username)).failures, 0, 'a completed sign-in ends the run');
     });
 
+    it('a lockout while a sign-in waits on its code page refuses the right code at the next request', async () => {
+      const user = await server.createUser();
+      const { jar, answer } = await passwordAttempt(server, client, user.username, user.password, '10.6.0.1');
+      assert.equal(answer.status, 303);
+      const page = await fetch(answer.location!, { headers: { cookie: jar.header() } }).then((r) => r.text());
+      // Someone else locks the account meanwhile (nothing the flow read earlier may stand in for it).
+      await failPasswords(server, client, user.username, SIGN_IN_LOCKOUT_FAILURES, '10.7');
+      const refused = await post(jar, formAction(page, answer.location!), { code: await totpCode(user.totpSecret!) }, '10.6.0.1');
+      assert.equal(refused.status, 429);
+      assert.equal(messageCode(refused.body), 'throttle.wait');
+      assert.equal((await server.gatehouse.throttle.signIn.lockout(user.username)).locked, true, 'still locked: the refused code completed nothing');
+    });
+
     it('limits one IP spraying one password over many usernames', async () => {
       const ip = '198.51.100.9';
       const victim = await server.createUser();
