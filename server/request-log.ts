@@ -15,6 +15,9 @@ export function routeTemplate(ctx: Context): string {
 
 /** `around` runs the rest of the request with its id (e.g. inside a per-request context). */
 export function requestLog(logger: Logger, around: (requestId: string, next: Next) => Promise<unknown> = (_id, next) => next()): Middleware {
+  // These lines hold only the fields below, none of them secret, so they skip the logger's redaction:
+  // its wildcard paths cost ~10 µs per line, a few per cent of a token request.
+  const lines = logger.child({}, { redact: [] });
   return async (ctx, next) => {
     const requestId = randomUUID();
     ctx.set('X-Request-Id', requestId);
@@ -24,7 +27,7 @@ export function requestLog(logger: Logger, around: (requestId: string, next: Nex
     } finally {
       // The client is known once oidc-provider authenticated it (token, introspection, revocation, userinfo…).
       const clientId = (ctx as unknown as WithOidc).oidc?.client?.clientId;
-      logger.info(
+      lines.info(
         { requestId, method: ctx.method, route: routeTemplate(ctx), status: ctx.status, ms: Math.round((performance.now() - started) * 10) / 10, ...(clientId ? { clientId } : {}) },
         'request',
       );

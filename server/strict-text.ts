@@ -24,11 +24,16 @@ export function decodeUtf8(bytes: Uint8Array, where: string): string {
   }
 }
 
+/** U+0001–U+007F except '%': text that needs neither percent-decoding nor a UTF-8 check. */
+const ASCII_WITHOUT_ESCAPES = /^[\x01-\x24\x26-\x7f]*$/;
+
 /**
  * Percent-decodes one URL component (path segment, query or form key/value) to its bytes, then UTF-8.
  * Raw request-line bytes arrive from Node as latin1 code units, so they are taken byte for byte.
  */
 export function decodeComponent(raw: string, where: string, plusIsSpace = false): string {
+  // ASCII without NUL or %-escapes decodes to itself: most components take no byte array and no decoder.
+  if (ASCII_WITHOUT_ESCAPES.test(raw) && !(plusIsSpace && raw.includes('+'))) return raw;
   const bytes: number[] = [];
   for (let i = 0; i < raw.length; i++) {
     const ch = raw.charCodeAt(i);
