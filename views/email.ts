@@ -3,12 +3,12 @@
 // HTML-escaped (escaping would show "&amp;" to the reader) — header safety is the mailer's job.
 // Every text is a catalog code, written in the recipient's language (see Recipient).
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import nunjucks from 'nunjucks';
 import { availableLanguages, currentLanguage, translatorFor } from './language.ts';
+import { sourceDir } from './source-dir.ts';
 import type { ComposedEmail, EmailMessages, Recipient } from '../accounts/email-messages.ts';
 
-const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'templates', 'email');
+const dir = path.join(sourceDir(import.meta.url), 'templates', 'email');
 const loader = () => new nunjucks.FileSystemLoader(dir, { noCache: false });
 const htmlEnv = new nunjucks.Environment(loader(), { autoescape: true, throwOnUndefined: false });
 const textEnv = new nunjucks.Environment(loader(), { autoescape: false, throwOnUndefined: false });

@@ -5,12 +5,12 @@
 // formatDate() and formatNumber().
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import nunjucks from 'nunjucks';
 import { pageContext } from './page-context.ts';
+import { sourceDir } from './source-dir.ts';
 import { addLanguageGlobals, translatorFor } from './language.ts';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
+const here = sourceDir(import.meta.url);
 export const STATIC_DIR = path.join(here, 'static');
 export const TEMPLATES_DIR = path.join(here, 'templates');
 

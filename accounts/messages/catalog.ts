@@ -11,9 +11,10 @@ import type { Language, MessageCode, MessageValue, MessageVars, PlainCode, Text,
 export const DEFAULT_LANGUAGE = 'en';
 
 // Auto-discovery: a language is one file named after its tag (nb.ts, de.ts, pt-BR.ts) exporting
-// `language`. Its type (`satisfies Language`) makes tsc demand exactly English's codes.
+// `language`. Its type (`satisfies Language`) makes tsc demand exactly English's codes. Compiled
+// (build/accounts/messages/), the files are nb.js etc.
 const here = path.dirname(fileURLToPath(import.meta.url));
-const LANGUAGE_FILE = /^([a-z]{2,3}(?:-[A-Z][a-z]{3})?(?:-[A-Z]{2})?)\.ts$/;
+const LANGUAGE_FILE = /^([a-z]{2,3}(?:-[A-Z][a-z]{3})?(?:-[A-Z]{2})?)\.[jt]s$/;
 const discovered: Language[] = [english];
 for (const file of readdirSync(here).sort()) {
   const tag = LANGUAGE_FILE.exec(file)?.[1];
