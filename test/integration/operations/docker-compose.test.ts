@@ -160,7 +160,9 @@ describe('docker-compose.yml', () => {
 });
 
 describe('Dockerfile', () => {
-  const instructions = dockerfileInstructions(read('Dockerfile'));
+  const everyStage = dockerfileInstructions(read('Dockerfile'));
+  // The image is its last stage; an earlier one (the build stage) only hands it files.
+  const instructions = everyStage.slice(everyStage.findLastIndex((i) => i.keyword === 'FROM'));
   const all = (keyword: string) => instructions.filter((i) => i.keyword === keyword);
   const pkg = JSON.parse(read('package.json')) as { engines: { node: string }; scripts: Record<string, string>; dependencies: Record<string, string> };
 
@@ -196,13 +198,27 @@ describe('Dockerfile', () => {
     }
   });
 
-  it('runs node server/main.ts directly (SIGTERM reaches it; what `npm start` runs) as a non-root user on port 3000', () => {
+  it('takes the compiled server (build/) from a stage that runs the build `npm start` runs first', () => {
+    assert.equal(pkg.scripts.prestart, 'node scripts/build.ts');
+    const start = everyStage.findIndex((i) => i.keyword === 'FROM' && /\bAS\s+\S+/i.test(i.args));
+    assert.ok(start >= 0, 'a named build stage');
+    const builder = everyStage[start].args.match(/\bAS\s+(\S+)/i)![1];
+    const stage = everyStage.slice(start, everyStage.findIndex((i, n) => n > start && i.keyword === 'FROM'));
+    assert.ok(stage.some((i) => i.keyword === 'RUN' && i.args === 'node scripts/build.ts'), 'the build stage runs scripts/build.ts');
+    const copied = new Set(stage.filter((i) => i.keyword === 'COPY').flatMap((i) => i.args.split(/\s+/).slice(0, -1)));
+    for (const file of ['tsconfig.json', 'tsconfig.build.json', 'scripts', ...importedTopLevelDirectories(['server/main.ts'])]) {
+      assert.ok(copied.has(file), `the build stage copies ${file}`);
+    }
+    assert.ok(all('COPY').some((c) => c.args === `--from=${builder} /app/build ./build`), 'the image copies build/ from it');
+  });
+
+  it('runs node build/server/main.js directly (SIGTERM reaches it; what `npm start` runs) as a non-root user on port 3000', () => {
     // `exec` replaces npm's `sh -c`, so npm's SIGTERM reaches node; the image needs no npm at all.
     // Two malloc arenas unless the operator says otherwise (the image sets the same with ENV).
     assert.match(
       pkg.scripts.start,
-      /^MALLOC_ARENA_MAX=\$\{MALLOC_ARENA_MAX:-2\} GLIBC_TUNABLES=\$\{GLIBC_TUNABLES:-\S+\} exec node (--[\w-]+(=\S+)? )*server\/main\.ts$/,
-      'npm start execs node server/main.ts (V8 flags allowed)',
+      /^MALLOC_ARENA_MAX=\$\{MALLOC_ARENA_MAX:-2\} GLIBC_TUNABLES=\$\{GLIBC_TUNABLES:-\S+\} exec node (--[\w-]+(=\S+)? )*build\/server\/main\.js$/,
+      'npm start execs node build/server/main.js (V8 flags allowed)',
     );
     assert.deepEqual(JSON.parse(all('CMD').at(-1)?.args ?? 'null'), pkg.scripts.start.replace(/^.*exec /, '').split(' '), 'CMD is the exec form of npm start');
     assert.ok(all('ENV').some((e) => /MALLOC_ARENA_MAX=2/.test(e.args)), 'the image runs with two malloc arenas');
