@@ -3,7 +3,7 @@
 // bench/run.ts has its own, fuller orchestration (stderr capture, exit handling, shared schemas).
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
+import { compiled } from '../scripts/build.ts';
 import { START_ENV, START_NODE_FLAGS } from './start-command.ts';
 
 export type QuickChild = { proc: ChildProcess; url: string; pid: number; call<T = unknown>(cmd: string, args?: object): Promise<T> };
@@ -12,7 +12,8 @@ export type QuickChild = { proc: ChildProcess; url: string; pid: number; call<T 
 export const benchSecrets = { KEK: randomBytes(32).toString('base64'), COOKIE_KEYS: randomBytes(32).toString('base64url') };
 
 export async function startQuickChild(file: string, env: Record<string, string>, flags = START_NODE_FLAGS.join(' ')): Promise<QuickChild> {
-  const proc = fork(fileURLToPath(new URL(file, import.meta.url)), [], {
+  // The compiled child (build/bench/…js), as `npm start` runs the compiled server.
+  const proc = fork(compiled(new URL(file, import.meta.url)), [], {
     env: { ...START_ENV, ...process.env, ...benchSecrets, ...env },
     // BENCH_CHILD_FLAGS adds node flags for a look inside (e.g. --trace-gc, whose lines go to stdout).
     execArgv: `${flags} ${process.env.BENCH_CHILD_FLAGS ?? ''}`.split(' ').filter(Boolean),

@@ -18,7 +18,6 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import argon2 from 'argon2';
 import pg from 'pg';
 import { Redis } from 'ioredis';
@@ -27,6 +26,7 @@ import { clientCredentialsRequest, closedLoop, combine, introspectionRequest, op
 import { passwordLogin, sessionSkipsSignIn, TotpUserPool, type LoginClient, type LoginUser } from './login.ts';
 import { averageCpu, cpuMeter, rssBytes, type CpuReport } from './proc.ts';
 import { START_ENV, START_NODE_FLAGS } from './start-command.ts';
+import { compiled } from '../scripts/build.ts';
 
 const env = process.env;
 const SECONDS = Number(env.BENCH_SECONDS ?? 10);
@@ -57,7 +57,8 @@ type Child = {
 const children = new Set<Child>();
 
 async function startChild(name: string, file: string, childEnv: Record<string, string>): Promise<Child> {
-  const proc: ChildProcess = fork(fileURLToPath(new URL(file, import.meta.url)), [], {
+  // The compiled child (build/bench/…js), as `npm start` runs the compiled server.
+  const proc: ChildProcess = fork(compiled(new URL(file, import.meta.url)), [], {
     // As npm start runs servers (its malloc settings; see the Dockerfile).
     env: { ...START_ENV, ...process.env, ...childEnv },
     // --expose-gc only lets the 'memory' command collect garbage before it reports the live heap.
