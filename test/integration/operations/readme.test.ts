@@ -1,6 +1,7 @@
 // README's "Try a sign-in", as written: its fenced blocks are parsed out of README.md and run
 // literally (npm start, the two CLI commands while the server runs, the authorization URL, the curl
-// token request). Only the port differs (tests never use fixed ports): http://localhost:3000 becomes
+// token request). `npm start` compiles the sources first (prestart) and runs the compiled server.
+// Only the port differs (tests never use fixed ports): http://localhost:3000 becomes
 // the test server's http://localhost:<port>. The person's part (sign in as alice, set up an
 // authenticator app, copy the code) is done without a browser, as a person without JavaScript would.
 import assert from 'node:assert/strict';
@@ -94,16 +95,22 @@ describe('README: Try a sign-in, run as written', function () {
     assert.equal(authorize.lines.length, 1);
     const url = literal(authorize.lines[0]);
     const jar = new CookieJar();
-    let page: Step = await follow(jar, url, issuer);
+    // The stylesheet, icon and scripts every page links (the compiled server reads them from views/static).
+    const assets = new Set<string>();
+    const linked = (step: Step) => {
+      for (const [, href] of step.body.matchAll(/(?:href|src)="(\/static\/[^"]+)"/g)) assets.add(href);
+      return step;
+    };
+    let page: Step = linked(await follow(jar, url, issuer));
     assert.equal(page.status, 200, page.body.slice(0, 500));
-    page = await postForm(jar, formAction(page.body, page.url), issuer, { username: 'alice', password: 'Correct-Horse-9' });
+    page = linked(await postForm(jar, formAction(page.body, page.url), issuer, { username: 'alice', password: 'Correct-Horse-9' }));
     assert.match(page.body, /Set up multi-factor authentication/);
     const choose = new URL(page.body.match(/action="(\/interaction\/[^"]+\/enrol\/choose)"/)![1], issuer).href;
-    page = await postForm(jar, choose, issuer, { kind: 'totp' });
+    page = linked(await postForm(jar, choose, issuer, { kind: 'totp' }));
     const secret = page.body.match(/data-testid="totp\/secret">([^<]+)</)![1].replace(/\s/g, '');
-    page = await postForm(jar, formAction(page.body, page.url), issuer, { name: 'Phone', code: await totpCode(secret) });
+    page = linked(await postForm(jar, formAction(page.body, page.url), issuer, { name: 'Phone', code: await totpCode(secret) }));
     assert.match(page.body, /Save your recovery codes/);
-    page = await postForm(jar, formAction(page.body, page.url), issuer, {});
+    page = linked(await postForm(jar, formAction(page.body, page.url), issuer, {}));
     if (!page.location && page.body.includes('/continue"')) {
       // "Verify your email": continue for now.
       const action = new URL(page.body.match(/action="([^"]+\/continue)"/)![1], issuer).href;
@@ -125,5 +132,21 @@ describe('README: Try a sign-in, run as written', function () {
     assert.equal(claims.email, 'alice@example.com');
     assert.equal(claims.org.name, 'Acme');
     assert.equal(claims.iss, issuer);
+
+    // The pages' stylesheet, icon and scripts are served.
+    assert.ok([...assets].some((a) => a.endsWith('.css')) && [...assets].some((a) => a.endsWith('.js')), [...assets].join(' '));
+    for (const asset of assets) {
+      const response = await fetch(new URL(asset, issuer));
+      assert.equal(response.status, 200, asset);
+      assert.ok((await response.arrayBuffer()).byteLength > 0, asset);
+    }
+  });
+
+  it('runs the compiled server (build/server/main.js), as ps shows', function () {
+    if (!fs.existsSync('/proc/self/task')) this.skip();
+    // npm's `sh -c` execs node, so node is npm's child.
+    const children = fs.readdirSync(`/proc/${server!.pid}/task`).flatMap((t) => fs.readFileSync(`/proc/${server!.pid}/task/${t}/children`, 'utf8').split(' ').filter(Boolean));
+    const commands = children.map((pid) => fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean));
+    assert.ok(commands.some((argv) => argv.at(-1) === 'build/server/main.js'), JSON.stringify(commands));
   });
 });
