@@ -2,13 +2,13 @@
 // digests: they are 256-bit random values, so a fast hash is enough, and a database leak
 // does not leak usable secrets. The provider compares digests (see server/provider.ts).
 import { isStorableText } from './storable-text.ts';
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 
 export type ClientMetadata = Record<string, unknown> & { client_id: string };
 
 export function hashClientSecret(secret: string): string {
-  return 'sha256:' + createHash('sha256').update(secret).digest('base64url');
+  return 'sha256:' + hash('sha256', secret, 'base64url'); // one-shot: no Hash object per token request
 }
 
 export function generateClientSecret(): string {
