@@ -78,8 +78,9 @@ describe('once per challenge (methods/prepared.ts)', () => {
   it('a method without a preparation (an app code) is never prepared and always has its view', async () => {
     const c = context();
     const totpLike: MfaStrategy = { ...countingMethod().method, prepareChallenge: undefined, challengeView: async () => ({}) };
-    assert.deepEqual(await challengeOnce(totpLike, c), { view: {}, prepared: true });
     assert.deepEqual(await challengeOnce(totpLike, c), { view: {}, prepared: false });
+    assert.deepEqual(await challengeOnce(totpLike, c), { view: {}, prepared: false });
+    assert.equal(c.flow.challenge, undefined, 'no challenge started: the flow has nothing new to save');
   });
 
   it('prepares a set-up once: every render of the enrolment page shows the same seed, code or options', async () => {

@@ -19,7 +19,9 @@ export async function preparedView(live: () => Promise<Record<string, unknown> |
  * started ("Try another method" clears it); it is set before preparing, so a preparation that fails
  * with a coded error after storing its state (mail down) re-renders with the message, not a second try.
  */
-export function challengeOnce(strategy: MfaStrategy, c: MfaContext): Promise<Prepared> {
+export async function challengeOnce(strategy: MfaStrategy, c: MfaContext): Promise<Prepared> {
+  // Nothing to prepare (an app code): no challenge to start or remember, so nothing for the caller to save.
+  if (!strategy.prepareChallenge) return { view: (await strategy.challengeView(c)) ?? {}, prepared: false };
   return preparedView(
     async () => (c.flow.challenge === strategy.kind ? strategy.challengeView(c) : undefined),
     async () => {

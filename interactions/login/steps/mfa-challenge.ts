@@ -19,6 +19,7 @@ export function createMfaChallengeStep(): LoginStep {
       const c = await engine.mfaContext(ctx, s, { clientName: true });
       // The default method, unless it can't be used now (an emailed code to an unverified address): then the first that can.
       let strategy = engine.methods.mfa(flow.mfaKind);
+      let switched = false;
       if (!strategy || !(await strategy.available(c))) {
         strategy = undefined;
         for (const m of engine.methods.secondFactors) if (!strategy && (await m.available(c))) strategy = m;
@@ -26,12 +27,13 @@ export function createMfaChallengeStep(): LoginStep {
         if (strategy.kind !== flow.mfaKind) {
           flow.mfaKind = strategy.kind;
           flow.challenge = undefined;
+          switched = true; // saved below: the code POST verifies the kind the flow names
         }
       }
       // Once per challenge: when this method is first shown (or switched to), and when its challenge
       // ended (used, expired, answered). A reload shows the same challenge: no second email or push.
       const { view, prepared } = await challengeOnce(strategy, c);
-      if (prepared) await engine.save(s);
+      if (prepared || switched) await engine.save(s);
       const others = [];
       for (const m of engine.methods.secondFactors) if (m.kind !== strategy.kind && (await m.available(c))) others.push({ kind: m.kind, label: m.label });
       stepPage(ctx, s, 'mfa-challenge', {
