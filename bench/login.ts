@@ -1,7 +1,8 @@
 // One complete password login as a relying party + browser would do it: authorization request
 // with PKCE → sign-in page → form post → redirects back to the RP → code exchange at /token.
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { formAction, postForm, signInWithPassword } from '../test/helpers/browserless-user.ts';
+import { CookieJar, formAction, postForm, signInWithPassword } from '../test/helpers/browserless-user.ts';
+import { keepAliveTransport } from './http-transport.ts';
 import { totpCode } from '../accounts/totp.ts';
 import { TOTP_PERIOD_SECONDS } from '../accounts/security-constants.ts';
 
@@ -29,16 +30,16 @@ export function authorizationUrl(server: string, client: LoginClient, codeChalle
 }
 
 export async function redeemCode(server: string, client: LoginClient, code: string, codeVerifier: string): Promise<true | string> {
-  const response = await fetch(`${server}/token`, {
+  const response = await keepAliveTransport(`${server}/token`, {
     method: 'POST',
     headers: {
       authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`,
       'content-type': 'application/x-www-form-urlencoded',
     },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: client.redirect_uris[0], code_verifier: codeVerifier }),
+    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: client.redirect_uris[0], code_verifier: codeVerifier }).toString(),
   });
-  const body = (await response.json()) as { id_token?: string; access_token?: string };
-  if (response.status !== 200 || !body.id_token || !body.access_token) return `token ${response.status}: ${JSON.stringify(body)}`;
+  const body = JSON.parse(response.body) as { id_token?: string; access_token?: string };
+  if (response.status !== 200 || !body.id_token || !body.access_token) return `token ${response.status}: ${response.body}`;
   return true;
 }
 
@@ -50,7 +51,7 @@ export async function passwordLogin(server: string, client: LoginClient, user: L
   const verifier = base64url(randomBytes(32));
   const challenge = base64url(createHash('sha256').update(verifier).digest());
   const url = authorizationUrl(server, client, challenge);
-  let { jar, step } = await signInWithPassword(url, user.username, user.password);
+  let { jar, step } = await signInWithPassword(url, user.username, user.password, new CookieJar(undefined, keepAliveTransport));
   if (totp) {
     if (step.status !== 200 || !step.body.includes('name="code"')) return `expected the code page, got ${describe(step)}`;
     const code = await totpCode(user.totpSecret!, totp.nowMs);

@@ -17,7 +17,7 @@ export async function post(jar: CookieJar, url: string, fields: Record<string, s
     headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: jar.header(), 'x-forwarded-for': ip },
     body: new URLSearchParams(fields).toString(),
   });
-  jar.store(res);
+  jar.store(res.headers.getSetCookie());
   const location = res.headers.get('location');
   return { status: res.status, retryAfter: res.headers.get('retry-after'), location: location ? new URL(location, url).href : null, body: await res.text(), url };
 }
