@@ -1,12 +1,15 @@
 // Child process: oidc-provider with nothing of Gatehouse (default MemoryAdapter, one static
-// client-credentials client) on node:http, the baseline for the token endpoint.
+// client-credentials client) on node:http, the baseline for the token endpoint. BARE_STOCK=1 runs
+// oidc-provider as published, without patches/ (bench/stock-provider.ts).
 // Prints its URL on stdout (and sends { type: 'ready', url } over IPC when forked).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import Provider from 'oidc-provider';
+import type ProviderType from 'oidc-provider';
+import { stockProviderEntry } from './stock-provider.ts';
 import { profilerCommands } from './profiler.ts';
 import { mintRefreshTokens } from './mint-refresh-tokens.ts';
 
+const Provider: typeof ProviderType = (await import(process.env.BARE_STOCK === '1' ? stockProviderEntry() : 'oidc-provider')).default;
 const clientId = process.env.BARE_CLIENT_ID ?? 'bench-cc';
 const clientSecret = process.env.BARE_CLIENT_SECRET ?? 'bench-cc-secret-0123456789abcdef0123456789';
 

@@ -1,7 +1,8 @@
 // Quick look at one figure: server CPU per client-credentials token, Gatehouse vs bare oidc-provider,
 // interleaved, with a fixed number of requests each (CPU per request does not depend on what else the
 // box runs as much as throughput does). BENCH_CC_REQUESTS (default 3000) per slice, BENCH_SLICES (4),
-// BENCH_CPU_PROF=<dir> writes one profile per contender, BENCH_THREADS=1 prints CPU per thread.
+// BENCH_CPU_PROF=<dir> writes one profile per contender, BENCH_THREADS=1 prints CPU per thread,
+// BENCH_BARE_STOCK=1 adds bare oidc-provider as published (without patches/).
 import { randomBytes } from 'node:crypto';
 import { clientCredentialsRequest, tokenTask } from './load.ts';
 import { processCpu, threadsOf } from './proc.ts';
@@ -25,6 +26,10 @@ const bare = await startQuickChild('./bare-provider.ts', { BARE_CLIENT_ID: bareC
 // BENCH_GH_FLAGS="flags;flags…": one Gatehouse contender per set of node flags (default: npm start's).
 const variants = (process.env.BENCH_GH_FLAGS ?? START_NODE_FLAGS.join(' ')).split(';');
 const contenders: [string, QuickChild, { client_id: string; client_secret: string }][] = [['bare', bare, bareClient]];
+// BENCH_BARE_STOCK=1: also oidc-provider as published, without patches/ (bench/stock-provider.ts).
+if (process.env.BENCH_BARE_STOCK === '1') {
+  contenders.push(['bare stock', await startQuickChild('./bare-provider.ts', { BARE_CLIENT_ID: bareClient.client_id, BARE_CLIENT_SECRET: bareClient.client_secret, BARE_STOCK: '1' }), bareClient]);
+}
 for (const [i, variant] of variants.entries()) {
   // A variant is node flags, optionally followed by '|NAME=value' environment for that server.
   const [flags, ...envs] = variant.split('|');
