@@ -97,9 +97,22 @@ export function createKnexAuditLog(knex: Knex, options: { background?: boolean }
       const pending: EventRow[] = await trx('audit_events').whereIn('chain', locked).whereNull('seq').orderBy('id').limit(LINK_BATCH).select('*');
       if (!pending.length) return 0;
       const present = [...new Set(pending.map((row) => row.chain as string))];
-      await trx('audit_chain_heads').insert(present.map((chain) => ({ chain, length: 0 }))).onConflict('chain').ignore();
+      // The heads, a new chain's made empty, in one statement: the inserted rows come back from
+      // RETURNING, the ones there before from the table (the chains are locked: no one else writes them).
+      const chainList = present.map(() => '?').join(', ');
+      const headRows: { chain: string; last_hash: string | null; length: string | number | null }[] = (await trx.raw(
+        `with added as (
+           insert into audit_chain_heads (chain, length) values ${present.map(() => '(?, 0)').join(', ')}
+           on conflict (chain) do nothing
+           returning chain, last_hash, length
+         )
+         select chain, last_hash, length from added
+         union all
+         select chain, last_hash, length from audit_chain_heads where chain in (${chainList})`,
+        [...present, ...present],
+      )).rows;
       const heads = new Map<string, { prevHash: string | null; seq: number; lastId?: string }>();
-      for (const head of await trx('audit_chain_heads').whereIn('chain', present).select('chain', 'last_hash', 'length')) {
+      for (const head of headRows) {
         heads.set(head.chain, { prevHash: head.last_hash ?? null, seq: Number(head.length ?? 0) });
       }
       const links = pending.map((row) => {
@@ -110,18 +123,18 @@ export function createKnexAuditLog(knex: Knex, options: { background?: boolean }
         head.lastId = link.id;
         return link;
       });
-      await trx.raw(
-        `update audit_events e set seq = v.seq::bigint, prev_hash = v.prev_hash, hash = v.hash
-         from (values ${links.map(() => '(?, ?, ?, ?)').join(', ')}) as v(id, seq, prev_hash, hash)
-         where e.id = v.id::bigint`,
-        links.flatMap((l) => [l.id, l.seq, l.prevHash, l.hash]),
-      );
       const moved = [...heads].filter(([, head]) => head.lastId !== undefined);
+      // The events' links and their chains' new heads in one statement (two tables, one round trip).
       await trx.raw(
-        `update audit_chain_heads h set last_id = v.last_id::bigint, last_hash = v.last_hash, length = v.length::bigint
+        `with linked as (
+           update audit_events e set seq = v.seq::bigint, prev_hash = v.prev_hash, hash = v.hash
+           from (values ${links.map(() => '(?, ?, ?, ?)').join(', ')}) as v(id, seq, prev_hash, hash)
+           where e.id = v.id::bigint
+         )
+         update audit_chain_heads h set last_id = v.last_id::bigint, last_hash = v.last_hash, length = v.length::bigint
          from (values ${moved.map(() => '(?, ?, ?, ?)').join(', ')}) as v(chain, last_id, last_hash, length)
          where h.chain = v.chain`,
-        moved.flatMap(([chain, head]) => [chain, head.lastId!, head.prevHash, head.seq]),
+        [...links.flatMap((l) => [l.id, l.seq, l.prevHash, l.hash]), ...moved.flatMap(([chain, head]) => [chain, head.lastId!, head.prevHash, head.seq])],
       );
       return links.length;
     });
