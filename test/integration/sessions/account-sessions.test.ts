@@ -13,7 +13,7 @@ import { startSmtpSink, type SmtpSink } from '../../helpers/smtp-sink.ts';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { backchannelSettled } from '../../../server/backchannel-logout.ts';
-import { decodeJwtPayload } from '../../helpers/authorization.ts';
+import { authorizationRequest, decodeJwtPayload } from '../../helpers/authorization.ts';
 
 const FIREFOX_WINDOWS = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:121.0) Gecko/20100101 Firefox/121.0';
 const CHROME_MAC = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
@@ -89,6 +89,22 @@ for (const store of storeMatrix()) {
           other: message('device.browser_on_system', { browser: 'Firefox 121', system: 'Windows 10' }, 'nb'),
         },
       );
+    });
+
+    it('a re-authentication in the same session keeps the device and the way it first signed in', async () => {
+      const user = await server.createUser();
+      const laptop = await signedIn(user, CHROME_MAC);
+      // The same session (its cookies) asked to sign in again (prompt=login), from another browser string.
+      const again = new CookieJar(FIREFOX_WINDOWS);
+      again.store(laptop.jar.header().split('; '));
+      const client = await server.createClient();
+      const { url } = authorizationRequest(server.url, client, { prompt: 'login' });
+      const { step } = await openSignedIn(server, user, { jar: again, path: url.slice(server.url.length), clock });
+      assert.ok(step.location?.startsWith(client.redirect_uris[0]), `signed in again and sent back to the app: ${step.status} ${step.location ?? step.url}`);
+      // The provider gives the session a new cookie at every sign-in (fixation), so the second browser string reads the list.
+      const rows = sessionRows((await sessionsPage(again)).body);
+      assert.equal(rows.length, 1, 'still one session');
+      assert.deepEqual({ device: rows[0].device, how: rows[0].how }, { device: 'Chrome 120 on macOS Catalina', how: 'Password and authenticator app' });
     });
 
     it('"Sign out of all other sessions": the other browser signs in again, its refresh token is refused; audited and emailed', async () => {
