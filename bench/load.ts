@@ -5,7 +5,7 @@
 import http from 'node:http';
 
 export type HttpRequest = { method: string; path: string; headers: Record<string, string>; body?: string };
-export type HttpResponse = { status: number; body: string };
+export type HttpResponse = { status: number; headers: http.IncomingHttpHeaders; body: string };
 
 export type LoadResult = {
   requests: number;
@@ -40,7 +40,7 @@ export function send(agent: http.Agent, base: URL, request: HttpRequest, readBod
       (res) => {
         const status = res.statusCode ?? 0;
         if (!readBody && status === 200) {
-          res.on('end', () => resolve({ status, body: '' }));
+          res.on('end', () => resolve({ status, headers: res.headers, body: '' }));
           res.on('error', reject);
           res.resume();
           return;
@@ -48,7 +48,7 @@ export function send(agent: http.Agent, base: URL, request: HttpRequest, readBod
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => (body += chunk));
-        res.on('end', () => resolve({ status, body }));
+        res.on('end', () => resolve({ status, headers: res.headers, body }));
         res.on('error', reject);
       },
     );
