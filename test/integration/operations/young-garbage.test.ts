@@ -6,10 +6,10 @@
 // In this process the load generator's own garbage counts too. On PostgreSQL + Redis only: the embedded
 // store still promotes ~4.5 KB per token through its own SQL path (BENCHMARKS.md), left as it is.
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import v8 from 'node:v8';
 import { startGatehouse, type TestServer } from '../../helpers/gatehouse-server.ts';
 import { describeFor, storeMatrix } from '../../helpers/stores.ts';
+import { clientCredentialsRequest, keepAliveAgent, send } from '../../../bench/load.ts';
 
 /** Measured here: ~2 KB with the patches (the server alone: < 100 bytes), ~12 KB without them. */
 const MAX_PROMOTED_BYTES_PER_TOKEN = 5 * 1024;
@@ -24,28 +24,15 @@ for (const store of storeMatrix().filter((s) => s.name === 'PostgreSQL + Redis')
   describeFor(store, 'operations: a token request leaves no garbage in the old space', function () {
     let server: TestServer;
     let tokenRequest: () => Promise<number>;
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const agent = keepAliveAgent(1);
 
     before(async function () {
       this.timeout(60_000);
       server = await startGatehouse(store);
       const client = await server.createClient({ grant_types: ['client_credentials'], redirect_uris: [], response_types: [] });
-      const url = new URL(`${server.url}/token`);
-      const body = 'grant_type=client_credentials';
-      const headers = {
-        authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`,
-        'content-type': 'application/x-www-form-urlencoded',
-        'content-length': String(body.length),
-      };
-      tokenRequest = () =>
-        new Promise((resolve, reject) => {
-          const req = http.request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers, agent }, (res) => {
-            res.resume();
-            res.on('end', () => resolve(res.statusCode ?? 0));
-          });
-          req.on('error', reject);
-          req.end(body);
-        });
+      // node:http as the bench sends it: fetch would add its own garbage to this process's count.
+      const request = clientCredentialsRequest(client.client_id, client.client_secret!);
+      tokenRequest = async () => (await send(agent, new URL(server.url), request)).status;
     });
     after(async () => {
       agent.destroy();
