@@ -31,7 +31,7 @@ function libraryKey(limiter: RateLimiter, key: string): string {
   if (!library) throw new Error('rate-limit store: a limiter of another store');
   return library.getKey(storeKey(key));
 }
-/** As wrap()'s get() reads the library's answer: a counter whose window just ended is none. */
+/** How get() and the batched reads read the library's answer: a counter whose window just ended is none. */
 const counterOf = (consumedPoints: number, msBeforeNext: number): Counter | undefined =>
   msBeforeNext !== 0 ? { count: consumedPoints, resetInMs: Math.max(0, msBeforeNext) } : undefined;
 
@@ -48,7 +48,7 @@ function wrap(limiter: RateLimiterStoreAbstract): RateLimiter {
     },
     async get(key) {
       const res = await limiter.get(storeKey(key));
-      return res && res.msBeforeNext !== 0 ? toCounter(res) : undefined;
+      return res ? counterOf(res.consumedPoints, res.msBeforeNext) : undefined;
     },
     async set(key, count, seconds) {
       await limiter.set(storeKey(key), count, seconds);
