@@ -5,6 +5,7 @@ import type { Account, AccountStore, AccountWithOrganization, NewAccount, Organi
 import { DomainError } from '../accounts/errors.ts';
 import { normalizeEmail, normalizeUsername } from '../accounts/account-rules.ts';
 import { LANGUAGE_TAGS } from '../accounts/messages/catalog.ts';
+import { compileQuery } from './compiled-query.ts';
 
 export type AccountRow = {
   id: string;
@@ -65,17 +66,21 @@ export async function insertLocalAccount(trx: Knex.Transaction, account: NewAcco
 }
 
 export function createKnexAccountStore(knex: Knex): AccountStore {
+  // One round trip: the account, its root organization and its roles there. Read on every request of a
+  // sign-in and every refresh (the provider's findAccount), so compiled once.
+  const accountWithOrganization = compileQuery<AccountRow & { org_id: string | null; org_name: string; org_parent_id: string | null; role: Role | null }>(knex, (param) =>
+    knex('accounts as a')
+      .leftJoin('memberships as m', 'm.account_id', 'a.id')
+      .leftJoin('organizations as o', 'o.id', 'm.organization_id')
+      // A membership may be in a business group: the organization is always the group's root.
+      .leftJoin('organizations as r', 'r.id', knex.raw('coalesce(o.root_id, o.id)'))
+      .where('a.id', param(0))
+      .select('a.*', 'r.id as org_id', 'r.name as org_name', 'r.parent_id as org_parent_id', 'm.role as role'),
+  );
   return {
     async findById(id) {
       if (!isUuid(id)) return undefined;
-      // One round trip: the account, its root organization and its roles there.
-      const rows = await knex('accounts as a')
-        .leftJoin('memberships as m', 'm.account_id', 'a.id')
-        .leftJoin('organizations as o', 'o.id', 'm.organization_id')
-        // A membership may be in a business group: the organization is always the group's root.
-        .leftJoin('organizations as r', 'r.id', knex.raw('coalesce(o.root_id, o.id)'))
-        .where('a.id', id)
-        .select('a.*', 'r.id as org_id', 'r.name as org_name', 'r.parent_id as org_parent_id', 'm.role as role');
+      const rows = await accountWithOrganization([id]);
       if (rows.length === 0) return undefined;
       const first = rows[0];
       const organization: Organization | null = first.org_id

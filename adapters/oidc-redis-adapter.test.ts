@@ -127,4 +127,66 @@ if (!redisUrl) {
       }
     });
   });
+
+  describe('oidc redis adapter: a grant read with its token', function () {
+    let redis: Redis;
+    before(() => { redis = new Redis(redisUrl); });
+    after(async () => {
+      await deleteRunKeys(redis);
+      await redis.quit();
+    });
+
+    /** The commands Redis receives from clients for this run's keys while `work` runs (MONITOR; a script's own commands left out). */
+    async function commandsDuring(work: () => Promise<void>): Promise<string[]> {
+      const monitor = await redis.monitor();
+      const seen: string[] = [];
+      const done = `${prefix}done:${randomUUID()}`;
+      const finished = new Promise<void>((resolve) => monitor.on('monitor', (_time: string, args: string[], source: string) => {
+        if (args.includes(done)) resolve();
+        else if (source !== 'lua' && args.some((arg) => arg.startsWith(prefix))) seen.push(args[0].toLowerCase());
+      }));
+      await work();
+      await redis.get(done);
+      await finished;
+      monitor.disconnect();
+      return seen;
+    }
+
+    it('answers the Grant.find right after its refresh token from the same script, and reads Redis afresh after that turn', async function () {
+      const factory = createRedisAdapterFactory(redis, { prefix });
+      const [grants, tokens] = [factory('Grant'), factory('RefreshToken')];
+      const [grantId, tokenId] = [randomUUID(), randomUUID()];
+      await grants.upsert(grantId, { jti: grantId, accountId: 'alice', clientId: 'app' }, 60);
+      await tokens.upsert(tokenId, { jti: tokenId, grantId, accountId: 'alice' }, 60);
+      await tokens.find(tokenId); // loads the script, so what follows is one EVALSHA
+
+      const sameTurn = await commandsDuring(async () => {
+        assert.equal((await tokens.find(tokenId))?.grantId, grantId);
+        assert.equal((await grants.find(grantId))?.accountId, 'alice');
+      });
+      assert.deepEqual(sameTurn, ['evalsha']);
+
+      // Changed behind this process's back after the turn ended: the next find sees the change.
+      await new Promise((resolve) => setImmediate(resolve));
+      await redis.hset(`${prefix}Grant:${grantId}`, 'payload', JSON.stringify({ jti: grantId, accountId: 'bob', clientId: 'app' }));
+      assert.equal((await grants.find(grantId))?.accountId, 'bob');
+    });
+
+    it('reads the grant from Redis when this process wrote it after the token read, and finds nothing for a grant that is gone', async function () {
+      const factory = createRedisAdapterFactory(redis, { prefix });
+      const [grants, codes] = [factory('Grant'), factory('AuthorizationCode')];
+      const [grantId, codeId, orphanId] = [randomUUID(), randomUUID(), randomUUID()];
+      await grants.upsert(grantId, { jti: grantId, accountId: 'alice', clientId: 'app' }, 60);
+      await codes.upsert(codeId, { jti: codeId, grantId }, 60);
+      await codes.upsert(orphanId, { jti: orphanId, grantId: randomUUID() }, 60);
+
+      await codes.find(codeId);
+      const saved = grants.upsert(grantId, { jti: grantId, accountId: 'carol', clientId: 'app' }, 60);
+      assert.equal((await grants.find(grantId))?.accountId, 'carol');
+      await saved;
+
+      const orphan = await codes.find(orphanId);
+      assert.equal(await grants.find(orphan!.grantId as string), undefined);
+    });
+  });
 }

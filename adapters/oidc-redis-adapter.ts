@@ -82,6 +82,21 @@ end
 return 1
 `;
 
+// Standalone: a grant's token (refresh token, code, access token) and the grant it names, in one read.
+// The provider reads the grant right after the token (validateGrant), so the second round trip goes.
+// The grant's key is built here from the payload's grantId (standalone Redis allows undeclared keys).
+// KEYS[1]: the token's entry; ARGV[1]: the Grant model's key prefix. Returns payload, consumed, and
+// when the payload names a grant: its id, payload, consumed (Lua false = nil: a missing field).
+const FIND_WITH_GRANT_LUA = `
+local entry = redis.call('HMGET', KEYS[1], 'payload', 'consumed')
+if not entry[1] then return {} end
+local ok, decoded = pcall(cjson.decode, entry[1])
+local grantId = ok and type(decoded) == 'table' and decoded.grantId
+if type(grantId) ~= 'string' then return {entry[1], entry[2]} end
+local grant = redis.call('HMGET', ARGV[1] .. grantId, 'payload', 'consumed')
+return {entry[1], entry[2], grantId, grant[1], grant[2]}
+`;
+
 // Cluster: adds an entry key to its grant's set (TTL as above) and returns the grant's revocation
 // counter, read in the same step. KEYS: grant set, counter; ARGV: entry key, TTL (0 = none).
 const GRANT_ADD_LUA = `
@@ -115,6 +130,7 @@ type ScriptedRedis = RedisClient & {
   /** The entry key, then payload, consumed, ttl, '' (no index letters), id. */
   gatehouseOidcUpsertEntry(key: string, ...args: string[]): Promise<number>;
   gatehouseOidcConsume(key: string, consumedAt: number): Promise<number>;
+  gatehouseOidcFindWithGrant(key: string, grantKeyPrefix: string): Promise<(string | null)[]>;
   gatehouseOidcRevoke(grantKey: string): Promise<number>;
   gatehouseOidcGrantAdd(grantKey: string, counterKey: string, entryKey: string, ttl: number): Promise<string | null>;
   gatehouseOidcGrantRevoke(grantKey: string, counterKey: string, counterTtl: number): Promise<string[]>;
@@ -145,11 +161,46 @@ export function createRedisAdapterFactory(
   redis.defineCommand('gatehouseOidcUpsert', { lua: UPSERT_LUA });
   redis.defineCommand('gatehouseOidcUpsertEntry', { numberOfKeys: 1, lua: UPSERT_LUA });
   redis.defineCommand('gatehouseOidcConsume', { numberOfKeys: 1, lua: CONSUME_LUA });
+  redis.defineCommand('gatehouseOidcFindWithGrant', { numberOfKeys: 1, lua: FIND_WITH_GRANT_LUA });
   redis.defineCommand('gatehouseOidcRevoke', { numberOfKeys: 1, lua: REVOKE_LUA });
   redis.defineCommand('gatehouseOidcGrantAdd', { numberOfKeys: 2, lua: GRANT_ADD_LUA });
   redis.defineCommand('gatehouseOidcGrantRevoke', { numberOfKeys: 2, lua: GRANT_REVOKE_LUA });
   const cluster = isCluster(redis);
-  return (model) => new OidcRedisAdapter(redis as ScriptedRedis, prefix, model, cluster);
+  const grantReads = new GrantReads();
+  return (model) => new OidcRedisAdapter(redis as ScriptedRedis, prefix, model, cluster, grantReads);
+}
+
+type Entry = [json: string | null, consumed: string | null];
+
+/**
+ * Grants read together with one of their tokens (FIND_WITH_GRANT_LUA), for the Grant.find that follows
+ * in the same turn of the event loop. Each is taken once, and all are dropped when the turn ends
+ * (setImmediate), so an answer is never older than the token read it came with; this process's own
+ * writes to a grant drop it at once.
+ */
+class GrantReads {
+  private readonly entries = new Map<string, Entry>();
+  private sweeping = false;
+
+  put(grantId: string, entry: Entry): void {
+    this.entries.set(grantId, entry);
+    if (this.sweeping) return;
+    this.sweeping = true;
+    setImmediate(() => {
+      this.entries.clear();
+      this.sweeping = false;
+    });
+  }
+
+  take(grantId: string): Entry | undefined {
+    const entry = this.entries.get(grantId);
+    if (entry) this.entries.delete(grantId);
+    return entry;
+  }
+
+  drop(grantId: string): void {
+    this.entries.delete(grantId);
+  }
 }
 
 class OidcRedisAdapter implements RedisAdapter {
@@ -159,14 +210,21 @@ class OidcRedisAdapter implements RedisAdapter {
   /** Redis Cluster: hash-tagged keys, one slot per transaction or script (see the top of the file). */
   readonly cluster: boolean;
 
-  constructor(redis: ScriptedRedis, prefix: string, model: string, cluster: boolean) {
+  readonly grantReads: GrantReads;
+  /** Standalone, a grantable token's find also reads its grant (see GrantReads). */
+  private readonly findsGrant: boolean;
+
+  constructor(redis: ScriptedRedis, prefix: string, model: string, cluster: boolean, grantReads: GrantReads) {
     this.redis = redis;
     this.prefix = prefix;
     this.model = model;
     this.cluster = cluster;
+    this.grantReads = grantReads;
+    this.findsGrant = !cluster && GRANTABLE.has(model);
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
+    if (this.model === 'Grant') this.grantReads.drop(id);
     const key = this.key(id);
     const ttl = typeof expiresIn === 'number' ? Math.max(1, Math.ceil(expiresIn)) : undefined;
     // A re-saved payload that already says consumed stays consumed; anything else resets it.
@@ -184,11 +242,14 @@ class OidcRedisAdapter implements RedisAdapter {
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
-    const [json, consumed] = await this.redis.hmget(this.key(id), 'payload', 'consumed');
-    if (json === null) return undefined;
-    const payload: AdapterPayload = JSON.parse(json);
-    if (consumed !== null) payload.consumed = Number(consumed);
-    return payload;
+    if (this.model === 'Grant') {
+      const prefetched = this.grantReads.take(id);
+      if (prefetched) return parseEntry(prefetched);
+    }
+    if (!this.findsGrant) return parseEntry((await this.redis.hmget(this.key(id), 'payload', 'consumed')) as Entry);
+    const [json = null, consumed = null, grantId, grantJson = null, grantConsumed = null] = await this.redis.gatehouseOidcFindWithGrant(this.key(id), `${this.prefix}Grant:`);
+    if (grantId) this.grantReads.put(grantId, [grantJson, grantConsumed]);
+    return parseEntry([json, consumed]);
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
@@ -222,12 +283,14 @@ class OidcRedisAdapter implements RedisAdapter {
   }
 
   async destroy(id: string): Promise<void> {
+    if (this.model === 'Grant') this.grantReads.drop(id);
     // Keeps this one DEL: the indexes expire with the entry, and a lookup through an index
     // whose entry is gone finds nothing (grant set members likewise just fail to DEL).
     await this.redis.del(this.key(id));
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
+    this.grantReads.drop(grantId);
     if (!this.cluster) {
       await this.redis.gatehouseOidcRevoke(this.grantKey(grantId));
       return;
@@ -281,6 +344,13 @@ class OidcRedisAdapter implements RedisAdapter {
     const id = await this.redis.get(this.indexKey(kind, value));
     return id === null ? undefined : this.find(id);
   }
+}
+
+function parseEntry([json, consumed]: Entry): AdapterPayload | undefined {
+  if (json === null) return undefined;
+  const payload: AdapterPayload = JSON.parse(json);
+  if (consumed !== null) payload.consumed = Number(consumed);
+  return payload;
 }
 
 function epochSeconds(): number {
