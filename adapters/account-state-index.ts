@@ -8,6 +8,7 @@ import type { SessionRevoker } from '../accounts/session-revocation.ts';
 import { SESSION_ABSOLUTE_TTL, GRANT_TTL } from '../accounts/security-constants.ts';
 import { isUuid } from './account-store.ts';
 import { delegateTo, type StateAdapterFactory } from './state-adapter.ts';
+import { compileQuery } from './compiled-query.ts';
 
 export type { StateAdapter } from './state-adapter.ts';
 
@@ -21,6 +22,14 @@ const INDEX_RETENTION_SECONDS = Math.max(SESSION_ABSOLUTE_TTL, GRANT_TTL);
 const SEEN_LIMIT = 10_000;
 const FOREIGN_KEY_VIOLATION = '23503';
 
+// Written at the first save of every session and grant (a sign-in writes two).
+const recordState = compileQuery((knex, param) =>
+  knex('account_provider_state')
+    .insert({ model: param(0), id: param(1), account_id: param(2), uid: param(3) })
+    .onConflict(['model', 'id'])
+    .merge({ account_id: param(2), uid: param(3) }),
+);
+
 export function createAccountStateIndex(knex: Knex) {
   const seen = new Set<string>();
   return {
@@ -28,10 +37,7 @@ export function createAccountStateIndex(knex: Knex) {
       const key = `${model}:${id}:${accountId}`;
       if (seen.has(key) || !isUuid(accountId)) return;
       try {
-        await knex('account_provider_state')
-          .insert({ model, id, account_id: accountId, uid })
-          .onConflict(['model', 'id'])
-          .merge({ account_id: accountId, uid });
+        await recordState(knex, [model, id, accountId, uid]);
       } catch (err) {
         // The account was deleted: nothing of it is left to revoke, and the provider's save must not fail.
         if ((err as { code?: string }).code !== FOREIGN_KEY_VIOLATION) throw err;

@@ -65,22 +65,35 @@ export async function insertLocalAccount(trx: Knex.Transaction, account: NewAcco
   return row;
 }
 
+// One round trip: the account, its root organization and its roles there. Read on every request of a
+// sign-in and every refresh (the provider's findAccount), so compiled once.
+const accountWithOrganization = compileQuery<AccountRow & { org_id: string | null; org_name: string; org_parent_id: string | null; role: Role | null }>((knex, param) =>
+  knex('accounts as a')
+    .leftJoin('memberships as m', 'm.account_id', 'a.id')
+    .leftJoin('organizations as o', 'o.id', 'm.organization_id')
+    // A membership may be in a business group: the organization is always the group's root.
+    .leftJoin('organizations as r', 'r.id', knex.raw('coalesce(o.root_id, o.id)'))
+    .where('a.id', param(0))
+    .select('a.*', 'r.id as org_id', 'r.name as org_name', 'r.parent_id as org_parent_id', 'm.role as role'),
+);
+
+// Every password sign-in's first read.
+const passwordCredential = compileQuery<{ id: string; account_id: string; config: { hash: string } }>((knex, param) =>
+  knex('credential_identifiers as i')
+    .join('credentials as c', 'c.id', 'i.credential_id')
+    .where({ 'i.type': 'password', 'i.identifier': param(0) })
+    .first('c.id', 'c.account_id', 'c.config'),
+);
+
+const languageUpdate = compileQuery((knex, param) =>
+  knex('accounts').where({ id: param(0) }).whereRaw('language is distinct from ?', [param(1)]).update({ language: param(1) }),
+);
+
 export function createKnexAccountStore(knex: Knex): AccountStore {
-  // One round trip: the account, its root organization and its roles there. Read on every request of a
-  // sign-in and every refresh (the provider's findAccount), so compiled once.
-  const accountWithOrganization = compileQuery<AccountRow & { org_id: string | null; org_name: string; org_parent_id: string | null; role: Role | null }>(knex, (param) =>
-    knex('accounts as a')
-      .leftJoin('memberships as m', 'm.account_id', 'a.id')
-      .leftJoin('organizations as o', 'o.id', 'm.organization_id')
-      // A membership may be in a business group: the organization is always the group's root.
-      .leftJoin('organizations as r', 'r.id', knex.raw('coalesce(o.root_id, o.id)'))
-      .where('a.id', param(0))
-      .select('a.*', 'r.id as org_id', 'r.name as org_name', 'r.parent_id as org_parent_id', 'm.role as role'),
-  );
   return {
     async findById(id) {
       if (!isUuid(id)) return undefined;
-      const rows = await accountWithOrganization([id]);
+      const rows = await accountWithOrganization(knex, [id]);
       if (rows.length === 0) return undefined;
       const first = rows[0];
       const organization: Organization | null = first.org_id
@@ -91,10 +104,7 @@ export function createKnexAccountStore(knex: Knex): AccountStore {
     },
 
     async findPasswordCredential(username) {
-      const row = await knex('credential_identifiers as i')
-        .join('credentials as c', 'c.id', 'i.credential_id')
-        .where({ 'i.type': 'password', 'i.identifier': normalizeUsername(username) })
-        .first('c.id', 'c.account_id', 'c.config');
+      const [row] = await passwordCredential(knex, [normalizeUsername(username)]);
       if (!row) return undefined;
       return { credentialId: row.id, accountId: row.account_id, hash: row.config.hash };
     },
@@ -134,7 +144,7 @@ export function createKnexAccountStore(knex: Knex): AccountStore {
       const language = knownLanguage(tag);
       if (!language || !isUuid(accountId)) return;
       // Every sign-in sets it: write only when it changes.
-      await knex('accounts').where({ id: accountId }).whereRaw('language is distinct from ?', [language]).update({ language });
+      await languageUpdate(knex, [accountId, language]);
     },
   };
 }

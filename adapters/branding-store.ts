@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import type { Branding, BrandingStore } from '../accounts/branding.ts';
 import type { LogoType } from '../accounts/branding-rules.ts';
 import { isUuid } from './account-store.ts';
+import { compileQuery } from './compiled-query.ts';
 
 const none = (organizationId: string): Branding => ({ organizationId, displayName: null, accentColor: null, logo: null, updatedAt: null });
 
@@ -16,6 +17,24 @@ const toBranding = (organizationId: string, row: BrandingRow): Branding => ({
   logo: row.logo_type ? { type: row.logo_type as LogoType, sha256: row.logo_sha256, size: Number(row.logo_size) } : null,
   updatedAt: new Date(row.updated_at),
 });
+
+// The root of the account's first membership, its name and its branding in one round trip (pages of
+// a sign-in in progress ask on every request, so it is compiled once).
+const brandingOfAccount = compileQuery<BrandingRow & { root_id: string; root_name: string; organization_id: string | null }>((db, param) =>
+  db
+    .from(
+      db('memberships as m')
+        .join('organizations as o', 'o.id', 'm.organization_id')
+        .where('m.account_id', param(0))
+        .orderBy('m.created_at')
+        .limit(1)
+        .select(db.raw('coalesce(o.root_id, o.id) as root_id'))
+        .as('f'),
+    )
+    .join('organizations as r', 'r.id', 'f.root_id')
+    .leftJoin('organization_branding as b', 'b.organization_id', 'r.id')
+    .first('r.id as root_id', 'r.name as root_name', 'b.organization_id', ...BRANDING_COLUMNS.map((c) => `b.${c}`), db.raw('octet_length(b.logo) as logo_size')),
+);
 
 export function createKnexBrandingStore(db: Knex): BrandingStore {
   async function upsert(organizationId: string, update: Record<string, unknown>) {
@@ -35,21 +54,7 @@ export function createKnexBrandingStore(db: Knex): BrandingStore {
     },
     async ofAccount(accountId) {
       if (!isUuid(accountId)) return undefined;
-      // The root of the account's first membership, its name and its branding in one round trip
-      // (pages of a sign-in in progress ask on every request).
-      const row = await db
-        .from(
-          db('memberships as m')
-            .join('organizations as o', 'o.id', 'm.organization_id')
-            .where('m.account_id', accountId)
-            .orderBy('m.created_at')
-            .limit(1)
-            .select(db.raw('coalesce(o.root_id, o.id) as root_id'))
-            .as('f'),
-        )
-        .join('organizations as r', 'r.id', 'f.root_id')
-        .leftJoin('organization_branding as b', 'b.organization_id', 'r.id')
-        .first('r.id as root_id', 'r.name as root_name', 'b.organization_id', ...BRANDING_COLUMNS.map((c) => `b.${c}`), db.raw('octet_length(b.logo) as logo_size'));
+      const [row] = await brandingOfAccount(db, [accountId]);
       if (!row) return undefined;
       return { rootName: row.root_name, branding: row.organization_id ? toBranding(row.root_id, row) : none(row.root_id) };
     },

@@ -4,6 +4,12 @@
 // save records (grant, client, account) in client_grants.
 import type { Knex } from 'knex';
 import { delegateTo, type StateAdapterFactory } from './state-adapter.ts';
+import { compileQuery } from './compiled-query.ts';
+
+// Written at the first save of every grant.
+const recordGrant = compileQuery((knex, param) =>
+  knex('client_grants').insert({ grant_id: param(0), client_id: param(1), account_id: param(2) }).onConflict('grant_id').ignore(),
+);
 
 /** Models holding tokens of a grant (the same set oidc-provider's revoke helper clears). */
 const GRANT_TOKEN_MODELS = ['AccessToken', 'RefreshToken', 'AuthorizationCode', 'DeviceCode', 'BackchannelAuthenticationRequest'];
@@ -19,10 +25,7 @@ export function indexClientGrants(factory: StateAdapterFactory, knex: Knex): Sta
       async upsert(id, payload, expiresIn) {
         await inner.upsert(id, payload, expiresIn);
         if (typeof payload.clientId !== 'string' || typeof payload.accountId !== 'string' || seen.has(id)) return;
-        await knex('client_grants')
-          .insert({ grant_id: id, client_id: payload.clientId, account_id: payload.accountId })
-          .onConflict('grant_id')
-          .ignore();
+        await recordGrant(knex, [id, payload.clientId, payload.accountId]);
         if (seen.size > 10_000) seen.clear();
         seen.add(id);
       },

@@ -1,14 +1,13 @@
 // SQL for the devices each account signed in from (account_devices): fingerprints only.
 import type { Knex } from 'knex';
 import type { DeviceStore } from '../accounts/session-sign-ins.ts';
+import { compileQuery } from './compiled-query.ts';
 
-export function createKnexDeviceStore(knex: Knex): DeviceStore {
-  return {
-    async remember(accountId, fingerprint) {
-      // One statement at every sign-in: insert the device if new, else touch it, and count the
-      // account's other devices (the snapshot before the insert; the fingerprint is excluded anyway).
-      const { rows } = (await knex.raw(
-        `with added as (
+// One statement at every sign-in: insert the device if new, else touch it, and count the
+// account's other devices (the snapshot before the insert; the fingerprint is excluded anyway).
+const rememberDevice = compileQuery<{ added: number | string; others: number | string }>((knex, param) =>
+  knex.raw(
+    `with added as (
            insert into account_devices (account_id, fingerprint) values (?, ?)
            on conflict (account_id, fingerprint) do nothing
            returning fingerprint
@@ -18,8 +17,14 @@ export function createKnexDeviceStore(knex: Knex): DeviceStore {
          )
          select (select count(*) from added) as added,
                 (select count(*) from account_devices where account_id = ? and fingerprint <> ?) as others`,
-        [accountId, fingerprint, accountId, fingerprint, accountId, fingerprint],
-      )) as { rows: { added: number | string; others: number | string }[] };
+    [param(0), param(1), param(0), param(1), param(0), param(1)],
+  ),
+);
+
+export function createKnexDeviceStore(knex: Knex): DeviceStore {
+  return {
+    async remember(accountId, fingerprint) {
+      const rows = await rememberDevice(knex, [accountId, fingerprint]);
       return { known: Number(rows[0].added) === 0, others: Number(rows[0].others) };
     },
   };

@@ -6,6 +6,7 @@ import { DomainError } from '../accounts/errors.ts';
 import type { AccountFacts, FederatedIdentity, FederationStore, NewIdentityProviderRow } from '../federation/federation-store.ts';
 import { DEFAULT_TOKEN_ENDPOINT_AUTH_METHOD, TOKEN_ENDPOINT_AUTH_METHODS, type ClaimMapping, type StoredIdentityProvider, type TokenEndpointAuthMethod } from '../federation/identity-provider.ts';
 import { isUuid } from './account-store.ts';
+import { compileQuery } from './compiled-query.ts';
 
 type IdpRow = {
   id: string;
@@ -82,6 +83,29 @@ const idpColumns = (row: Partial<NewIdentityProviderRow>) => {
 
 const UNIQUE_VIOLATION = '23505';
 
+// Read by every local sign-in (the SSO check and the sign-in page's buttons), so compiled once.
+// The organization as accountFacts finds it (the first membership's root) and that root's
+// sso_required, in one round trip instead of accountFacts + settings (three statements).
+const signInFacts = compileQuery<{ service_account: boolean; organization_id: string | null; sso_required: boolean | null }>((db, param) =>
+  db
+    .select('f.service_account', 'f.organization_id', 's.sso_required')
+    .from(
+      db('accounts as a')
+        .where('a.id', param(0))
+        .select(
+          'a.service_account',
+          db.raw(`(select coalesce(o.root_id, o.id) from memberships m join organizations o on o.id = m.organization_id
+                   where m.account_id = a.id order by m.created_at limit 1) as organization_id`),
+        )
+        .as('f'),
+    )
+    .leftJoin('federation_settings as s', 's.organization_id', 'f.organization_id')
+    .first(),
+);
+const buttonIdentityProviders = compileQuery<IdpRow>((db) =>
+  db('identity_providers').where({ enabled: true, show_button: true }).orderBy([{ column: 'name' }, { column: 'created_at' }]).select('*'),
+);
+
 export function createKnexFederationStore(db: Knex | Knex.Transaction): FederationStore {
   /** Accounts with their root organization (through any membership) and whether they hold a password. */
   const facts = () =>
@@ -127,7 +151,7 @@ export function createKnexFederationStore(db: Knex | Knex.Transaction): Federati
       return row ? toIdp(row) : undefined;
     },
     async listButtonIdentityProviders() {
-      const rows: IdpRow[] = await db('identity_providers').where({ enabled: true, show_button: true }).orderBy([{ column: 'name' }, { column: 'created_at' }]);
+      const rows = await buttonIdentityProviders(db, []);
       return rows.map(toIdp);
     },
     async createIdentityProvider(row) {
@@ -237,22 +261,7 @@ export function createKnexFederationStore(db: Knex | Knex.Transaction): Federati
     },
     async localSignInFacts(accountId) {
       if (!isUuid(accountId)) return undefined;
-      // The organization as accountFacts finds it (the first membership's root) and that root's
-      // sso_required, in one round trip instead of accountFacts + settings (three statements).
-      const row: { service_account: boolean; organization_id: string | null; sso_required: boolean | null } | undefined = await db
-        .select('f.service_account', 'f.organization_id', 's.sso_required')
-        .from(
-          db('accounts as a')
-            .where('a.id', accountId)
-            .select(
-              'a.service_account',
-              db.raw(`(select coalesce(o.root_id, o.id) from memberships m join organizations o on o.id = m.organization_id
-                       where m.account_id = a.id order by m.created_at limit 1) as organization_id`),
-            )
-            .as('f'),
-        )
-        .leftJoin('federation_settings as s', 's.organization_id', 'f.organization_id')
-        .first();
+      const [row] = await signInFacts(db, [accountId]);
       return row ? { serviceAccount: row.service_account, organizationId: row.organization_id, ssoRequired: row.sso_required ?? false } : undefined;
     },
     async accountsInOrganizationByEmail(organizationId, email) {

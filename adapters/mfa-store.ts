@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { MfaMethod, MfaStore } from '../accounts/mfa.ts';
+import { compileQuery } from './compiled-query.ts';
 
 const RECOVERY = 'recovery_code';
 /** Every other credential type is an MFA method (its kind is the registry's business, not this store's). */
@@ -23,16 +24,33 @@ const toMethod = (r: Row): MfaMethod => ({
 const affected = (result: unknown): number =>
   typeof result === 'number' ? result : Number((result as { affectedRows?: number; rowCount?: number })?.affectedRows ?? (result as { rowCount?: number })?.rowCount ?? 0);
 
+// The two lists every MFA step of a sign-in reads, compiled once (adapters/compiled-query.ts).
+const methodsOfAccount = compileQuery<Row>((knex, param) =>
+  knex('credentials').whereNotIn('type', NOT_METHODS).where({ account_id: param(0) }).orderBy([{ column: 'created_at' }, { column: 'id' }]).select('*'),
+);
+const credentialsButPassword = compileQuery<Row>((knex, param) =>
+  knex('credentials').whereNot('type', 'password').where({ account_id: param(0) }).orderBy([{ column: 'created_at' }, { column: 'id' }]).select('*'),
+);
+
+// One UPDATE with the comparison in its WHERE clause: two parallel submissions of one code can't both win.
+const totpStepClaim = compileQuery<{ id: string }>((knex, param) =>
+  knex('credentials')
+    .where({ id: param(0), type: 'totp' })
+    .andWhereRaw(`coalesce((config->>'lastTimeStep')::bigint, -1) < ?::bigint`, [param(1)])
+    .update({ config: knex.raw(`jsonb_set(config, '{lastTimeStep}', to_jsonb(?::bigint))`, [param(1)]), last_used_at: knex.fn.now() })
+    .returning('id'),
+);
+
 export function createKnexMfaStore(knex: Knex): MfaStore {
   const methods = () => knex<Row>('credentials').whereNotIn('type', NOT_METHODS);
   return {
     async listMethods(accountId) {
-      const rows = await methods().where({ account_id: accountId }).orderBy([{ column: 'created_at' }, { column: 'id' }]);
+      const rows = await methodsOfAccount(knex, [accountId]);
       return rows.map(toMethod);
     },
     async listMethodsAndRecoveryCodes(accountId) {
       // Every credential but the password, in listMethods' order; recovery codes are only counted.
-      const rows = await knex<Row>('credentials').whereNot('type', 'password').where({ account_id: accountId }).orderBy([{ column: 'created_at' }, { column: 'id' }]);
+      const rows = await credentialsButPassword(knex, [accountId]);
       const methods = rows.filter((r) => r.type !== RECOVERY).map(toMethod);
       return { methods, recoveryCodes: rows.length - methods.length };
     },
@@ -51,12 +69,7 @@ export function createKnexMfaStore(knex: Knex): MfaStore {
       await knex('credentials').where({ id: methodId }).update({ last_used_at: knex.fn.now() });
     },
     async claimTotpStep(methodId, timeStep) {
-      // One UPDATE with the comparison in its WHERE clause: two parallel submissions of one code can't both win.
-      const rows = await knex('credentials')
-        .where({ id: methodId, type: 'totp' })
-        .andWhereRaw(`coalesce((config->>'lastTimeStep')::bigint, -1) < ?`, [timeStep])
-        .update({ config: knex.raw(`jsonb_set(config, '{lastTimeStep}', to_jsonb(?::bigint))`, [timeStep]), last_used_at: knex.fn.now() })
-        .returning('id');
+      const rows = await totpStepClaim(knex, [methodId, timeStep]);
       return rows.length === 1;
     },
     async advanceSignCounter(methodId, counter) {

@@ -4,7 +4,7 @@
 // BENCH_LOGINS (default 200), BENCH_LOGIN_CONCURRENCY (4), BENCH_CPU_PROF=<dir>.
 import { Redis } from 'ioredis';
 import { passwordLogin, TotpUserPool, type LoginClient, type LoginUser } from './login.ts';
-import { threadsOf } from './proc.ts';
+import { cpuMeter, threadsOf } from './proc.ts';
 import { startQuickChild } from './quick-child.ts';
 
 const LOGINS = Number(process.env.BENCH_LOGINS ?? 200);
@@ -49,15 +49,20 @@ const redisBefore = await commandStats();
 const before = threadCpu(server.pid);
 const sqlBefore = await server.call<Counters>('counters');
 const generatorBefore = process.cpuUsage();
+const meter = cpuMeter({ server: server.pid });
 if (PROF) await server.call('profileStart');
 await run(LOGINS);
 if (PROF) await server.call('profileStop', { file: `${PROF}/login.cpuprofile` });
 const generator = process.cpuUsage(generatorBefore);
+const box = meter.stop();
 const after = threadCpu(server.pid);
 const redisAfter = await commandStats();
 const sqlAfter = await server.call<Counters>('counters');
 console.log(`${LOGINS} password + TOTP sign-ins, c=${CONCURRENCY}; CPU ms per sign-in by thread:`, [...after].map(([k, v]) => `${k} ${((v - (before.get(k) ?? 0)) / LOGINS).toFixed(2)}`).join(', '));
 console.log(`the load generator (this process) used ${((generator.user + generator.system) / 1000 / LOGINS).toFixed(2)} ms CPU per sign-in`);
+// The stores share the box's cores with the server: their CPU is part of what a sign-in costs.
+const perLogin = (cores: number) => ((cores * box.seconds * 1000) / LOGINS).toFixed(2);
+console.log(`PostgreSQL used ${perLogin(box.postgres)} ms CPU per sign-in, Redis ${perLogin(box.redis)} ms (all their processes; other load on the box: ${box.other.toFixed(2)} cores)`);
 console.log(`SQL per sign-in: ${((sqlAfter.sqlQueries - sqlBefore.sqlQueries) / LOGINS).toFixed(1)}`);
 const rows = Object.entries(sqlAfter.statements).map(([sql, n]) => [sql, (n - (sqlBefore.statements[sql] ?? 0)) / LOGINS] as const).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
 for (const [sql, n] of rows) console.log(n.toFixed(2).padStart(6), sql.slice(0, 160));
