@@ -125,6 +125,29 @@ describe('protocol: refused requests', () => {
     assert.equal((await introspection.json()).active, false, 'RFC 6749 §4.1.2: tokens from a reused code are revoked');
   });
 
+  it('introspects its own opaque token, calls an unknown one inactive, and refuses to introspect a JWT (the ID token)', async () => {
+    const { code, verifier: v } = await freshCode();
+    const issued = await token({ id: client.client_id, secret: client.client_secret }, {
+      grant_type: 'authorization_code', code, redirect_uri: client.redirect_uris[0], code_verifier: v,
+    });
+    const introspect = async (value: string) => {
+      const response = await fetch(`${server.url}/token/introspection`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`,
+        },
+        body: new URLSearchParams({ token: value }),
+      });
+      return { status: response.status, body: await response.json() };
+    };
+    assert.equal((await introspect(issued.body.access_token)).body.active, true);
+    assert.deepEqual(await introspect(randomBytes(32).toString('base64url')), { status: 200, body: { active: false } });
+    const jwt = await introspect(issued.body.id_token);
+    assert.equal(jwt.status, 400);
+    assert.equal(jwt.body.error, 'unsupported_token_type');
+  });
+
   it('refuses two parallel redemptions of one code: exactly one succeeds', async () => {
     const { code, verifier: v } = await freshCode();
     const body = { grant_type: 'authorization_code', code, redirect_uri: client.redirect_uris[0], code_verifier: v };
