@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import type { AuditEvent, AuditFilter, AuditLog, AuditReader, StoredAuditEvent } from '../accounts/audit.ts';
 import { chainOf, createChainVerifier, hashEvent, type ChainBreak } from '../accounts/audit-chain.ts';
 import { isUuid } from './account-store.ts';
+import { compileQuery } from './compiled-query.ts';
 
 type EventRow = {
   id: string | number;
@@ -63,6 +64,22 @@ export type KnexAuditLog = AuditLog & AuditReader & {
  * advisory lock. Between writing and linking (~LINK_DELAY_MS) an event is only as safe as the table;
  * once linked, changing, removing or reordering it breaks the chain. verify() links first.
  */
+// Every sign-in records an event: one INSERT, compiled once (the linker chains it later).
+const insertEvent = compileQuery((knex, param) =>
+  knex('audit_events').insert({
+    occurred_at: param(0),
+    actor: param(1),
+    action: param(2),
+    target: param(3),
+    organization_id: param(4),
+    ip: param(5),
+    user_agent: param(6),
+    outcome: param(7),
+    details: param(8),
+    chain: param(9),
+  }),
+);
+
 export function createKnexAuditLog(knex: Knex, options: { background?: boolean } = {}): KnexAuditLog {
   /** Events about an account belong to the account's organization when the caller did not say (sign-ins). */
   async function organizationOfAccount(event: AuditEvent): Promise<string | null> {
@@ -177,18 +194,18 @@ export function createKnexAuditLog(knex: Knex, options: { background?: boolean }
   return {
     async record(event) {
       const organizationId = event.organizationId !== undefined ? event.organizationId : await organizationOfAccount(event);
-      await knex('audit_events').insert({
-        occurred_at: new Date(),
-        actor: event.actor ?? null,
-        action: event.action,
-        target: event.target ?? null,
-        organization_id: organizationId ?? null,
-        ip: event.ip?.slice(0, 64) ?? null,
-        user_agent: event.userAgent?.slice(0, 400) ?? null,
-        outcome: event.outcome,
-        details: event.details ? JSON.stringify(event.details) : null,
-        chain: chainOf(organizationId),
-      });
+      await insertEvent(knex, [
+        new Date(),
+        event.actor ?? null,
+        event.action,
+        event.target ?? null,
+        organizationId ?? null,
+        event.ip?.slice(0, 64) ?? null,
+        event.userAgent?.slice(0, 400) ?? null,
+        event.outcome,
+        event.details ? JSON.stringify(event.details) : null,
+        chainOf(organizationId),
+      ]);
       schedule();
     },
 

@@ -1,8 +1,9 @@
 // A statement built once with knex's query builder and then run with new values. Building and
 // compiling a builder costs ~50 µs of the server's own thread per call (bench: 127 → 76 µs for the
 // account read), more than PostgreSQL's side of a simple read; statements on every request compile once.
-// On PostgreSQL it is also a named prepared statement: each connection parses and plans it once
-// (the account read: 142 → 38 µs of the PostgreSQL backend's CPU per call, on the cores the server shares).
+// It is also a named prepared statement, parsed and planned once per connection: on PostgreSQL the
+// account read costs its backend 142 → 38 µs of CPU per call (on the cores the server shares), on the
+// embedded store the server's own thread ~390 → ~65 µs (adapters/pglite-client.ts).
 // It runs through knex.raw, so the pool, its timeouts, transactions and knex's query events still apply.
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
@@ -26,10 +27,7 @@ export function compileQuery<Row = Record<string, unknown>>(build: (db: Knex, pa
   // the prepared plan ("cached plan must not change result type"): the next generation prepares anew.
   let generation = 0;
   const run = (db: Knex | Knex.Transaction, { sql, digest }: Compiled, values: Knex.RawBinding[]) => {
-    const raw = db.raw(sql, values);
-    // PGlite is in this process: nothing to save on a round trip, and its driver has no named statements.
-    const prepared = db.client.config.client === 'pg';
-    return (prepared ? raw.options({ name: `gh_${digest}_${generation}` }) : raw) as unknown as Promise<{ rows: Row[] }>;
+    return db.raw(sql, values).options({ name: `gh_${digest}_${generation}` }) as unknown as Promise<{ rows: Row[] }>;
   };
   return async (db: Knex | Knex.Transaction, values: readonly Knex.Value[]): Promise<Row[]> => {
     compiled ??= compile(build(db as Knex, sentinel));
@@ -42,6 +40,21 @@ export function compileQuery<Row = Record<string, unknown>>(build: (db: Knex, pa
       generation++;
       return (await run(db, compiled, filled)).rows;
     }
+  };
+}
+
+/**
+ * For statements whose text depends on a count (the rows of a multi-row insert, the keys of an IN
+ * list): one compiled (and prepared) statement per count, built when first asked for. Counts above
+ * `max` are refused, so a connection never holds more than `max` of them.
+ */
+export function compileQueryByCount<Row = Record<string, unknown>>(max: number, build: (db: Knex, param: Parameter, count: number) => Knex.QueryBuilder | Knex.Raw) {
+  const byCount = new Map<number, ReturnType<typeof compileQuery<Row>>>();
+  return (count: number) => {
+    if (!Number.isInteger(count) || count < 1 || count > max) throw new RangeError(`a count of 1 to ${max}, not ${count}`);
+    let query = byCount.get(count);
+    if (!query) byCount.set(count, (query = compileQuery<Row>((db, param) => build(db, param, count))));
+    return query;
   };
 }
 

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
-import ClientPgLite from 'knex-pglite';
+import { PglitePreparingClient } from './pglite-client.ts';
 import { migrations } from './migrations/index.ts';
 
 export type Database = {
@@ -70,7 +70,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     releaseLock = acquireLock(path.join(options.dataDir, 'pglite.lock'));
     connection = { filename: path.join(options.dataDir, 'pglite') };
   }
-  const knex = knexFactory({ client: ClientPgLite as unknown as typeof Knex.Client, dialect: 'postgres', connection });
+  const knex = knexFactory({ client: PglitePreparingClient as unknown as typeof Knex.Client, dialect: 'postgres', connection });
   // Open the store now: destroying a knex that never connected leaves PGlite running and its files locked.
   await knex.raw('select 1');
   return {

@@ -4,6 +4,7 @@ import { isStorableText } from './storable-text.ts';
 import type { Knex } from 'knex';
 import { errors, type AdapterPayload } from 'oidc-provider';
 import type { StateAdapter } from './state-adapter.ts';
+import { compileQuery, compileQueryByCount } from './compiled-query.ts';
 
 const TABLE = 'oidc_payloads';
 
@@ -29,12 +30,67 @@ export type SqlAdapter = StateAdapter<AdapterPayload>;
 
 type Row = { payload: AdapterPayload | string; consumed_at: Date | string | null };
 
+// Every request of a sign-in finds and saves provider state: these statements are compiled once
+// and prepared (on the embedded store each costs a sixth of an unprepared one; adapters/pglite-client.ts).
+/** A model's rows that have not expired. */
+const live = (knex: Knex, model: string) =>
+  knex(TABLE).where({ model }).andWhere((q) => q.whereNull('expires_at').orWhere('expires_at', '>', knex.fn.now()));
+const findBy = (column: 'id' | 'uid' | 'user_code') =>
+  compileQuery<Row>((knex, param) => live(knex, param(0)).where(column, param(1)).first('payload', 'consumed_at'));
+const FIND = { id: findBy('id'), uid: findBy('uid'), user_code: findBy('user_code') };
+// Under READ COMMITTED a concurrent UPDATE of the same row waits and then re-checks the WHERE
+// against the committed row, so only one of them can see consumed_at IS NULL.
+const consumeLive = compileQuery((knex, param) =>
+  live(knex, param(0)).where({ id: param(1) }).whereNull('consumed_at').update({ consumed_at: knex.fn.now() }).returning('id'),
+);
+const destroyOne = compileQuery((knex, param) => knex(TABLE).where({ model: param(0), id: param(1) }).del());
+
+/** One saved entry as the upsert statement takes it; the times are computed by the database's clock. */
+type StateRow = {
+  model: string;
+  id: string;
+  payload: string;
+  grantId: string | null;
+  uid: string | null;
+  userCode: string | null;
+  /** Seconds from now, or null: never expires. */
+  expiresIn: number | null;
+  /** Epoch seconds it was consumed at; null with consumedNow: now; null without: not consumed. */
+  consumedAt: number | null;
+  consumedNow: boolean;
+};
+const STATE_ROW_VALUES = 9;
+/** Rows per upsert statement at most: one prepared statement per row count, so their number stays bounded. */
+const UPSERT_ROWS_MAX = 32;
+const upsertStatement = compileQueryByCount(UPSERT_ROWS_MAX, (knex, param, rows) =>
+  knex(TABLE)
+    .insert(
+      Array.from({ length: rows }, (_, row) => {
+        const at = (i: number) => param(row * STATE_ROW_VALUES + i);
+        return {
+          model: at(0),
+          id: at(1),
+          payload: at(2),
+          grant_id: at(3),
+          uid: at(4),
+          user_code: at(5),
+          // NULL seconds make a NULL expiry (never), as NULL epoch seconds make no consumption.
+          expires_at: knex.raw('now() + make_interval(secs => ?::float8)', [at(6)]),
+          consumed_at: knex.raw('coalesce(to_timestamp(?::float8), case when ?::boolean then now() end)', [at(7), at(8)]),
+        };
+      }),
+    )
+    .onConflict(['model', 'id'])
+    .merge(),
+);
+const valuesOf = (r: StateRow) => [r.model, r.id, r.payload, r.grantId, r.uid, r.userCode, r.expiresIn, r.consumedAt, r.consumedNow];
+
 export function createSqlAdapterFactory(knex: Knex): (model: string) => SqlAdapter {
   const writes = createGroupCommit(knex);
   return (model) => new OidcSqlAdapter(knex, model, writes);
 }
 
-type PendingWrite = { row: Record<string, unknown>; resolve: () => void; reject: (err: unknown) => void };
+type PendingWrite = { row: StateRow; resolve: () => void; reject: (err: unknown) => void };
 
 /**
  * Group commit: upserts that arrive while a write is in flight go out together as one
@@ -55,8 +111,12 @@ function createGroupCommit(knex: Knex) {
       // One statement can't update the same row twice: the last save of an id wins, as it would in sequence.
       const last = new Map<string, PendingWrite>();
       for (const write of batch) last.set(`${write.row.model}\u0000${write.row.id}`, write);
+      const rows = [...last.values()].map((w) => w.row);
       try {
-        await knex(TABLE).insert([...last.values()].map((w) => w.row)).onConflict(['model', 'id']).merge();
+        for (let i = 0; i < rows.length; i += UPSERT_ROWS_MAX) {
+          const chunk = rows.slice(i, i + UPSERT_ROWS_MAX);
+          await upsertStatement(chunk.length)(knex, chunk.flatMap(valuesOf));
+        }
         for (const write of batch) write.resolve();
       } catch (err) {
         for (const write of batch) write.reject(err);
@@ -65,7 +125,7 @@ function createGroupCommit(knex: Knex) {
     writing = false;
   }
 
-  return (row: Record<string, unknown>) =>
+  return (row: StateRow) =>
     new Promise<void>((resolve, reject) => {
       queue.push({ row, resolve, reject });
       if (writing) return;
@@ -87,46 +147,40 @@ export async function purgeExpired(knex: Knex): Promise<number> {
 class OidcSqlAdapter implements SqlAdapter {
   readonly knex: Knex;
   readonly model: string;
-  private readonly write: (row: Record<string, unknown>) => Promise<void>;
+  private readonly write: (row: StateRow) => Promise<void>;
 
-  constructor(knex: Knex, model: string, write: (row: Record<string, unknown>) => Promise<void>) {
+  constructor(knex: Knex, model: string, write: (row: StateRow) => Promise<void>) {
     this.knex = knex;
     this.model = model;
     this.write = write;
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
-    const { knex } = this;
     // A re-saved payload that already says consumed stays consumed; anything else resets it.
-    const consumedAt =
-      typeof payload.consumed === 'number'
-        ? knex.raw('to_timestamp(?)', [payload.consumed])
-        : payload.consumed
-          ? knex.fn.now()
-          : null;
     await this.write({
       model: this.model,
       id,
       // Stringified so pg never turns a top-level array into a Postgres array literal.
       payload: JSON.stringify(payload),
-      grant_id: GRANTABLE.has(this.model) ? (payload.grantId ?? null) : null,
+      grantId: GRANTABLE.has(this.model) ? ((payload.grantId as string | undefined) ?? null) : null,
       uid: payload.uid ?? null,
-      user_code: payload.userCode ?? null,
-      expires_at: typeof expiresIn === 'number' ? knex.raw('now() + make_interval(secs => ?)', [expiresIn]) : null,
-      consumed_at: consumedAt,
+      userCode: payload.userCode ?? null,
+      expiresIn: typeof expiresIn === 'number' ? expiresIn : null,
+      consumedAt: typeof payload.consumed === 'number' ? payload.consumed : null,
+      consumedNow: Boolean(payload.consumed) && typeof payload.consumed !== 'number',
     });
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
-    return this.findWhere({ id });
+    return this.findWhere('id', id);
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-    return this.findWhere({ uid });
+    return this.findWhere('uid', uid);
   }
 
   async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-    return this.findWhere({ user_code: userCode });
+    return this.findWhere('user_code', userCode);
   }
 
   /**
@@ -146,18 +200,12 @@ class OidcSqlAdapter implements SqlAdapter {
   /** Atomically marks an unexpired, unconsumed entry consumed; true when this call did it. */
   async tryConsume(id: string): Promise<boolean> {
     if (!isStorableText(id)) return false;
-    // Under READ COMMITTED a concurrent UPDATE of the same row waits and then re-checks the
-    // WHERE against the committed row, so only one of them can see consumed_at IS NULL.
-    const updated = await this.live()
-      .where({ id })
-      .whereNull('consumed_at')
-      .update({ consumed_at: this.knex.fn.now() });
-    return updated === 1;
+    return (await consumeLive(this.knex, [this.model, id])).length === 1;
   }
 
   async destroy(id: string): Promise<void> {
     if (!isStorableText(id)) return;
-    await this.knex(TABLE).where({ model: this.model, id }).del();
+    await destroyOne(this.knex, [this.model, id]);
   }
 
   /** Deletes every model's rows of the grant (the provider calls this once per model). */
@@ -165,17 +213,9 @@ class OidcSqlAdapter implements SqlAdapter {
     await this.knex(TABLE).where({ grant_id: grantId }).del();
   }
 
-  /** This model's rows that have not expired. */
-  private live(): Knex.QueryBuilder {
-    const { knex } = this;
-    return knex(TABLE)
-      .where({ model: this.model })
-      .andWhere((q) => q.whereNull('expires_at').orWhere('expires_at', '>', knex.fn.now()));
-  }
-
-  private async findWhere(where: Record<string, string>): Promise<AdapterPayload | undefined> {
-    if (!Object.values(where).every(isStorableText)) return undefined;
-    const row: Row | undefined = await this.live().where(where).first('payload', 'consumed_at');
+  private async findWhere(column: keyof typeof FIND, value: string): Promise<AdapterPayload | undefined> {
+    if (!isStorableText(value)) return undefined;
+    const [row] = await FIND[column](this.knex, [this.model, value]);
     if (!row) return undefined;
     const payload: AdapterPayload = typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload;
     if (row.consumed_at !== null) {

@@ -7,6 +7,7 @@ import type { Knex } from 'knex';
 import { isCluster, type RedisClient } from './redis-connection.ts';
 import { RateLimiterPostgres, RateLimiterRedis, RateLimiterRes, type RateLimiterStoreAbstract } from 'rate-limiter-flexible';
 import type { Counter, RateLimiter, RateLimitStore } from '../accounts/rate-limits.ts';
+import { compileQueryByCount } from './compiled-query.ts';
 
 /** The counters are ours to compare with thresholds: the library's own limit is never reached. */
 const NO_LIMIT = 2 ** 31 - 1;
@@ -103,6 +104,13 @@ export function createRedisRateLimitStore(redis: RedisClient, options: { prefix?
  * its statements to knex, so it runs on PostgreSQL (in the test schema's search path) and on PGlite alike.
  */
 function knexQueryClient(knex: Knex) {
+  // The library's statements are a handful of fixed texts: each is prepared once per connection by a
+  // name of its text (adapters/compiled-query.ts says why); schema statements are left as they are.
+  const names = new Map<string, string | undefined>();
+  const nameOf = (text: string) => {
+    if (!names.has(text)) names.set(text, /^\s*(select|insert|update|delete|with)\b/i.test(text) ? `rl_${createHash('sha256').update(text).digest('hex').slice(0, 24)}` : undefined);
+    return names.get(text);
+  };
   return {
     async query(q: { text: string; values?: unknown[] }) {
       const values: unknown[] = [];
@@ -110,13 +118,29 @@ function knexQueryClient(knex: Knex) {
         values.push(q.values?.[Number(n) - 1] ?? null);
         return '?';
       });
-      const result = (await knex.raw(text, values as Knex.RawBinding[])) as { rows?: unknown[]; rowCount?: number; affectedRows?: number };
+      const name = nameOf(q.text);
+      const raw = knex.raw(text, values as Knex.RawBinding[]);
+      const result = (await (name ? raw.options({ name }) : raw)) as { rows?: unknown[]; rowCount?: number; affectedRows?: number };
       const rows = result.rows ?? [];
       // PGlite reports affectedRows (0 for a SELECT); the library reads rowCount for both.
       return { rows, rowCount: rows.length > 0 ? rows.length : (result.rowCount ?? result.affectedRows ?? 0) };
     },
   };
 }
+
+/** Counters read or cleared together at most (a sign-in's throttle reads three). */
+const KEYS_PER_STATEMENT = 16;
+const readCounters = compileQueryByCount<{ key: string; points: number; expire: string | number | null }>(KEYS_PER_STATEMENT, (knex, param, keys) =>
+  knex(RATE_LIMIT_TABLE)
+    .whereIn('key', Array.from({ length: keys }, (_, i) => param(i + 1)))
+    .andWhere((w) => w.where('expire', '>', param(0)).orWhereNull('expire'))
+    .select('key', 'points', 'expire'),
+);
+const clearCounters = compileQueryByCount(KEYS_PER_STATEMENT, (knex, param, keys) =>
+  knex(RATE_LIMIT_TABLE).whereIn('key', Array.from({ length: keys }, (_, i) => param(i))).delete(),
+);
+/** Splits `items` into runs of at most KEYS_PER_STATEMENT. */
+const runsOf = <T>(items: T[]) => Array.from({ length: Math.ceil(items.length / KEYS_PER_STATEMENT) }, (_, i) => items.slice(i * KEYS_PER_STATEMENT, (i + 1) * KEYS_PER_STATEMENT));
 
 export function createSqlRateLimitStore(knex: Knex): RateLimitStore {
   const client = knexQueryClient(knex);
@@ -127,10 +151,8 @@ export function createSqlRateLimitStore(knex: Knex): RateLimitStore {
     async getMany(reads) {
       const keys = reads.map(([limiter, key]) => libraryKey(limiter, key));
       const now = Date.now();
-      const rows: { key: string; points: number; expire: string | number | null }[] = await knex(RATE_LIMIT_TABLE)
-        .whereIn('key', [...new Set(keys)])
-        .andWhere((w) => w.where('expire', '>', now).orWhereNull('expire'))
-        .select('key', 'points', 'expire');
+      const rows = [];
+      for (const run of runsOf([...new Set(keys)])) rows.push(...(await readCounters(run.length)(knex, [now, ...run])));
       const byKey = new Map(rows.map((r) => [r.key, r]));
       return keys.map((k) => {
         const row = byKey.get(k);
@@ -139,7 +161,7 @@ export function createSqlRateLimitStore(knex: Knex): RateLimitStore {
       });
     },
     async deleteMany(keys) {
-      if (keys.length) await knex(RATE_LIMIT_TABLE).whereIn('key', keys.map(([limiter, key]) => libraryKey(limiter, key))).delete();
+      for (const run of runsOf(keys.map(([limiter, key]) => libraryKey(limiter, key)))) await clearCounters(run.length)(knex, run);
     },
     limiter(name, windowSeconds) {
       const limiter = new RateLimiterPostgres({
