@@ -3,8 +3,12 @@
 // describe, bind, describe, execute, sync), on the server's own thread; a statement that knex runs with
 // a `name` option (adapters/compiled-query.ts) is parsed once, and each run is one crossing with
 // bind, describe, execute and sync together (the account read: ~390 → ~65 µs of CPU).
-import { parse, protocol, type PGlite } from '@electric-sql/pglite';
+import { createRequire } from 'node:module';
+import type { PGlite } from '@electric-sql/pglite';
 import ClientPgLite from 'knex-pglite';
+
+// knex-pglite require()s PGlite's CommonJS build; an import here would load its ES build beside it.
+const { parse, protocol } = createRequire(import.meta.url)('@electric-sql/pglite') as typeof import('@electric-sql/pglite');
 
 type QueryObject = { sql: string; bindings?: unknown[]; options?: { name?: string }; response?: unknown };
 /** What the prepared-statement path needs of PGlite beyond its typings (present in 0.5; used the same way by its query()). */
