@@ -51,7 +51,9 @@ const sqlBefore = await server.call<Counters>('counters');
 const generatorBefore = process.cpuUsage();
 const meter = cpuMeter({ server: server.pid });
 if (PROF) await server.call('profileStart');
+const started = performance.now();
 await run(LOGINS);
+const seconds = (performance.now() - started) / 1000;
 if (PROF) await server.call('profileStop', { file: `${PROF}/login.cpuprofile` });
 const generator = process.cpuUsage(generatorBefore);
 const box = meter.stop();
@@ -59,6 +61,7 @@ const after = threadCpu(server.pid);
 const redisAfter = await commandStats();
 const sqlAfter = await server.call<Counters>('counters');
 console.log(`${LOGINS} password + TOTP sign-ins, c=${CONCURRENCY}; CPU ms per sign-in by thread:`, [...after].map(([k, v]) => `${k} ${((v - (before.get(k) ?? 0)) / LOGINS).toFixed(2)}`).join(', '));
+console.log(`${(LOGINS / seconds).toFixed(1)} sign-ins/s at c=${CONCURRENCY} (wall clock: depends on what else the box runs)`);
 console.log(`the load generator (this process) used ${((generator.user + generator.system) / 1000 / LOGINS).toFixed(2)} ms CPU per sign-in`);
 // The stores share the box's cores with the server: their CPU is part of what a sign-in costs.
 const perLogin = (cores: number) => ((cores * box.seconds * 1000) / LOGINS).toFixed(2);
