@@ -63,4 +63,4 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
 # node itself is the container's process (no npm, no shell in between), so `docker stop`'s SIGTERM
 # reaches the server, which drains in-flight requests and exits 0. Same command as `npm start`
 # (whose prestart builds build/; here the build stage did).
-CMD ["node", "--max-semi-space-size=4", "--heap-growing-percent=50", "build/server/main.js"]
+CMD ["node", "--max-semi-space-size=4", "--heap-growing-percent=30", "build/server/main.js"]
