@@ -58,12 +58,6 @@ export type KnexAuditLog = AuditLog & AuditReader & {
   close(): Promise<void>;
 };
 
-/**
- * Writes are one INSERT with no lock, so no organization's sign-ins queue behind each other. Linking
- * (prev_hash, hash, seq) happens shortly after, in batches, by whichever process holds the chain's
- * advisory lock. Between writing and linking (~LINK_DELAY_MS) an event is only as safe as the table;
- * once linked, changing, removing or reordering it breaks the chain. verify() links first.
- */
 // Every sign-in records an event: one INSERT, compiled once (the linker chains it later).
 const insertEvent = compileQuery((knex, param) =>
   knex('audit_events').insert({
@@ -80,6 +74,12 @@ const insertEvent = compileQuery((knex, param) =>
   }),
 );
 
+/**
+ * Writes are one INSERT with no lock, so no organization's sign-ins queue behind each other. Linking
+ * (prev_hash, hash, seq) happens shortly after, in batches, by whichever process holds the chain's
+ * advisory lock. Between writing and linking (~LINK_DELAY_MS) an event is only as safe as the table;
+ * once linked, changing, removing or reordering it breaks the chain. verify() links first.
+ */
 export function createKnexAuditLog(knex: Knex, options: { background?: boolean } = {}): KnexAuditLog {
   /** Events about an account belong to the account's organization when the caller did not say (sign-ins). */
   async function organizationOfAccount(event: AuditEvent): Promise<string | null> {

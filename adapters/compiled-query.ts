@@ -58,6 +58,11 @@ export function compileQueryByCount<Row = Record<string, unknown>>(max: number, 
   };
 }
 
+/** `items` in runs of at most `max`, for a compileQueryByCount statement of that `max` (one run per statement). */
+export function runsOf<T>(items: readonly T[], max: number): T[][] {
+  return Array.from({ length: Math.ceil(items.length / max) }, (_, i) => items.slice(i * max, (i + 1) * max));
+}
+
 function compile(query: Knex.QueryBuilder | Knex.Raw): Compiled {
   const { sql, bindings } = query.toSQL();
   // Each binding is either a parameter (its index) or a constant of the statement (kept as built).

@@ -4,7 +4,7 @@ import { isStorableText } from './storable-text.ts';
 import type { Knex } from 'knex';
 import { errors, type AdapterPayload } from 'oidc-provider';
 import type { StateAdapter } from './state-adapter.ts';
-import { compileQuery, compileQueryByCount } from './compiled-query.ts';
+import { compileQuery, compileQueryByCount, runsOf } from './compiled-query.ts';
 
 const TABLE = 'oidc_payloads';
 
@@ -113,10 +113,7 @@ function createGroupCommit(knex: Knex) {
       for (const write of batch) last.set(`${write.row.model}\u0000${write.row.id}`, write);
       const rows = [...last.values()].map((w) => w.row);
       try {
-        for (let i = 0; i < rows.length; i += UPSERT_ROWS_MAX) {
-          const chunk = rows.slice(i, i + UPSERT_ROWS_MAX);
-          await upsertStatement(chunk.length)(knex, chunk.flatMap(valuesOf));
-        }
+        for (const run of runsOf(rows, UPSERT_ROWS_MAX)) await upsertStatement(run.length)(knex, run.flatMap(valuesOf));
         for (const write of batch) write.resolve();
       } catch (err) {
         for (const write of batch) write.reject(err);

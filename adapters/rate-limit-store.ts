@@ -7,7 +7,7 @@ import type { Knex } from 'knex';
 import { isCluster, type RedisClient } from './redis-connection.ts';
 import { RateLimiterPostgres, RateLimiterRedis, RateLimiterRes, type RateLimiterStoreAbstract } from 'rate-limiter-flexible';
 import type { Counter, RateLimiter, RateLimitStore } from '../accounts/rate-limits.ts';
-import { compileQueryByCount } from './compiled-query.ts';
+import { compileQueryByCount, runsOf } from './compiled-query.ts';
 
 /** The counters are ours to compare with thresholds: the library's own limit is never reached. */
 const NO_LIMIT = 2 ** 31 - 1;
@@ -139,8 +139,6 @@ const readCounters = compileQueryByCount<{ key: string; points: number; expire: 
 const clearCounters = compileQueryByCount(KEYS_PER_STATEMENT, (knex, param, keys) =>
   knex(RATE_LIMIT_TABLE).whereIn('key', Array.from({ length: keys }, (_, i) => param(i))).delete(),
 );
-/** Splits `items` into runs of at most KEYS_PER_STATEMENT. */
-const runsOf = <T>(items: T[]) => Array.from({ length: Math.ceil(items.length / KEYS_PER_STATEMENT) }, (_, i) => items.slice(i * KEYS_PER_STATEMENT, (i + 1) * KEYS_PER_STATEMENT));
 
 export function createSqlRateLimitStore(knex: Knex): RateLimitStore {
   const client = knexQueryClient(knex);
@@ -152,7 +150,7 @@ export function createSqlRateLimitStore(knex: Knex): RateLimitStore {
       const keys = reads.map(([limiter, key]) => libraryKey(limiter, key));
       const now = Date.now();
       const rows = [];
-      for (const run of runsOf([...new Set(keys)])) rows.push(...(await readCounters(run.length)(knex, [now, ...run])));
+      for (const run of runsOf([...new Set(keys)], KEYS_PER_STATEMENT)) rows.push(...(await readCounters(run.length)(knex, [now, ...run])));
       const byKey = new Map(rows.map((r) => [r.key, r]));
       return keys.map((k) => {
         const row = byKey.get(k);
@@ -161,7 +159,7 @@ export function createSqlRateLimitStore(knex: Knex): RateLimitStore {
       });
     },
     async deleteMany(keys) {
-      for (const run of runsOf(keys.map(([limiter, key]) => libraryKey(limiter, key)))) await clearCounters(run.length)(knex, run);
+      for (const run of runsOf(keys.map(([limiter, key]) => libraryKey(limiter, key)), KEYS_PER_STATEMENT)) await clearCounters(run.length)(knex, run);
     },
     limiter(name, windowSeconds) {
       const limiter = new RateLimiterPostgres({
