@@ -153,20 +153,29 @@ export async function closedLoop(options: {
  * each request's scheduled start, so time spent waiting for a free connection counts
  * (no coordinated omission).
  */
+/** A generator timer that fired this much later than asked is a stall of the generator, not of the server. */
+export const GENERATOR_STALL_MS = 10;
+
 export async function openLoop(options: {
   rate: number;
   seconds: number;
   task: (sequence: number) => Promise<true | string>;
-}): Promise<LoadResult & { offered: number; drainSeconds: number }> {
+}): Promise<LoadResult & { offered: number; drainSeconds: number; generatorStalls: number[] }> {
   const recorder = new Recorder();
   const start = performance.now();
   const total = Math.round(options.rate * options.seconds);
   const inFlight = new Set<Promise<void>>();
+  const generatorStalls: number[] = [];
   let sent = 0;
+  let lastTick = start;
 
   await new Promise<void>((resolve) => {
     const tick = () => {
-      const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * options.rate) + 1);
+      const now = performance.now();
+      // The timer asks for 1 ms: a longer gap is time this process (its GC, its own work) did not send or read.
+      if (now - lastTick > GENERATOR_STALL_MS) generatorStalls.push(now - lastTick);
+      lastTick = now;
+      const due = Math.min(total, Math.floor(((now - start) / 1000) * options.rate) + 1);
       for (; sent < due; sent++) {
         const scheduled = start + (sent / options.rate) * 1000;
         const run: Promise<void> = options.task(sent).then(
@@ -183,7 +192,13 @@ export async function openLoop(options: {
   const scheduleEnded = performance.now();
   await Promise.all(inFlight);
   // Long drains mean the server fell behind the schedule (overload), not just a slow tail.
-  return { ...recorder.result(options.seconds), offered: options.rate, drainSeconds: (performance.now() - scheduleEnded) / 1000 };
+  return { ...recorder.result(options.seconds), offered: options.rate, drainSeconds: (performance.now() - scheduleEnded) / 1000, generatorStalls };
+}
+
+/** "generator stalls over 10 ms: 3 (longest 24 ms)", for a row's notes. */
+export function generatorStallNote(stalls: number[]): string {
+  if (!stalls.length) return `generator stalls over ${GENERATOR_STALL_MS} ms: none`;
+  return `generator stalls over ${GENERATOR_STALL_MS} ms: ${stalls.length} (longest ${Math.max(...stalls).toFixed(0)} ms, ${stalls.reduce((a, b) => a + b, 0).toFixed(0)} ms in all)`;
 }
 
 /** A client-credentials token request (client_secret_basic). */

@@ -22,7 +22,7 @@ import argon2 from 'argon2';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { OWASP_ARGON2ID } from '../accounts/password-hasher.ts';
-import { clientCredentialsRequest, closedLoop, combine, introspectionRequest, openLoop, refreshTask, send, keepAliveAgent, tokenTask, type LoadResult } from './load.ts';
+import { clientCredentialsRequest, closedLoop, combine, generatorStallNote, introspectionRequest, openLoop, refreshTask, send, keepAliveAgent, tokenTask, type LoadResult } from './load.ts';
 import { passwordLogin, sessionSkipsSignIn, TotpUserPool, type LoginClient, type LoginUser } from './login.ts';
 import { averageCpu, cpuMeter, rssBytes, type CpuReport } from './proc.ts';
 import { START_ENV, START_NODE_FLAGS } from './start-command.ts';
@@ -549,7 +549,7 @@ async function main() {
     `Gatehouse cc, open loop at 50% of peak (${halfRate}/s)`,
     half.result,
     '',
-    `${cpuText(half.cpu)}; last answer ${(half.result.drainSeconds * 1000).toFixed(0)} ms after the last send` + errorsNote(half.result),
+    `${cpuText(half.cpu)}; last answer ${(half.result.drainSeconds * 1000).toFixed(0)} ms after the last send; ${generatorStallNote(half.result.generatorStalls)}` + errorsNote(half.result),
   );
   row('4', `Gatehouse login, password only (MFA-exempt service account) + PKCE code exchange, c=${LOGIN_CONCURRENCY}`, logins.result, `${loginRatio.toFixed(2)} of #1`, details(logins));
   row(
@@ -585,7 +585,7 @@ async function main() {
   row('7b', `Gatehouse refresh_token grant (rotating, ID token), N=${CONNECTIONS}`, refresh.ghRefresh.result, `${(refresh.ghRefresh.result.rate / refresh.bareRefresh.result.rate).toFixed(2)} of #7a`, `CPU/op ${refreshCpu.toFixed(2)}× bare (${published(refreshCpuStock)}); ` + details(refresh.ghRefresh));
   row('8a', `bare oidc-provider introspection, N=${CONNECTIONS}`, introspection.bareIntrospect.result, '1.00 (base)', details(introspection.bareIntrospect));
   row('8b', `Gatehouse introspection, N=${CONNECTIONS}`, introspection.ghIntrospect.result, `${(introspection.ghIntrospect.result.rate / introspection.bareIntrospect.result.rate).toFixed(2)} of #8a`, `CPU/op ${introspectCpu.toFixed(2)}× bare (${published(introspectCpuStock)}); ` + details(introspection.ghIntrospect));
-  row('4c', `Gatehouse password + TOTP sign-in, open loop at 50% of #4b (${halfLoginRate.toFixed(1)}/s)`, halfLogins.result, '', cpuText(halfLogins.cpu) + errorsNote(halfLogins.result));
+  row('4c', `Gatehouse password + TOTP sign-in, open loop at 50% of #4b (${halfLoginRate.toFixed(1)}/s)`, halfLogins.result, '', `${cpuText(halfLogins.cpu)}; ${generatorStallNote(halfLogins.result.generatorStalls)}` + errorsNote(halfLogins.result));
   const orgRatio = orgs.oneOrg.result.rate / orgs.manyOrgs.result.rate;
   row('9a', `password + TOTP sign-ins, ${TOTP_USERS} people in ${TOTP_USERS} organizations, c=${ORG_CONCURRENCY}`, orgs.manyOrgs.result, '1.00 (base)', details(orgs.manyOrgs));
   row('9b', `password + TOTP sign-ins, ${TOTP_USERS} people of ONE organization, c=${ORG_CONCURRENCY}`, orgs.oneOrg.result, `${orgRatio.toFixed(2)} of #9a`, `audit verify after: ${chain.breaks.length ? 'BROKEN' : 'ok'} (${chain.events} events in ${chain.chains} chains); ` + details(orgs.oneOrg));
