@@ -5,7 +5,7 @@
 // BENCH_BARE_STOCK=1 adds bare oidc-provider as published (without patches/). BENCH_KIND=refresh or
 // introspection measures rotating refresh-token grants or token introspection instead (run.ts's #7, #8).
 import { randomBytes } from 'node:crypto';
-import { clientCredentialsRequest, introspectionRequest, keepAliveAgent, refreshTask, send, tokenTask, type HttpRequest } from './load.ts';
+import { clientCredentialsRequest, introspectionRequest, keepAliveAgent, refreshChains, refreshTask, send, tokenTask, type HttpRequest } from './load.ts';
 import { processCpu, threadsOf } from './proc.ts';
 import { startQuickChild, type QuickChild } from './quick-child.ts';
 import { START_NODE_FLAGS } from './start-command.ts';
@@ -53,9 +53,10 @@ async function taskMaker(name: string, server: QuickChild, client: Credentials):
     return () => tokenTask([server.url], 8, introspectionRequest(client.client_id, client.client_secret, token));
   }
   // The bare provider's refresh tokens belong to its own client and account; Gatehouse's to a real account.
-  const args = name.startsWith('bare') ? { count: 8 } : { clientId: client.client_id, accountId: (await server.call<{ id: string }[]>('createUsers', { count: 1, password: 'Correct-Horse-9', kind: 'service' }))[0].id, count: 8 };
-  const tokens = await server.call<string[]>('mintRefreshTokens', args);
-  return () => refreshTask(server.url, 8, client, tokens);
+  const args = name.startsWith('bare') ? {} : { clientId: client.client_id, accountId: (await server.call<{ id: string }[]>('createUsers', { count: 1, password: 'Correct-Horse-9', kind: 'service' }))[0].id };
+  const mint = async (count: number) => server.call<string[]>('mintRefreshTokens', { ...args, count });
+  const chains = refreshChains(await mint(8), async () => (await mint(1))[0]);
+  return () => refreshTask(server.url, 8, client, chains);
 }
 async function oneAccessToken(url: string, request: HttpRequest): Promise<string> {
   const agent = keepAliveAgent(1);

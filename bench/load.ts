@@ -243,21 +243,42 @@ export function introspectionRequest(clientId: string, clientSecret: string, tok
 }
 
 /**
- * Refresh-token grants with rotation: worker i owns refresh token i and replaces it with the one
- * each answer rotates to, so every request redeems a live token exactly once.
+ * Rotations before a worker moves on to a refresh token of a new grant. Each rotation adds two tokens to
+ * the grant, and the bare provider's MemoryAdapter walks all of a grant's tokens at every save (Gatehouse's
+ * Redis set does not), so one endless chain per worker made the baseline slower the longer a run went (its
+ * grant bookkeeping was 14 % of its CPU in one profile). A real chain rotates once per access token's
+ * lifetime, not thousands of times.
  */
-export function refreshTask(server: string, connections: number, client: { client_id: string; client_secret: string }, refreshTokens: string[]) {
+export const REFRESH_CHAIN_ROTATIONS = 100;
+
+/** Each worker's live refresh token and how often its chain has rotated; `renew` mints a token of a new grant. */
+export type RefreshChains = { tokens: string[]; rotations: number[]; renew: () => Promise<string> };
+
+export function refreshChains(tokens: string[], renew: () => Promise<string>): RefreshChains {
+  return { tokens, rotations: tokens.map(() => 0), renew };
+}
+
+/**
+ * Refresh-token grants with rotation: worker i owns chain i and replaces its token with the one each
+ * answer rotates to, so every request redeems a live token exactly once.
+ */
+export function refreshTask(server: string, connections: number, client: { client_id: string; client_secret: string }, chains: RefreshChains) {
   const base = new URL(server);
   const agent = keepAliveAgent(connections);
   const headers = { authorization: basicAuth(client.client_id, client.client_secret), 'content-type': 'application/x-www-form-urlencoded' };
   const task = async (index: number): Promise<true | string> => {
-    const slot = index % refreshTokens.length;
-    const body = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshTokens[slot] }).toString();
+    const slot = index % chains.tokens.length;
+    if (chains.rotations[slot] >= REFRESH_CHAIN_ROTATIONS) {
+      chains.tokens[slot] = await chains.renew();
+      chains.rotations[slot] = 0;
+    }
+    const body = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: chains.tokens[slot] }).toString();
     const response = await send(agent, base, { method: 'POST', path: '/token', headers, body }, true);
     if (response.status !== 200) return `HTTP ${response.status}: ${response.body}`;
     const answer = JSON.parse(response.body) as { refresh_token?: string; id_token?: string };
     if (!answer.refresh_token || !answer.id_token) return `no rotated refresh token / ID token: ${response.body.slice(0, 200)}`;
-    refreshTokens[slot] = answer.refresh_token;
+    chains.tokens[slot] = answer.refresh_token;
+    chains.rotations[slot]++;
     return true;
   };
   return { task, close: () => agent.destroy() };

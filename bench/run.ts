@@ -22,7 +22,7 @@ import argon2 from 'argon2';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { OWASP_ARGON2ID } from '../accounts/password-hasher.ts';
-import { clientCredentialsRequest, closedLoop, combine, generatorStallNote, introspectionRequest, openLoop, refreshTask, send, keepAliveAgent, tokenTask, type LoadResult } from './load.ts';
+import { clientCredentialsRequest, closedLoop, combine, generatorStallNote, introspectionRequest, openLoop, refreshChains, refreshTask, send, keepAliveAgent, tokenTask, type LoadResult } from './load.ts';
 import { passwordLogin, sessionSkipsSignIn, TotpUserPool, type LoginClient, type LoginUser } from './login.ts';
 import { averageCpu, cpuMeter, rssBytes, type CpuReport } from './proc.ts';
 import { START_ENV, START_NODE_FLAGS } from './start-command.ts';
@@ -412,10 +412,14 @@ async function main() {
   const refreshClient = await gh.call<{ client_id: string; client_secret: string }>('createClient', {
     metadata: { grant_types: ['authorization_code', 'refresh_token'], redirect_uris: ['http://127.0.0.1:9/callback'], response_types: ['code'], scope: 'openid offline_access' },
   });
-  // Enough live tokens for the warm-up and every slice (each worker rotates its own).
-  const bareRefresh = await bare.call<string[]>('mintRefreshTokens', { count: CONNECTIONS });
-  const bareStockRefresh = await bareStock.call<string[]>('mintRefreshTokens', { count: CONNECTIONS });
-  const ghRefresh = await gh.call<string[]>('mintRefreshTokens', { clientId: refreshClient.client_id, accountId: users[0].id, count: CONNECTIONS });
+  // One chain per worker (each rotates its own token), moving to a new grant's token every REFRESH_CHAIN_ROTATIONS.
+  const chains = async (server: Child, args: Record<string, unknown>) => {
+    const mint = async (count: number) => server.call<string[]>('mintRefreshTokens', { ...args, count });
+    return refreshChains(await mint(CONNECTIONS), async () => (await mint(1))[0]);
+  };
+  const bareRefresh = await chains(bare, {});
+  const bareStockRefresh = await chains(bareStock, {});
+  const ghRefresh = await chains(gh, { clientId: refreshClient.client_id, accountId: users[0].id });
   const refresh = await interleaved(
     redis,
     [
