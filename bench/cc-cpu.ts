@@ -54,8 +54,7 @@ async function taskMaker(name: string, server: QuickChild, client: Credentials):
   }
   // The bare provider's refresh tokens belong to its own client and account; Gatehouse's to a real account.
   const args = name.startsWith('bare') ? {} : { clientId: client.client_id, accountId: (await server.call<{ id: string }[]>('createUsers', { count: 1, password: 'Correct-Horse-9', kind: 'service' }))[0].id };
-  const mint = async (count: number) => server.call<string[]>('mintRefreshTokens', { ...args, count });
-  const chains = refreshChains(await mint(8), async () => (await mint(1))[0]);
+  const chains = await refreshChains(8, (count) => server.call<string[]>('mintRefreshTokens', { ...args, count }));
   return () => refreshTask(server.url, 8, client, chains);
 }
 async function oneAccessToken(url: string, request: HttpRequest): Promise<string> {

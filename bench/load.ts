@@ -148,14 +148,14 @@ export async function closedLoop(options: {
   return recorder.result(Math.max(options.seconds, (performance.now() - measureFrom) / 1000));
 }
 
+/** A generator timer that fired this much later than asked is a stall of the generator, not of the server. */
+export const GENERATOR_STALL_MS = 10;
+
 /**
  * Starts `rate` tasks per second on a fixed schedule for `seconds`. Latency is measured from
  * each request's scheduled start, so time spent waiting for a free connection counts
  * (no coordinated omission).
  */
-/** A generator timer that fired this much later than asked is a stall of the generator, not of the server. */
-export const GENERATOR_STALL_MS = 10;
-
 export async function openLoop(options: {
   rate: number;
   seconds: number;
@@ -195,7 +195,7 @@ export async function openLoop(options: {
   return { ...recorder.result(options.seconds), offered: options.rate, drainSeconds: (performance.now() - scheduleEnded) / 1000, generatorStalls };
 }
 
-/** "generator stalls over 10 ms: 3 (longest 24 ms)", for a row's notes. */
+/** "generator stalls over 10 ms: 3 (longest 24 ms, 51 ms in all)", for a row's notes. */
 export function generatorStallNote(stalls: number[]): string {
   if (!stalls.length) return `generator stalls over ${GENERATOR_STALL_MS} ms: none`;
   return `generator stalls over ${GENERATOR_STALL_MS} ms: ${stalls.length} (longest ${Math.max(...stalls).toFixed(0)} ms, ${stalls.reduce((a, b) => a + b, 0).toFixed(0)} ms in all)`;
@@ -254,8 +254,10 @@ export const REFRESH_CHAIN_ROTATIONS = 100;
 /** Each worker's live refresh token and how often its chain has rotated; `renew` mints a token of a new grant. */
 export type RefreshChains = { tokens: string[]; rotations: number[]; renew: () => Promise<string> };
 
-export function refreshChains(tokens: string[], renew: () => Promise<string>): RefreshChains {
-  return { tokens, rotations: tokens.map(() => 0), renew };
+/** One chain per worker, from `mint(count)`: refresh tokens of as many new grants (the server's mintRefreshTokens). */
+export async function refreshChains(workers: number, mint: (count: number) => Promise<string[]>): Promise<RefreshChains> {
+  const tokens = await mint(workers);
+  return { tokens, rotations: tokens.map(() => 0), renew: async () => (await mint(1))[0] };
 }
 
 /**

@@ -413,10 +413,8 @@ async function main() {
     metadata: { grant_types: ['authorization_code', 'refresh_token'], redirect_uris: ['http://127.0.0.1:9/callback'], response_types: ['code'], scope: 'openid offline_access' },
   });
   // One chain per worker (each rotates its own token), moving to a new grant's token every REFRESH_CHAIN_ROTATIONS.
-  const chains = async (server: Child, args: Record<string, unknown>) => {
-    const mint = async (count: number) => server.call<string[]>('mintRefreshTokens', { ...args, count });
-    return refreshChains(await mint(CONNECTIONS), async () => (await mint(1))[0]);
-  };
+  const chains = (server: Child, args: Record<string, unknown>) =>
+    refreshChains(CONNECTIONS, (count) => server.call<string[]>('mintRefreshTokens', { ...args, count }));
   const bareRefresh = await chains(bare, {});
   const bareStockRefresh = await chains(bareStock, {});
   const ghRefresh = await chains(gh, { clientId: refreshClient.client_id, accountId: users[0].id });
