@@ -126,6 +126,83 @@ if (!redisUrl) {
         await new Promise((resolve) => server.close(resolve));
       }
     });
+
+    it("sends a rotating refresh's consume and both saves at once, and lets one of 20 parallel refreshes of a token rotate it", async function () {
+      const clientId = 'refresh-race-client';
+      const clientSecret = randomBytes(24).toString('base64url');
+      const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      // What the provider asks of the store, in order: "<Model>.<call> start" / "... end".
+      const calls: string[] = [];
+      const factory = createRedisAdapterFactory(redis, { prefix });
+      const adapter = (model: string) => {
+        const inner = factory(model);
+        const watched = (name: 'upsert' | 'consume') => async (...args: never[]) => {
+          calls.push(`${model}.${name} start`);
+          try {
+            return await (inner[name] as (...a: never[]) => Promise<void>).apply(inner, args);
+          } finally {
+            calls.push(`${model}.${name} end`);
+          }
+        };
+        return Object.assign(Object.create(inner), { upsert: watched('upsert'), consume: watched('consume') });
+      };
+      const provider = new Provider('http://127.0.0.1', {
+        adapter,
+        clients: [{ client_id: clientId, client_secret: clientSecret, grant_types: ['authorization_code', 'refresh_token'], redirect_uris: ['https://rp.example/cb'] }],
+        jwks: { keys: [{ ...privateKey.export({ format: 'jwk' }), kid: 'race', use: 'sig', alg: 'RS256' }] },
+        cookies: { keys: [randomBytes(32).toString('base64url')] },
+        findAccount: (_ctx, accountId) => ({ accountId, claims: () => ({ sub: accountId }) }),
+        scopes: ['openid', 'offline_access'],
+        rotateRefreshToken: true,
+        features: { devInteractions: { enabled: false } },
+        ttl: { AccessToken: 60, Grant: 60, IdToken: 60, RefreshToken: 60 },
+      });
+      // What a finished code flow leaves behind: a grant and a refresh token of it.
+      const client = (await provider.Client.find(clientId))!;
+      const mint = async () => {
+        const grant = new provider.Grant({ accountId: 'acct-1', clientId });
+        grant.addOIDCScope('openid offline_access');
+        const grantId = await grant.save();
+        return new provider.RefreshToken({ client, accountId: 'acct-1', grantId, scope: 'openid offline_access', gty: 'authorization_code' }).save();
+      };
+
+      const server = http.createServer(provider.callback());
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const { port } = server.address() as AddressInfo;
+        const refresh = (token: string) =>
+          fetch(`http://127.0.0.1:${port}/token`, {
+            method: 'POST',
+            headers: { authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}` },
+            body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: token }),
+          }).then(async (res) => ({ status: res.status, body: await res.json() }));
+
+        // One refresh: the old token's consume and both new tokens' saves are all sent before any answer comes back.
+        const first = await mint();
+        calls.length = 0;
+        const rotated = await refresh(first);
+        assert.equal(rotated.status, 200, JSON.stringify(rotated.body));
+        const writes = calls.filter((c) => /^(RefreshToken\.consume|RefreshToken\.upsert|AccessToken\.upsert) /.test(c));
+        assert.deepEqual(writes.slice(0, 3).sort(), ['AccessToken.upsert start', 'RefreshToken.consume start', 'RefreshToken.upsert start'], writes.join(', '));
+        assert.equal(writes.length, 6, writes.join(', '));
+        // The token it rotated to works once; the one it replaced is spent.
+        assert.ok(rotated.body.refresh_token && rotated.body.refresh_token !== first, 'a new refresh token');
+        assert.equal((await refresh(rotated.body.refresh_token)).status, 200);
+        assert.equal((await refresh(first)).body.error, 'invalid_grant');
+
+        // 20 at once with one token: one rotates it, every other one is refused (a late one also revokes
+        // the grant as a replay, as the provider does for any reuse).
+        const raced = await mint();
+        const responses = await Promise.all(Array.from({ length: 20 }, () => refresh(raced)));
+        const issued = responses.filter((r) => r.status === 200);
+        assert.equal(issued.length, 1, `${issued.length} of 20 refreshes got tokens`);
+        assert.ok(issued[0].body.refresh_token && issued[0].body.access_token);
+        for (const r of responses.filter((r) => r.status !== 200)) assert.deepEqual([r.status, r.body.error], [400, 'invalid_grant']);
+      } finally {
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+      }
+    });
   });
 
   describe('oidc redis adapter: a grant read with its token', function () {
