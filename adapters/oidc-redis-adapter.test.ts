@@ -4,11 +4,20 @@ import { createHash, generateKeyPairSync, randomBytes, randomUUID } from 'node:c
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
-import { Provider } from 'oidc-provider';
+import { Provider, type ClientMetadata, type Configuration } from 'oidc-provider';
 import { runAdapterContract } from './oidc-adapter.contract.ts';
 import { createRedisAdapterFactory } from './oidc-redis-adapter.ts';
 
 const redisUrl = process.env.REDIS_URL;
+
+/** POSTs a form to a provider's /token on `port` as `client` (client_secret_basic); its status and JSON body. */
+function tokenRequester(port: number, client: ClientMetadata) {
+  const authorization = `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`;
+  return (params: Record<string, string>) =>
+    fetch(`http://127.0.0.1:${port}/token`, { method: 'POST', headers: { authorization }, body: new URLSearchParams(params) })
+      .then(async (res) => ({ status: res.status, body: await res.json() }));
+}
+type TokenRequest = ReturnType<typeof tokenRequester>;
 
 if (!redisUrl) {
   it.skip('oidc redis adapter (skipped: REDIS_URL not set)');
@@ -68,19 +77,39 @@ if (!redisUrl) {
       assert.equal(typeof (await seed.find(consumed))?.consumed, 'number');
     });
 
-    it('lets exactly one of 20 parallel token requests redeem one authorization code', async function () {
-      const clientId = 'race-client';
-      const clientSecret = randomBytes(24).toString('base64url');
-      const redirectUri = 'https://rp.example/cb';
+    /** A provider over `adapter` for one confidential client, with what both token races share. */
+    function raceProvider(adapter: Configuration['adapter'], client: ClientMetadata, settings: Configuration) {
       const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-      const provider = new Provider('http://127.0.0.1', {
-        adapter: createRedisAdapterFactory(redis, { prefix }),
-        clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: [redirectUri] }],
+      return new Provider('http://127.0.0.1', {
+        adapter,
+        clients: [client],
         jwks: { keys: [{ ...privateKey.export({ format: 'jwk' }), kid: 'race', use: 'sig', alg: 'RS256' }] },
         cookies: { keys: [randomBytes(32).toString('base64url')] },
         findAccount: (_ctx, accountId) => ({ accountId, claims: () => ({ sub: accountId }) }),
         // Explicit where the defaults would print quick-start notices into the test output.
         features: { devInteractions: { enabled: false } },
+        ...settings,
+      });
+    }
+
+    /** Runs `work` while the provider listens; `token(params)` posts to /token with the client's Basic credentials. */
+    async function whileServing(provider: Provider, client: ClientMetadata, work: (token: TokenRequest) => Promise<void>) {
+      const server = http.createServer(provider.callback());
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        await work(tokenRequester((server.address() as AddressInfo).port, client));
+      } finally {
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+      }
+    }
+
+    it('lets exactly one of 20 parallel token requests redeem one authorization code', async function () {
+      const clientId = 'race-client';
+      const clientSecret = randomBytes(24).toString('base64url');
+      const redirectUri = 'https://rp.example/cb';
+      const client = { client_id: clientId, client_secret: clientSecret, redirect_uris: [redirectUri] };
+      const provider = raceProvider(createRedisAdapterFactory(redis, { prefix }), client, {
         ttl: { AccessToken: 60, AuthorizationCode: 60, Grant: 60, IdToken: 60 },
       });
 
@@ -101,16 +130,8 @@ if (!redisUrl) {
       // @types/oidc-provider requires gty here; the authorization endpoint itself never sets it.
       const code = await new provider.AuthorizationCode(codeProperties as typeof codeProperties & { gty: string }).save();
 
-      const server = http.createServer(provider.callback());
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      try {
-        const { port } = server.address() as AddressInfo;
-        const redeem = () =>
-          fetch(`http://127.0.0.1:${port}/token`, {
-            method: 'POST',
-            headers: { authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}` },
-            body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier }),
-          }).then(async (res) => ({ status: res.status, body: await res.json() }));
+      await whileServing(provider, client, async (token) => {
+        const redeem = () => token({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier });
 
         const responses = await Promise.all(Array.from({ length: 20 }, redeem));
 
@@ -121,16 +142,11 @@ if (!redisUrl) {
           assert.equal(r.status, 400);
           assert.equal(r.body.error, 'invalid_grant');
         }
-      } finally {
-        server.closeAllConnections();
-        await new Promise((resolve) => server.close(resolve));
-      }
+      });
     });
 
     it("sends a rotating refresh's consume and both saves at once, and lets one of 20 parallel refreshes of a token rotate it", async function () {
-      const clientId = 'refresh-race-client';
-      const clientSecret = randomBytes(24).toString('base64url');
-      const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      const client = { client_id: 'refresh-race-client', client_secret: randomBytes(24).toString('base64url'), grant_types: ['authorization_code', 'refresh_token'], redirect_uris: ['https://rp.example/cb'] };
       // What the provider asks of the store, in order: "<Model>.<call> start" / "... end".
       const calls: string[] = [];
       const factory = createRedisAdapterFactory(redis, { prefix });
@@ -146,36 +162,22 @@ if (!redisUrl) {
         };
         return Object.assign(Object.create(inner), { upsert: watched('upsert'), consume: watched('consume') });
       };
-      const provider = new Provider('http://127.0.0.1', {
-        adapter,
-        clients: [{ client_id: clientId, client_secret: clientSecret, grant_types: ['authorization_code', 'refresh_token'], redirect_uris: ['https://rp.example/cb'] }],
-        jwks: { keys: [{ ...privateKey.export({ format: 'jwk' }), kid: 'race', use: 'sig', alg: 'RS256' }] },
-        cookies: { keys: [randomBytes(32).toString('base64url')] },
-        findAccount: (_ctx, accountId) => ({ accountId, claims: () => ({ sub: accountId }) }),
+      const provider = raceProvider(adapter, client, {
         scopes: ['openid', 'offline_access'],
         rotateRefreshToken: true,
-        features: { devInteractions: { enabled: false } },
         ttl: { AccessToken: 60, Grant: 60, IdToken: 60, RefreshToken: 60 },
       });
       // What a finished code flow leaves behind: a grant and a refresh token of it.
-      const client = (await provider.Client.find(clientId))!;
+      const registered = (await provider.Client.find(client.client_id))!;
       const mint = async () => {
-        const grant = new provider.Grant({ accountId: 'acct-1', clientId });
+        const grant = new provider.Grant({ accountId: 'acct-1', clientId: client.client_id });
         grant.addOIDCScope('openid offline_access');
         const grantId = await grant.save();
-        return new provider.RefreshToken({ client, accountId: 'acct-1', grantId, scope: 'openid offline_access', gty: 'authorization_code' }).save();
+        return new provider.RefreshToken({ client: registered, accountId: 'acct-1', grantId, scope: 'openid offline_access', gty: 'authorization_code' }).save();
       };
 
-      const server = http.createServer(provider.callback());
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      try {
-        const { port } = server.address() as AddressInfo;
-        const refresh = (token: string) =>
-          fetch(`http://127.0.0.1:${port}/token`, {
-            method: 'POST',
-            headers: { authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}` },
-            body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: token }),
-          }).then(async (res) => ({ status: res.status, body: await res.json() }));
+      await whileServing(provider, client, async (token) => {
+        const refresh = (refreshToken: string) => token({ grant_type: 'refresh_token', refresh_token: refreshToken });
 
         // One refresh: the old token's consume and both new tokens' saves are all sent before any answer comes back.
         const first = await mint();
@@ -198,10 +200,7 @@ if (!redisUrl) {
         assert.equal(issued.length, 1, `${issued.length} of 20 refreshes got tokens`);
         assert.ok(issued[0].body.refresh_token && issued[0].body.access_token);
         for (const r of responses.filter((r) => r.status !== 200)) assert.deepEqual([r.status, r.body.error], [400, 'invalid_grant']);
-      } finally {
-        server.closeAllConnections();
-        await new Promise((resolve) => server.close(resolve));
-      }
+      });
     });
   });
 
