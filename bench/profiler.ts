@@ -1,11 +1,33 @@
-// In a child process: V8 CPU profiling switched on and off by the orchestrator (IPC), so a
-// profile covers one measured phase only, not start-up and set-up (BENCH_CPU_PROF=<dir>).
+// In a child process: V8 CPU profiling (and allocation sampling, and a count of what scavenges promote)
+// switched on and off by the orchestrator (IPC), so a measure covers one phase only, not start-up and
+// set-up (BENCH_CPU_PROF=<dir>; test/integration/operations/young-garbage.test.ts).
 import fs from 'node:fs';
+import v8 from 'node:v8';
 import { Session } from 'node:inspector/promises';
 
 let session: Session | undefined;
+let gcProfiler: v8.GCProfiler | undefined;
+
+type SpaceStats = { spaceName: string; spaceUsedSize: number };
+type GcEntry = { gcType: string; beforeGC: { heapSpaceStatistics: SpaceStats[] }; afterGC: { heapSpaceStatistics: SpaceStats[] } };
+const oldSpaceUsed = (spaces: SpaceStats[]) => spaces.find((s) => s.spaceName === 'old_space')?.spaceUsedSize ?? 0;
 
 export const profilerCommands = {
+  /** Counts what this process's scavenges move to the old space from now on (v8.GCProfiler). */
+  async promotionStart() {
+    gcProfiler = new v8.GCProfiler();
+    gcProfiler.start();
+    return true;
+  },
+  /** Bytes the old space gained across scavenges since promotionStart, and how many scavenges ran. */
+  async promotionStop() {
+    if (!gcProfiler) throw new Error('promotion count not started');
+    const { statistics } = gcProfiler.stop() as unknown as { statistics: GcEntry[] };
+    gcProfiler = undefined;
+    const scavenges = statistics.filter((g) => g.gcType === 'Scavenge');
+    const promoted = scavenges.reduce((sum, g) => sum + Math.max(0, oldSpaceUsed(g.afterGC.heapSpaceStatistics) - oldSpaceUsed(g.beforeGC.heapSpaceStatistics)), 0);
+    return { promoted, scavenges: scavenges.length };
+  },
   async profileStart() {
     session ??= new Session();
     session.connect();
