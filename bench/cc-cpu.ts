@@ -2,7 +2,8 @@
 // interleaved, with a fixed number of requests each (CPU per request does not depend on what else the
 // box runs as much as throughput does). BENCH_CC_REQUESTS (default 3000) per slice, BENCH_SLICES (4),
 // BENCH_CPU_PROF=<dir> writes one profile per contender, BENCH_THREADS=1 prints CPU per thread,
-// BENCH_BARE_STOCK=1 adds bare oidc-provider as published (without patches/). BENCH_KIND=refresh or
+// BENCH_BARE_STOCK=1 adds bare oidc-provider as published (without patches/), BENCH_CONCURRENCY (8) sets
+// the requests in flight. BENCH_KIND=refresh or
 // introspection measures rotating refresh-token grants or token introspection instead (run.ts's #7, #8).
 import { randomBytes } from 'node:crypto';
 import { clientCredentialsRequest, introspectionRequest, keepAliveAgent, refreshChains, refreshTask, send, tokenTask, type HttpRequest } from './load.ts';
@@ -11,6 +12,8 @@ import { startQuickChild, type QuickChild } from './quick-child.ts';
 import { START_NODE_FLAGS } from './start-command.ts';
 
 const REQUESTS = Number(process.env.BENCH_CC_REQUESTS ?? 3000);
+/** Requests in flight (connections) per contender: BENCH_CONCURRENCY, default 8. */
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const SLICES = Number(process.env.BENCH_SLICES ?? 4);
 const PROF = process.env.BENCH_CPU_PROF;
 /** BENCH_HEAP_PROF=<dir>: allocation sampling instead (bytes allocated per token, by function). */
@@ -47,15 +50,15 @@ for (const [i, variant] of variants.entries()) {
 /** What one contender is asked, made once per contender: the refresh tokens rotate across slices. */
 async function taskMaker(name: string, server: QuickChild, client: Credentials): Promise<() => Task> {
   const cc = clientCredentialsRequest(client.client_id, client.client_secret);
-  if (KIND === 'cc') return () => tokenTask([server.url], 8, cc);
+  if (KIND === 'cc') return () => tokenTask([server.url], CONCURRENCY, cc);
   if (KIND === 'introspection') {
     const token = await oneAccessToken(server.url, cc);
-    return () => tokenTask([server.url], 8, introspectionRequest(client.client_id, client.client_secret, token));
+    return () => tokenTask([server.url], CONCURRENCY, introspectionRequest(client.client_id, client.client_secret, token));
   }
   // The bare provider's refresh tokens belong to its own client and account; Gatehouse's to a real account.
   const args = name.startsWith('bare') ? {} : { clientId: client.client_id, accountId: (await server.call<{ id: string }[]>('createUsers', { count: 1, password: 'Correct-Horse-9', kind: 'service' }))[0].id };
-  const chains = await refreshChains(8, (count) => server.call<string[]>('mintRefreshTokens', { ...args, count }));
-  return () => refreshTask(server.url, 8, client, chains);
+  const chains = await refreshChains(CONCURRENCY, (count) => server.call<string[]>('mintRefreshTokens', { ...args, count }));
+  return () => refreshTask(server.url, CONCURRENCY, client, chains);
 }
 async function oneAccessToken(url: string, request: HttpRequest): Promise<string> {
   const agent = keepAliveAgent(1);
@@ -75,7 +78,7 @@ for (let slice = -1; slice < SLICES; slice++) {
     if (PROF && slice === 0) await server.call('profileStart');
     if (HEAP && slice === 0) await server.call('heapProfileStart');
     const before = cpuOf(server.pid); const tb = threads(server.pid);
-    await Promise.all(Array.from({ length: 8 }, async (_, w) => { while (left-- > 0) { const r = await task(w); if (r !== true) throw new Error(String(r)); done++; } }));
+    await Promise.all(Array.from({ length: CONCURRENCY }, async (_, w) => { while (left-- > 0) { const r = await task(w); if (r !== true) throw new Error(String(r)); done++; } }));
     const used = cpuOf(server.pid) - before;
     if (process.env.BENCH_THREADS && slice === 0) { const ta = threads(server.pid); console.log(name, [...ta].map(([k, v]) => [k, Math.round((v - (tb.get(k) ?? 0)) / done)]).filter(([, v]) => (v as number) > 0).map(([k, v]) => `${k}=${v}µs`).join(' ')); }
     if (PROF && slice === 0) await server.call('profileStop', { file: `${PROF}/${name}.cpuprofile` });

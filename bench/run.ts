@@ -7,6 +7,7 @@
 //
 // Env: BENCH_SECONDS (default 10: measured seconds per client-credentials figure; argon2 gets
 // half of it, logins 1.5×), BENCH_SLICES (default 4), BENCH_CONNECTIONS (default 16),
+// BENCH_MANY_CONNECTIONS (default 256: #3c, client credentials with many clients at once),
 // BENCH_LOGIN_CONCURRENCY (default 4), BENCH_SESSIONS (default 10000), BENCH_TOTP_USERS
 // (default 1000: one TOTP login per user per 30 s step; also the size of each organization pool),
 // BENCH_ORG_CONCURRENCY (default 16: logins in flight for the one-organization figure),
@@ -31,6 +32,8 @@ import { compiled } from '../scripts/build.ts';
 const env = process.env;
 const SECONDS = Number(env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 16);
+/** #3c: as many clients at once as a busy token endpoint has (its requests then wait for admission, server/api-admission.ts). */
+const MANY_CONNECTIONS = Number(env.BENCH_MANY_CONNECTIONS ?? 256);
 const LOGIN_CONCURRENCY = Number(env.BENCH_LOGIN_CONCURRENCY ?? 4);
 const SESSIONS = Number(env.BENCH_SESSIONS ?? 10_000);
 const TOTP_USERS = Number(env.BENCH_TOTP_USERS ?? 1000);
@@ -222,16 +225,16 @@ async function interleaved(redis: Redis, contenders: Contender[], warmupSeconds:
 }
 
 /** Closed-loop client-credentials load on one or more servers (connections split evenly). */
-function clientCredentials(name: string, servers: Child[], client: { client_id: string; client_secret: string }): Contender {
+function clientCredentials(name: string, servers: Child[], client: { client_id: string; client_secret: string }, connections = CONNECTIONS): Contender {
   return {
     name,
     seconds: SECONDS,
     children: servers,
     async run(seconds) {
       // Fresh connections per slice: idle keep-alive sockets would hit the server's 5 s timeout between slices.
-      const { task, close } = tokenTask(servers.map((s) => s.url), Math.ceil(CONNECTIONS / servers.length), clientCredentialsRequest(client.client_id, client.client_secret));
+      const { task, close } = tokenTask(servers.map((s) => s.url), Math.ceil(connections / servers.length), clientCredentialsRequest(client.client_id, client.client_secret));
       try {
-        return await closedLoop({ concurrency: CONNECTIONS, seconds, task });
+        return await closedLoop({ concurrency: connections, seconds, task });
       } finally {
         close();
       }
@@ -331,7 +334,7 @@ const log = (message: string) => console.error(`  … ${message}`);
 // ---------------------------------------------------------------- main
 
 async function main() {
-  const shown = ['BENCH_SECONDS', 'BENCH_SLICES', 'BENCH_CONNECTIONS', 'BENCH_LOGIN_CONCURRENCY', 'BENCH_SESSIONS', 'BENCH_TOTP_USERS', 'BENCH_CPU_PROF', 'DATABASE_URL', 'REDIS_URL']
+  const shown = ['BENCH_SECONDS', 'BENCH_SLICES', 'BENCH_CONNECTIONS', 'BENCH_MANY_CONNECTIONS', 'BENCH_LOGIN_CONCURRENCY', 'BENCH_SESSIONS', 'BENCH_TOTP_USERS', 'BENCH_CPU_PROF', 'DATABASE_URL', 'REDIS_URL']
     .filter((k) => env[k] !== undefined)
     .map((k) => `${k}=${env[k]}`);
   const viaNpm = env.npm_lifecycle_event === 'bench';
@@ -406,6 +409,10 @@ async function main() {
     close();
     return { result, cpu };
   })();
+
+  // 3c: client credentials with many clients at once, bare vs Gatehouse.
+  log(`client_credentials with ${MANY_CONNECTIONS} connections: bare / Gatehouse, ${SLICES} × ${(SECONDS / SLICES).toFixed(1)}s each`);
+  const ccMany = await interleaved(redis, [clientCredentials('bareMany', [bare], bareClient, MANY_CONNECTIONS), clientCredentials('ghMany', [gh], ccClient, MANY_CONNECTIONS)], WARMUP);
 
   // 7, 8: refresh-token grants (rotating) and introspection, bare vs Gatehouse doing the same.
   log(`refresh_token and introspection: bare / bare as published / Gatehouse, ${SLICES} × ${(SECONDS / SLICES).toFixed(1)}s each`);
@@ -538,6 +545,8 @@ async function main() {
   redis.disconnect();
 
   // ---- table
+  const cpuRatio = (gh: Measured, base: Measured, ghName: string, baseName: string) =>
+    (gh.cpu.perPid[ghName] / gh.result.rate) / (base.cpu.perPid[baseName] / base.result.rate);
   const ccRatio = cc.gh.result.rate / cc.bare.result.rate;
   const pairRatio = cc.pair.result.rate / cc.gh.result.rate;
   const loginRatio = logins.result.rate / argon.result.rate;
@@ -552,6 +561,13 @@ async function main() {
     half.result,
     '',
     `${cpuText(half.cpu)}; last answer ${(half.result.drainSeconds * 1000).toFixed(0)} ms after the last send; ${generatorStallNote(half.result.generatorStalls)}` + errorsNote(half.result),
+  );
+  row(
+    '3c',
+    `Gatehouse cc, N=${MANY_CONNECTIONS} connections (bare: ${fmt(ccMany.bareMany.result.rate)}/s)`,
+    ccMany.ghMany.result,
+    `${(ccMany.ghMany.result.rate / ccMany.bareMany.result.rate).toFixed(2)} of bare at N=${MANY_CONNECTIONS}`,
+    `CPU/op ${cpuRatio(ccMany.ghMany, ccMany.bareMany, 'gh', 'bare').toFixed(2)}× bare; ${details(ccMany.ghMany)}`,
   );
   row('4', `Gatehouse login, password only (MFA-exempt service account) + PKCE code exchange, c=${LOGIN_CONCURRENCY}`, logins.result, `${loginRatio.toFixed(2)} of #1`, details(logins));
   row(
@@ -573,8 +589,6 @@ async function main() {
       `${SESSIONS} added via Session#save in ${seedSeconds.toFixed(1)}s; one of them as a cookie at /auth gets a code without sign-in: ${spotCheck === true ? 'yes' : spotCheck}`,
   });
   row('6', `2 Gatehouse processes cc, N=${CONNECTIONS} split, same stores`, cc.pair.result, `${pairRatio.toFixed(2)} of #3a`, details(cc.pair));
-  const cpuRatio = (gh: Measured, base: Measured, ghName: string, baseName: string) =>
-    (gh.cpu.perPid[ghName] / gh.result.rate) / (base.cpu.perPid[baseName] / base.result.rate);
   const ccCpu = cpuRatio(cc.gh, cc.bare, 'gh', 'bare');
   const ccCpuStock = cpuRatio(cc.gh, cc.bareStock, 'gh', 'bareStock');
   const refreshCpu = cpuRatio(refresh.ghRefresh, refresh.bareRefresh, 'gh', 'bare');

@@ -53,7 +53,8 @@ const config = loadConfig({
   COOKIE_KEYS: process.env.COOKIE_KEYS,
 });
 const gatehouse = await createGatehouse(config, { database, logger: createLogger('silent'), redisPrefix: embedded ? undefined : prefix });
-server.on('request', gatehouse.app.callback());
+// BENCH_NO_ADMISSION=1 serves the app without the JSON endpoints' admission gate (server/api-admission.ts), to measure the gate.
+server.on('request', process.env.BENCH_NO_ADMISSION === '1' ? gatehouse.app.callback() : gatehouse.listener);
 // Statements sent to PostgreSQL, so the orchestrator can report queries per token / per login.
 let sqlQueries = 0;
 const statements = new Map<string, number>();

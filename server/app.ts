@@ -81,12 +81,16 @@ import { indexClientGrants } from '../adapters/client-grant-index.ts';
 import { createKnexAppConsentStore } from '../adapters/app-consent-store.ts';
 import { createApplicationFeatures } from './application-features.ts';
 import { backchannelSettled, installBackchannelLogout } from './backchannel-logout.ts';
+import { admitApiRequests } from './api-admission.ts';
 
 /** Paths served by our own routers, whose bodies we parse (everything else belongs to oidc-provider). */
 const OWN_BODY_PATHS = ['/language', '/interaction/', '/signup', '/forgot', '/reset', '/account', '/admin', '/api/', '/invitations', '/authenticator/'];
 
 /** How long start-up waits for Redis before serving (and answering 503 where Redis is needed). */
 const REDIS_STARTUP_WAIT_MS = 5000;
+
+/** One warning line per this interval while requests are being refused for overload, not one per request. */
+const OVERLOAD_LOG_INTERVAL_MS = 10_000;
 
 /** Expired provider rows are swept from SQL this often (Redis expires them itself). */
 const SQL_PURGE_INTERVAL_MS = 10 * 60 * 1000;
@@ -502,6 +506,19 @@ export async function createGatehouse(
   app.use(issuerOrigin(app, config.issuer));
   app.use((ctx, next) => (isProviderApiPath(ctx.path) ? apiLane(ctx, next) : pageLane(ctx, next)));
 
+  // What every host serves (serve.ts, the tests' and the bench's servers): the app behind the JSON
+  // endpoints' admission gate. Refusals are counted, and logged at most once per interval.
+  let lastRefusalLog = -Infinity;
+  const listener = admitApiRequests(app.callback(), {
+    onRefused: () => {
+      metrics.apiRefused.inc();
+      if (performance.now() - lastRefusalLog < OVERLOAD_LOG_INTERVAL_MS) return;
+      lastRefusalLog = performance.now();
+      logger.warn('overloaded: JSON endpoint requests refused (503) because too many were waiting; see gatehouse_api_requests_refused_total');
+    },
+  });
+  metrics.watchApiWaiting(listener.waiting);
+
   async function close() {
     await selfService.jobs.settled();
     await throttleJobs.settled();
@@ -516,7 +533,7 @@ export async function createGatehouse(
 
   // Every mounted router, so tests (the fuzz suite) enumerate the routes that exist rather than a list.
   const routers: Router[] = [ops, ...featureRouters];
-  return { app, routers, metrics, provider, db, redis, signingKeys, federation, sessionFeatures, accounts, clients, audit, hasher, keyStore, mailer, mfa, box, marks, accountSession, csrf, mfaManagement, recoveryDigest, pushStore, organizations, auditStore, selfService, applications: applicationFeatures.applications, appAccess: applicationFeatures.access, logger, throttle, throttleJobs, rateLimits, close };
+  return { app, listener, routers, metrics, provider, db, redis, signingKeys, federation, sessionFeatures, accounts, clients, audit, hasher, keyStore, mailer, mfa, box, marks, accountSession, csrf, mfaManagement, recoveryDigest, pushStore, organizations, auditStore, selfService, applications: applicationFeatures.applications, appAccess: applicationFeatures.access, logger, throttle, throttleJobs, rateLimits, close };
 }
 
 /**

@@ -1,8 +1,9 @@
 // Prometheus metrics: request counts/latency by route, logins by outcome, tokens by grant.
 import type { Middleware } from 'koa';
 import { createRequire } from 'node:module';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { routeTemplate } from './request-log.ts';
+import { arrivedAt } from './api-admission.ts';
 
 const require = createRequire(import.meta.url);
 type Collector = (registry: Registry, config: Record<string, unknown>) => void;
@@ -43,11 +44,28 @@ export function createMetrics() {
     registers: [registry],
   });
 
+  // server/api-admission.ts: how many JSON requests wait for admission, and how many were refused.
+  const apiRefused = new Counter({
+    name: 'gatehouse_api_requests_refused_total',
+    help: 'Token, introspection and other JSON endpoint requests answered 503 because too many were waiting',
+    registers: [registry],
+  });
+  let apiWaiting = () => 0;
+  new Gauge({
+    name: 'gatehouse_api_requests_waiting',
+    help: 'Token, introspection and other JSON endpoint requests waiting for admission',
+    registers: [registry],
+    collect() {
+      this.set(apiWaiting());
+    },
+  });
+
   // One labelled child per method, route and status, looked up by one string: prom-client would
   // otherwise sort and join the label object on every request (a token request's hot path).
   const series = new Map<string, Histogram.Internal<'method' | 'route' | 'status'>>();
   const middleware: Middleware = async (ctx, next) => {
-    const started = performance.now();
+    // A request that waited for admission counts from its arrival: that is the latency its client saw.
+    const started = arrivedAt(ctx.req) ?? performance.now();
     try {
       await next();
     } finally {
@@ -60,7 +78,7 @@ export function createMetrics() {
     }
   };
 
-  return { registry, middleware, logins, tokens };
+  return { registry, middleware, logins, tokens, apiRefused, watchApiWaiting: (source: () => number) => void (apiWaiting = source) };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

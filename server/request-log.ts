@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, Middleware, Next } from 'koa';
 import type { Logger } from './logger.ts';
+import { arrivedAt } from './api-admission.ts';
 
 type WithOidc = { oidc?: { route?: string; client?: { clientId?: string } }; _matchedRoute?: string };
 
@@ -21,6 +22,7 @@ export function requestLog(logger: Logger, around: (requestId: string, next: Nex
   return async (ctx, next) => {
     const requestId = randomUUID();
     ctx.set('X-Request-Id', requestId);
+    const arrived = arrivedAt(ctx.req);
     const started = performance.now();
     try {
       await around(requestId, next);
@@ -28,9 +30,20 @@ export function requestLog(logger: Logger, around: (requestId: string, next: Nex
       // The client is known once oidc-provider authenticated it (token, introspection, revocation, userinfo…).
       const clientId = (ctx as unknown as WithOidc).oidc?.client?.clientId;
       lines.info(
-        { requestId, method: ctx.method, route: routeTemplate(ctx), status: ctx.status, ms: Math.round((performance.now() - started) * 10) / 10, ...(clientId ? { clientId } : {}) },
+        {
+          requestId,
+          method: ctx.method,
+          route: routeTemplate(ctx),
+          status: ctx.status,
+          // From arrival, as its client waited; queuedMs: the part of it spent waiting for admission.
+          ms: tenths(performance.now() - (arrived ?? started)),
+          ...(arrived === undefined ? {} : { queuedMs: tenths(started - arrived) }),
+          ...(clientId ? { clientId } : {}),
+        },
         'request',
       );
     }
   };
 }
+
+const tenths = (ms: number) => Math.round(ms * 10) / 10;

@@ -40,7 +40,7 @@ export async function serve(config: Config): Promise<void> {
     server.close();
     throw err;
   }
-  handle = gatehouse.app.callback();
+  handle = gatehouse.listener;
   if (cluster.isWorker) {
     try {
       await listen();

@@ -78,7 +78,7 @@ export async function startGatehouse(
   });
   const gatehouse = await createGatehouse(config, { database, logger: options.logger ?? createLogger('silent'), redisPrefix: schema ? `${schema}:` : undefined, hasher: options.hasher, clock: options.clock, keyCheckIntervalMs: options.keyCheckIntervalMs,
     providerFetch: options.allowLoopbackApps ? (url, init) => fetch(url, { ...init, dispatcher: undefined } as RequestInit) : undefined });
-  server.on('request', gatehouse.app.callback());
+  server.on('request', gatehouse.listener);
   const url = `http://${options.issuerHost ?? '127.0.0.1'}:${port}`;
   const signUp = createSignUp({ accounts: gatehouse.accounts, hasher: gatehouse.hasher, audit: gatehouse.audit });
 

@@ -49,6 +49,9 @@ describe('operations: health, readiness, metrics', () => {
     assert.match(metrics, /gatehouse_tokens_issued_total\{grant_type="client_credentials"\} 1/);
     assert.match(metrics, /gatehouse_http_request_duration_seconds_count\{method="POST",route="token",status="200"\} 1/);
     assert.ok(!/route="\/interaction\/[A-Za-z0-9_-]{10,}/.test(metrics), 'no raw ids as labels');
+    // The JSON endpoints' admission gate (server/api-admission.ts): nothing waits, nothing was refused.
+    assert.match(metrics, /^gatehouse_api_requests_waiting 0$/m);
+    assert.match(metrics, /^gatehouse_api_requests_refused_total 0$/m);
   });
 
   it('asks for the bearer token when METRICS_TOKEN is set', async () => {

@@ -7,6 +7,22 @@ import { startGatehouse, type TestServer, type TestUser } from '../../helpers/ga
 import { createLogger } from '../../../server/logger.ts';
 import { authorizationRequest } from '../../helpers/authorization.ts';
 import { signIn } from '../../helpers/browserless-user.ts';
+import http from 'node:http';
+import { API_REQUESTS_IN_FLIGHT } from '../../../server/api-admission.ts';
+
+/** A client-credentials token request over node:http with `agent`; resolves its status. */
+function clientCredentials(base: string, client: { client_id: string; client_secret?: string }, agent: http.Agent): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const body = 'grant_type=client_credentials';
+    const req = http.request(`${base}/token`, {
+      method: 'POST',
+      agent,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': body.length, authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}` },
+    }, (res) => (res.resume(), res.on('end', () => resolve(res.statusCode!))));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
 
 describe('operations: one log line per request at info', function () {
   this.timeout(60_000);
@@ -62,6 +78,21 @@ describe('operations: one log line per request at info', function () {
     for (const [name, secret] of Object.entries({ code, verifier, client_secret: client.client_secret!, access_token: tokens.access_token, refresh_token: tokens.refresh_token, id_token: tokens.id_token })) {
       assert.ok(secret && !raw.includes(secret), `${name} is not in the log`);
     }
+  });
+
+  it('answers a burst of more token requests than it works on at once, one line each, waits included', async () => {
+    const client = await server.createClient({ grant_types: ['client_credentials'], redirect_uris: [], response_types: [] });
+    const burst = API_REQUESTS_IN_FLIGHT * 4;
+    lines.length = 0;
+    // Each on its own connection, all at once: more than API_REQUESTS_IN_FLIGHT reach the server together.
+    const agent = new http.Agent({ keepAlive: false, maxSockets: burst });
+    const statuses = await Promise.all(Array.from({ length: burst }, () => clientCredentials(server.url, client, agent)));
+    agent.destroy();
+    assert.deepEqual(statuses, Array(burst).fill(200));
+    const logged = requestLines().filter((l) => l.route === 'token');
+    assert.equal(logged.length, burst, 'one line per request');
+    // A request that waited for admission says how long; its duration counts from its arrival.
+    for (const line of logged.filter((l) => 'queuedMs' in l)) assert.ok(line.queuedMs >= 0 && line.queuedMs <= line.ms, JSON.stringify(line));
   });
 
   it('logs route templates, never raw paths that carry ids, and no password from a sign-in', async () => {

@@ -34,7 +34,7 @@ describe('sign-in throttle on the embedded store across a restart', () => {
       await first.close();
 
       const second = await createGatehouse(config, options);
-      server.on('request', second.app.callback());
+      server.on('request', second.listener);
       const client = { client_id: uniqueName('client'), client_secret: 'x'.repeat(43), redirect_uris: ['http://127.0.0.1:9/callback'] };
       await second.clients.create({ ...client, grant_types: ['authorization_code'], response_types: ['code'], scope: 'openid', first_party: true });
       const fake = { url, gatehouse: second } as unknown as Parameters<typeof passwordAttempt>[0];
