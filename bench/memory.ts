@@ -1,7 +1,8 @@
 // Quick look at where a server's memory goes: one Gatehouse child takes the bench's work in small
 // (client-credentials tokens, password + TOTP sign-ins, live sessions), and after each phase its RSS
 // is split into anonymous memory, file pages (the node binary and libraries) and V8's heap (after a
-// full GC). BENCH_CC (default 30000), BENCH_LOGINS (300), BENCH_SESSIONS (10000);
+// full GC). BENCH_CC (default 30000) over BENCH_CC_CONNECTIONS (16), BENCH_LOGINS (300) BENCH_LOGIN_CONCURRENCY
+// at a time (4), BENCH_SESSIONS (10000);
 // BENCH_CHILD_FLAGS and the child's environment (e.g. GLIBC_TUNABLES, MALLOC_ARENA_MAX) pass through.
 import fs from 'node:fs';
 import { clientCredentialsRequest, tokenTask } from './load.ts';
@@ -52,14 +53,15 @@ const rp = await server.call<LoginClient>('createClient', { metadata: { redirect
 const pool = new TotpUserPool(await server.call<LoginUser[]>('createUsers', { count: Math.max(100, Math.min(LOGINS + 40, 1000)), password: 'Correct-Horse-9', kind: 'totp' }));
 await report('after setup');
 
-const { task, close } = tokenTask([server.url], 16, clientCredentialsRequest(client.client_id, client.client_secret));
+const CC_CONNECTIONS = Number(process.env.BENCH_CC_CONNECTIONS ?? 16);
+const { task, close } = tokenTask([server.url], CC_CONNECTIONS, clientCredentialsRequest(client.client_id, client.client_secret));
 let left = CC;
-await Promise.all(Array.from({ length: 16 }, async (_, w) => { while (left-- > 0) if ((await task(w)) !== true) throw new Error('token failed'); }));
+await Promise.all(Array.from({ length: CC_CONNECTIONS }, async (_, w) => { while (left-- > 0) if ((await task(w)) !== true) throw new Error('token failed'); }));
 close();
 await report(`after ${CC} tokens`);
 
 let logins = LOGINS;
-await Promise.all(Array.from({ length: 4 }, async () => {
+await Promise.all(Array.from({ length: Number(process.env.BENCH_LOGIN_CONCURRENCY ?? 4) }, async () => {
   while (logins-- > 0) {
     const { user, nowMs } = await pool.take();
     const outcome = await passwordLogin(server.url, rp, user, { nowMs });
