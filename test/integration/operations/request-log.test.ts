@@ -9,20 +9,7 @@ import { authorizationRequest } from '../../helpers/authorization.ts';
 import { signIn } from '../../helpers/browserless-user.ts';
 import http from 'node:http';
 import { API_REQUESTS_IN_FLIGHT } from '../../../server/api-admission.ts';
-
-/** A client-credentials token request over node:http with `agent`; resolves its status. */
-function clientCredentials(base: string, client: { client_id: string; client_secret?: string }, agent: http.Agent): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const body = 'grant_type=client_credentials';
-    const req = http.request(`${base}/token`, {
-      method: 'POST',
-      agent,
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': body.length, authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}` },
-    }, (res) => (res.resume(), res.on('end', () => resolve(res.statusCode!))));
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+import { clientCredentialsRequest, send } from '../../../bench/load.ts';
 
 describe('operations: one log line per request at info', function () {
   this.timeout(60_000);
@@ -86,7 +73,8 @@ describe('operations: one log line per request at info', function () {
     lines.length = 0;
     // Each on its own connection, all at once: more than API_REQUESTS_IN_FLIGHT reach the server together.
     const agent = new http.Agent({ keepAlive: false, maxSockets: burst });
-    const statuses = await Promise.all(Array.from({ length: burst }, () => clientCredentials(server.url, client, agent)));
+    const request = clientCredentialsRequest(client.client_id, client.client_secret!);
+    const statuses = await Promise.all(Array.from({ length: burst }, async () => (await send(agent, new URL(server.url), request)).status));
     agent.destroy();
     assert.deepEqual(statuses, Array(burst).fill(200));
     const logged = requestLines().filter((l) => l.route === 'token');
