@@ -14,7 +14,7 @@ async function heldServer(options: Parameters<typeof admitApiRequests>[1]) {
   const gate = admitApiRequests((req, res) => {
     held.push({ n: String(req.headers['x-n']), path: req.url!, waited: arrivedAt(req) !== undefined, release: () => res.end('ok') });
     arrivals.splice(0).forEach((wake) => wake());
-  }, options);
+  }, { waitMaxMs: 60_000, ...options }); // no test but the one about it waits out the wait limit
   // The order requests reached the server (their connections race), ahead of the gate.
   const reached: string[] = [];
   const server = http.createServer((req, res) => (reached.push(String(req.headers['x-n'])), gate(req, res)));
@@ -94,6 +94,27 @@ describe('JSON endpoint admission', () => {
       assert.deepEqual(s.held.map((h) => h.n), ['0', '2'], 'the abandoned request was skipped');
       s.held[1].release();
       assert.deepEqual([(await first).status, (await third).status], [200, 200]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('refuses a request that waited too long when its turn comes, without working on it', async () => {
+    let refused = 0;
+    const s = await heldServer({ inFlight: 1, waitMaxMs: 0, onRefused: () => refused++ });
+    try {
+      const first = s.send('/token', 0);
+      await s.until(() => s.held.length === 1);
+      const late = s.send('/token', 1);
+      await s.until(() => s.gate.waiting() === 1);
+      s.held[0].release();
+      const answer = await late;
+      assert.equal(answer.status, 503);
+      assert.equal(answer.headers['retry-after'], String(API_OVERLOAD_RETRY_AFTER_SECONDS));
+      assert.equal(JSON.parse(answer.body).error, 'temporarily_unavailable');
+      assert.equal(s.held.length, 1, 'the handler never saw it');
+      assert.equal(refused, 1);
+      assert.equal((await first).status, 200);
     } finally {
       await s.close();
     }

@@ -1,6 +1,7 @@
 // Admission control for the JSON endpoints programs call (token, introspection, revocation, userinfo…):
 // each process works on at most API_REQUESTS_IN_FLIGHT of them at once; the others wait in arrival
-// order as Node's bare request and response, before any of our middleware or the provider's runs.
+// order as Node's bare request and response, before any of our middleware or the provider's runs. Past
+// API_REQUESTS_WAITING_MAX waiting, or after API_WAIT_MAX_MS of waiting, a request is answered 503.
 //
 // Why: a request in flight keeps everything it has allocated alive while it waits on Redis or SQL. With
 // many concurrent clients (256 keep-alive connections in the bench) every request outlived two
@@ -16,6 +17,12 @@ import { isProviderApiPath } from './provider-routes.ts';
 export const API_REQUESTS_IN_FLIGHT = 16;
 /** Waiting requests per process beyond which a new one is refused at once (503) instead of queued behind seconds of work. */
 export const API_REQUESTS_WAITING_MAX = 4096;
+/**
+ * A request that waited this long is refused (503) when its turn comes instead of being worked on: its
+ * client has likely given up. It also bounds a wait while a store hangs (each request in flight then
+ * takes the store's 2 s timeout): to this plus one such timeout, never the whole queue's.
+ */
+export const API_WAIT_MAX_MS = 1000;
 /** What a refused request is told to wait before retrying. */
 export const API_OVERLOAD_RETRY_AFTER_SECONDS = 1;
 
@@ -37,10 +44,21 @@ export type ApiAdmission = http.RequestListener & {
 /** `handle` behind the gate; other paths go straight through. `onRefused` hears every 503 it answers. */
 export function admitApiRequests(
   handle: http.RequestListener,
-  options: { inFlight?: number; waitingMax?: number; onRefused?: () => void } = {},
+  options: { inFlight?: number; waitingMax?: number; waitMaxMs?: number; onRefused?: () => void } = {},
 ): ApiAdmission {
   const limit = options.inFlight ?? API_REQUESTS_IN_FLIGHT;
   const waitingMax = options.waitingMax ?? API_REQUESTS_WAITING_MAX;
+  const waitMaxMs = options.waitMaxMs ?? API_WAIT_MAX_MS;
+  const refuse = (res: http.ServerResponse) => {
+    options.onRefused?.();
+    res.writeHead(503, {
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store',
+      'retry-after': String(API_OVERLOAD_RETRY_AFTER_SECONDS),
+      'x-content-type-options': 'nosniff',
+    });
+    res.end(OVERLOADED_BODY);
+  };
   let active = 0;
   // A FIFO without Array#shift's copying: a growing list and the index of its head.
   let queue: [http.IncomingMessage, http.ServerResponse][] = [];
@@ -54,8 +72,12 @@ export function admitApiRequests(
         queue = [];
         head = 0;
       }
-      // A client that hung up while waiting is not worked for.
+      // A client that hung up while waiting is not worked for; one that waited too long is refused.
       if (req.destroyed || res.destroyed) continue;
+      if (performance.now() - arrivals.get(req)! >= waitMaxMs) {
+        refuse(res);
+        continue;
+      }
       start(req, res);
       return;
     }
@@ -73,17 +95,7 @@ export function admitApiRequests(
       active++;
       return start(req, res);
     }
-    if (queue.length - head >= waitingMax) {
-      options.onRefused?.();
-      res.writeHead(503, {
-        'content-type': 'application/json; charset=utf-8',
-        'cache-control': 'no-store',
-        'retry-after': String(API_OVERLOAD_RETRY_AFTER_SECONDS),
-        'x-content-type-options': 'nosniff',
-      });
-      res.end(OVERLOADED_BODY);
-      return;
-    }
+    if (queue.length - head >= waitingMax) return refuse(res);
     arrivals.set(req, performance.now());
     queue.push([req, res]);
   }) as ApiAdmission;
