@@ -6,6 +6,16 @@ import type { AddressInfo } from 'node:net';
 import { admitApiRequests, API_OVERLOAD_RETRY_AFTER_SECONDS, arrivedAt } from './api-admission.ts';
 
 type Held = { n: string; path: string; waited: boolean; release(): void };
+type Answer = { status: number; headers: http.IncomingHttpHeaders; body: string };
+
+/** The gate's refusal, as a client sees it: 503, retry after a second, not cached, an OAuth JSON error. */
+function assertRefused(answer: Answer) {
+  assert.equal(answer.status, 503);
+  assert.equal(answer.headers['retry-after'], String(API_OVERLOAD_RETRY_AFTER_SECONDS));
+  assert.equal(answer.headers['cache-control'], 'no-store');
+  assert.match(String(answer.headers['content-type']), /^application\/json/);
+  assert.equal(JSON.parse(answer.body).error, 'temporarily_unavailable');
+}
 
 /** A server whose handler holds each request until the test releases it. */
 async function heldServer(options: Parameters<typeof admitApiRequests>[1]) {
@@ -22,7 +32,7 @@ async function heldServer(options: Parameters<typeof admitApiRequests>[1]) {
   const port = (server.address() as AddressInfo).port;
   /** One request on its own connection; resolves with its answer. */
   const send = (path: string, n: number, onRequest?: (req: http.ClientRequest) => void) =>
-    new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }>((resolve, reject) => {
+    new Promise<Answer>((resolve, reject) => {
       const req = http.request({ port, host: '127.0.0.1', path, method: 'POST', agent: false, headers: { 'x-n': String(n) } }, (res) => {
         let body = '';
         res.on('data', (c) => (body += c));
@@ -32,7 +42,7 @@ async function heldServer(options: Parameters<typeof admitApiRequests>[1]) {
       req.end();
       onRequest?.(req);
     });
-  /** Resolves once the handler holds `count` requests (or the server has queued `waiting`). */
+  /** Resolves once `done()` holds, looking again after each request the handler gets (or every 5 ms). */
   const until = async (done: () => boolean) => {
     while (!done()) await new Promise<void>((resolve) => (arrivals.push(resolve), setTimeout(resolve, 5)));
   };
@@ -108,10 +118,7 @@ describe('JSON endpoint admission', () => {
       const late = s.send('/token', 1);
       await s.until(() => s.gate.waiting() === 1);
       s.held[0].release();
-      const answer = await late;
-      assert.equal(answer.status, 503);
-      assert.equal(answer.headers['retry-after'], String(API_OVERLOAD_RETRY_AFTER_SECONDS));
-      assert.equal(JSON.parse(answer.body).error, 'temporarily_unavailable');
+      assertRefused(await late);
       assert.equal(s.held.length, 1, 'the handler never saw it');
       assert.equal(refused, 1);
       assert.equal((await first).status, 200);
@@ -128,12 +135,7 @@ describe('JSON endpoint admission', () => {
       await s.until(() => s.held.length === 1);
       const second = s.send('/token', 1);
       await s.until(() => s.gate.waiting() === 1);
-      const third = await s.send('/token', 2);
-      assert.equal(third.status, 503);
-      assert.equal(third.headers['retry-after'], String(API_OVERLOAD_RETRY_AFTER_SECONDS));
-      assert.equal(third.headers['cache-control'], 'no-store');
-      assert.match(String(third.headers['content-type']), /^application\/json/);
-      assert.equal(JSON.parse(third.body).error, 'temporarily_unavailable');
+      assertRefused(await s.send('/token', 2));
       assert.equal(refused, 1);
       s.held[0].release();
       await s.until(() => s.held.length === 2);

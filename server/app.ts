@@ -514,7 +514,7 @@ export async function createGatehouse(
       metrics.apiRefused.inc();
       if (performance.now() - lastRefusalLog < OVERLOAD_LOG_INTERVAL_MS) return;
       lastRefusalLog = performance.now();
-      logger.warn('overloaded: JSON endpoint requests refused (503) because too many were waiting; see gatehouse_api_requests_refused_total');
+      logger.warn('overloaded: JSON endpoint requests refused (503): too many waiting, or waited too long; see gatehouse_api_requests_refused_total');
     },
   });
   metrics.watchApiWaiting(listener.waiting);

@@ -47,7 +47,7 @@ export function createMetrics() {
   // server/api-admission.ts: how many JSON requests wait for admission, and how many were refused.
   const apiRefused = new Counter({
     name: 'gatehouse_api_requests_refused_total',
-    help: 'Token, introspection and other JSON endpoint requests answered 503 because too many were waiting',
+    help: 'Token, introspection and other JSON endpoint requests answered 503 because too many were waiting or one had waited too long',
     registers: [registry],
   });
   let apiWaiting = () => 0;
