@@ -16,6 +16,7 @@ import { migrate, openDatabase, type Database } from '../adapters/database.ts';
 import { createRedisAdapterFactory } from '../adapters/oidc-redis-adapter.ts';
 import { openRedis, redisReady, subscribe } from '../adapters/redis-connection.ts';
 import { createSqlAdapterFactory, purgeExpired } from '../adapters/oidc-sql-adapter.ts';
+import { cacheStateReads } from '../adapters/state-read-cache.ts';
 import { createSecretBox } from '../adapters/secret-box.ts';
 import { createKnexMfaStore } from '../adapters/mfa-store.ts';
 import { createFactorMarksStore } from '../adapters/factor-marks-store.ts';
@@ -124,13 +125,20 @@ export async function createGatehouse(
     redis.on('error', (err) => logger.warn({ err: err.message }, 'redis unavailable'));
     if (!(await redisReady(redis, REDIS_STARTUP_WAIT_MS))) logger.error('redis is not reachable: requests that need it will get 503 until it is');
   }
+  const providerStateStore = (): StateAdapterFactory => {
+    // oidc-provider's payload type, seen as plain JSON objects
+    if (redis) return createRedisAdapterFactory(redis, { prefix: options.redisPrefix }) as unknown as StateAdapterFactory;
+    const sql = createSqlAdapterFactory(db.knex) as unknown as StateAdapterFactory;
+    // Only this process writes the embedded store, so it can answer its own saves' finds (adapters/state-read-cache.ts).
+    return db.kind === 'pglite' ? cacheStateReads(sql) : sql;
+  };
   // Sessions and grants are also indexed by account, so a password reset can revoke all of them.
   const accountStateIndex = createAccountStateIndex(db.knex);
   // Ended sessions can't be saved back to life by a request still holding them (adapters/provider-sessions.ts).
   // Grants are also indexed by application, so deleting an app (or "Remove access") revokes what it held.
   const stateAdapter = indexClientGrants(indexAccountState(
     trackSessions(
-      (redis ? createRedisAdapterFactory(redis, { prefix: options.redisPrefix }) : createSqlAdapterFactory(db.knex)) as unknown as StateAdapterFactory, // oidc-provider's payload type, seen as plain JSON objects
+      providerStateStore(),
       SESSION_ABSOLUTE_TTL,
     ),
     accountStateIndex,

@@ -409,7 +409,7 @@ for (const store of storeMatrix()) {
       it('filters by action, actor, target, outcome and time; pages; exports JSON Lines', async () => {
         const group = (await api(server, tokenA, 'POST', '/business-groups', { name: 'Audited' })).body;
         await api(server, tokenA, 'PATCH', `/business-groups/${group.id}`, { name: 'Audited 2' });
-        await server.gatehouse.auditStore.flush(); // linked into the chain, as ~0.1 s after writing
+        await server.gatehouse.auditStore.flush(); // linked into the chain, as ~1 s after writing
         const byTarget = await api(server, tokenA, 'GET', `/audit-events?target=${group.id}`);
         assert.deepEqual(byTarget.body.items.map((e: { action: string }) => e.action), ['group.rename', 'group.create']);
         const e = byTarget.body.items[0];
