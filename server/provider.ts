@@ -9,6 +9,7 @@ import { hashClientSecret, type ClientStore } from '../adapters/client-store.ts'
 import { ACR_MULTI_FACTOR, ACR_VALUES } from '../accounts/mfa-policy.ts';
 import { render } from '../views/render.ts';
 import { PROVIDER_ROUTES } from './provider-routes.ts';
+import { cookieKeys } from './cookie-keys.ts';
 import { clientHome, explainProviderError, renderErrorPage } from './error-pages.ts';
 import { applyUiLocales, translatorFor } from '../views/language.ts';
 import { LANGUAGE_TAGS } from '../accounts/messages/catalog.ts';
@@ -251,6 +252,9 @@ export function createProvider(options: ProviderOptions): Provider {
 
   const provider = new Provider(options.issuer, configuration);
   provider.proxy = options.trustProxy;
+  // The provider's own context checks its cookies with these too (keygrip's comparison makes a
+  // random HMAC key per cookie read; server/cookie-keys.ts).
+  provider.keys = cookieKeys(options.cookieKeys);
 
   // Secrets are stored as digests (adapters/client-store.ts): compare digests in constant time.
   provider.Client.prototype.compareClientSecret = function compareClientSecret(this: { clientSecret?: string }, actual: string) {
