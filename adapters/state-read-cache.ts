@@ -26,7 +26,7 @@ export function cacheStateReads(inner: StateAdapterFactory, maxEntries = STATE_R
   };
   /** Saves through the store; caches what was saved unless another write of the key began meanwhile. */
   const save = async (key: string, write: () => Promise<void>, entry: Entry | undefined) => {
-    forget(key);
+    entries.delete(key); // and the version bump below stops any earlier save of the key from caching
     let pending = inFlight.get(key);
     if (!pending) inFlight.set(key, (pending = { saves: 0, version: 0 }));
     pending.saves++;

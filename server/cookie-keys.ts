@@ -1,4 +1,4 @@
-// The keys Koa signs and checks cookies with (ours and oidc-provider's, which ride on our context).
+// The keys Koa signs and checks cookies with: our app's and oidc-provider's own app's (server/provider.ts).
 // Signatures are keygrip's exactly (HMAC-SHA1, base64url), so cookies stay valid across the change
 // and across the keys' rotation order. Only the comparison differs: keygrip's tsscmp makes a random
 // HMAC key for every comparison (about half a millisecond of each sign-in, across its signed cookie
