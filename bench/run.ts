@@ -401,8 +401,8 @@ async function main() {
   const openLoopAgainst = async (server: Child, client: { client_id: string; client_secret: string }) => {
     const { task, close } = tokenTask([server.url], 256, clientCredentialsRequest(client.client_id, client.client_secret));
     // Uncounted seconds at the same rate first: the switch from the closed loop (new connections, and a
-    // burst of re-optimisation in the server and the generator 3-4 s into the new load pattern, seen with
-    // bench/cc-tail.ts for the bare provider too) is not steady state.
+    // burst of re-optimisation in the server and the generator, ~10,700 requests after start in
+    // bench/cc-tail.ts, for the bare provider too) is not steady state.
     await openLoop({ rate: halfRate, seconds: OPEN_LOOP_WARMUP_SECONDS, task });
     const meter = cpuMeter({ [server.name]: server.pid });
     const result = await openLoop({ rate: halfRate, seconds: SECONDS, task });
@@ -410,6 +410,9 @@ async function main() {
     close();
     return { result, cpu };
   };
+  /** Row notes of an open-loop run: its CPU, how long answers trailed the last send, the generator's own stalls. */
+  const openLoopNotes = ({ result, cpu }: Awaited<ReturnType<typeof openLoopAgainst>>) =>
+    `${cpuText(cpu)}; last answer ${(result.drainSeconds * 1000).toFixed(0)} ms after the last send; ${generatorStallNote(result.generatorStalls)}` + errorsNote(result);
   const half = await openLoopAgainst(gh, ccClient);
   // The same open loop against the bare provider: a reference for the tail on this box in this run.
   const bareHalf = await openLoopAgainst(bare, bareClient);
@@ -564,14 +567,14 @@ async function main() {
     `Gatehouse cc, open loop at 50% of peak (${halfRate}/s)`,
     half.result,
     '',
-    `${cpuText(half.cpu)}; last answer ${(half.result.drainSeconds * 1000).toFixed(0)} ms after the last send; ${generatorStallNote(half.result.generatorStalls)}` + errorsNote(half.result),
+    openLoopNotes(half),
   );
   row(
     '3bb',
     `bare oidc-provider cc, the same open loop (${halfRate}/s)`,
     bareHalf.result,
     '',
-    `${cpuText(bareHalf.cpu)}; last answer ${(bareHalf.result.drainSeconds * 1000).toFixed(0)} ms after the last send; ${generatorStallNote(bareHalf.result.generatorStalls)}` + errorsNote(bareHalf.result),
+    openLoopNotes(bareHalf),
   );
   row(
     '3c',
