@@ -3,7 +3,8 @@
 // box runs as much as throughput does). BENCH_CC_REQUESTS (default 3000) per slice, BENCH_SLICES (4),
 // BENCH_CPU_PROF=<dir> writes one profile per contender, BENCH_THREADS=1 prints CPU per thread,
 // BENCH_BARE_STOCK=1 adds bare oidc-provider as published (without patches/), BENCH_CONCURRENCY (8) sets
-// the requests in flight. BENCH_KIND=refresh or
+// the requests in flight. A variant's environment `BENCH_BUILD=<dir>` runs a saved copy of build/ (old against
+// new code in one run: `cp -r build build-base`, change, `npm run build`). BENCH_KIND=refresh or
 // introspection measures rotating refresh-token grants or token introspection instead (run.ts's #7, #8).
 import { randomBytes } from 'node:crypto';
 import { clientCredentialsRequest, introspectionRequest, keepAliveAgent, refreshChains, refreshTask, send, tokenTask, type HttpRequest } from './load.ts';

@@ -3,7 +3,8 @@
 // bench/run.ts has its own, fuller orchestration (stderr capture, exit handling, shared schemas).
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { compiled } from '../scripts/build.ts';
+import path from 'node:path';
+import { BUILD_DIR, compiled } from '../scripts/build.ts';
 import { START_ENV, START_NODE_FLAGS } from './start-command.ts';
 
 export type QuickChild = { proc: ChildProcess; url: string; pid: number; call<T = unknown>(cmd: string, args?: object): Promise<T> };
@@ -12,8 +13,11 @@ export type QuickChild = { proc: ChildProcess; url: string; pid: number; call<T 
 export const benchSecrets = { KEK: randomBytes(32).toString('base64'), COOKIE_KEYS: randomBytes(32).toString('base64url') };
 
 export async function startQuickChild(file: string, env: Record<string, string>, flags = START_NODE_FLAGS.join(' ')): Promise<QuickChild> {
-  // The compiled child (build/bench/…js), as `npm start` runs the compiled server.
-  const proc = fork(compiled(new URL(file, import.meta.url)), [], {
+  // The compiled child (build/bench/…js), as `npm start` runs the compiled server. BENCH_BUILD=<dir> in
+  // its environment runs a saved copy of build/ instead (inside the checkout, so node_modules resolve):
+  // an old and a new build of the server compared in one run (`cp -r build build-base`).
+  const main = compiled(new URL(file, import.meta.url));
+  const proc = fork(env.BENCH_BUILD ? path.join(path.resolve(env.BENCH_BUILD), path.relative(BUILD_DIR, main)) : main, [], {
     env: { ...START_ENV, ...process.env, ...benchSecrets, ...env },
     // BENCH_CHILD_FLAGS adds node flags for a look inside (e.g. --trace-gc, whose lines go to stdout).
     execArgv: `${flags} ${process.env.BENCH_CHILD_FLAGS ?? ''}`.split(' ').filter(Boolean),

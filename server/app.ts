@@ -48,17 +48,19 @@ import { isStoreUnavailable } from '../adapters/store-errors.ts';
 import { VENDOR_SCRIPTS } from '../views/vendor.ts';
 import { bodyParser } from './body-parser.ts';
 import type { Config } from './config.ts';
-import { STORE_RETRY_AFTER_SECONDS, StoreUnavailable, errorHandler, notFoundPage } from './error-handler.ts';
+import { STORE_RETRY_AFTER_SECONDS, StoreUnavailable, errorAnswer, errorHandler, notFoundPage } from './error-handler.ts';
 import { createBrandingFeatures, LOGO_UPLOAD_API_PATH, LOGO_UPLOAD_PAGE_PATH } from './branding-features.ts';
 import { createKnexOrganizationStore } from '../adapters/organization-store.ts';
 import { createLanguageRoutes, requestLanguage } from './language.ts';
 import { resolveSecrets } from './local-secrets.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
-import { requestLog } from './request-log.ts';
+import { requestLines, requestLog } from './request-log.ts';
 import { createProvider } from './provider.ts';
-import { isProviderApiPath, isProviderPath } from './provider-routes.ts';
-import { apiHeaders, securityHeaders } from './security-headers.ts';
+import { isProviderApiPath, isProviderPath, isResumePath, onlyOnPaths, PROVIDER_ROUTES } from './provider-routes.ts';
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import { securityHeaders } from './security-headers.ts';
+import { apiLane } from './api-lane.ts';
 import { issuerOrigin } from './issuer-origin.ts';
 import { cookieKeys } from './cookie-keys.ts';
 import { inputGuard } from './input-guard.ts';
@@ -226,7 +228,7 @@ export async function createGatehouse(
       userAgent: ctx.get('user-agent'),
     }).catch((err) => logger.error({ err }, 'audit failed'));
   });
-  provider.use(async (ctx, next) => {
+  provider.use(onlyOnPaths((path) => path === PROVIDER_ROUTES.revocation, async (ctx: KoaContextWithOIDC, next) => {
     await next();
     if (ctx.oidc?.route === 'revocation' && ctx.status === 200) {
       await audit.record({
@@ -237,7 +239,7 @@ export async function createGatehouse(
         userAgent: ctx.get('user-agent'),
       });
     }
-  });
+  }));
 
   const mfa = createKnexMfaStore(db.knex);
   // Recovery-code digests use a key derived from the KEK, so the database alone can't be brute-forced.
@@ -373,7 +375,7 @@ export async function createGatehouse(
   });
 
   // At resume the provider session exists: remember when each factor was proven in it.
-  provider.use(async (ctx, next) => {
+  provider.use(onlyOnPaths(isResumePath, async (ctx: KoaContextWithOIDC, next) => {
     await next();
     const login = ctx.oidc?.route === 'resume' ? (ctx.oidc.result?.login as { accountId?: string; factors?: { passwordAt: number | null; mfaAt: number | null; identityId?: string | null; mfaMethod?: string | null } } | undefined) : undefined;
     if (login?.accountId && login.factors && ctx.oidc.session?.uid && ctx.oidc.session.accountId === login.accountId) {
@@ -396,7 +398,7 @@ export async function createGatehouse(
       const known = await accountReadInRequest(ctx.state, login.accountId);
       if (!known || known.language !== knownLanguage(language)) await accounts.setLanguage(login.accountId, language);
     }
-  });
+  }));
 
   const ops = new Router();
   ops.get('/healthz', (ctx) => {
@@ -446,8 +448,7 @@ export async function createGatehouse(
   });
 
   // Fail closed: when a store is down or too slow, say "try again" (503), never fall back to something else.
-  const failClosed: Koa.Middleware = async (ctx, next) => {
-    await next();
+  const answerStoreOutage = (ctx: Koa.Context) => {
     if (ctx.status === 500 && (ctx.state.storeUnavailable || (redis && redis.status !== 'ready'))) {
       const unavailable = new StoreUnavailable();
       logger.warn({ path: ctx.path, route: (ctx as { oidc?: { route?: string } }).oidc?.route }, 'store unavailable');
@@ -457,14 +458,19 @@ export async function createGatehouse(
       else ctx.body = renderErrorPage({ status: 503, code: unavailable.code, description: unavailable.message });
     }
   };
+  const failClosed: Koa.Middleware = async (ctx, next) => {
+    await next();
+    answerStoreOutage(ctx);
+  };
   const providerEndpoints = compose([clientAuthThrottle(throttle.clientAuth), ...provider.middleware]);
-  const handleErrors = errorHandler(logger, {
+  const errorOptions = {
     // A failed sign-in page offers the way back to its app while the interaction lasts.
-    wayBack: async (ctx) => {
+    wayBack: async (ctx: Koa.Context) => {
       const uid = /^\/interaction\/([\w-]+)/.exec(ctx.path)?.[1];
       return uid ? wayBackFromInteraction(provider, config.issuer, uid) : undefined;
     },
-  });
+  };
+  const handleErrors = errorHandler(logger, errorOptions);
   // Our routes parse their own bodies; oidc-provider's endpoints must get the raw stream.
   // A logo upload may be larger than a form (base64 in JSON adds a third).
   const parseBody = bodyParser(undefined, { paths: [LOGO_UPLOAD_PAGE_PATH, LOGO_UPLOAD_API_PATH], limit: Math.ceil((BRANDING_LOGO_MAX_BYTES * 4) / 3) + 16 * 1024 });
@@ -505,14 +511,21 @@ export async function createGatehouse(
     failClosed,
     providerEndpoints,
   ] satisfies Koa.Middleware[]);
-  const apiLane = compose([requestLog(logger), metrics.middleware, apiHeaders(), handleErrors, inputGuard(), failClosed, providerEndpoints] satisfies Koa.Middleware[]);
+  // The same steps in one middleware (server/api-lane.ts): the request line, metrics, headers, errors, input check, fail closed.
+  const jsonLane = apiLane({
+    logLine: requestLines(logger),
+    observe: metrics.observeRequest,
+    answerError: errorAnswer(logger, errorOptions),
+    failClosed: answerStoreOutage,
+    endpoints: providerEndpoints,
+  });
 
   const app = new Koa();
   // Known pitfall: the parent app must sign cookies with the provider's keys.
   app.keys = cookieKeys(secrets.cookieKeys);
   app.proxy = config.trustProxy;
   app.use(issuerOrigin(app, config.issuer));
-  app.use((ctx, next) => (isProviderApiPath(ctx.path) ? apiLane(ctx, next) : pageLane(ctx, next)));
+  app.use((ctx, next) => (isProviderApiPath(ctx.path) ? jsonLane(ctx, next) : pageLane(ctx, next)));
 
   // What every host serves (serve.ts, the tests' and the bench's servers): the app behind the JSON
   // endpoints' admission gate. Refusals are counted, and logged at most once per interval.

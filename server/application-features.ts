@@ -3,6 +3,7 @@
 // and the protocol touches on the provider (consent recorded at resume, JSON revocation responses).
 import type { Knex } from 'knex';
 import type Provider from 'oidc-provider';
+import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { AuditLog } from '../accounts/audit.ts';
 import { toClientMetadata } from '../accounts/application.ts';
 import { createApplications } from '../accounts/applications.ts';
@@ -14,6 +15,7 @@ import type { AccountSession } from '../interactions/account-session.ts';
 import type { Csrf } from '../interactions/csrf.ts';
 import { createAccountAppsRoutes } from '../interactions/account-apps-routes.ts';
 import type { Logger } from './logger.ts';
+import { isResumePath, onlyOnPaths, PROVIDER_ROUTES } from './provider-routes.ts';
 
 export function createApplicationFeatures(deps: {
   knex: Knex;
@@ -51,7 +53,7 @@ export function createApplicationFeatures(deps: {
   });
   const access = createAppAccess({ store: deps.consents, audit: deps.audit, revoke: (accountId, clientId) => revocation.revokeAccountClient(accountId, clientId) });
 
-  provider.use(async (ctx, next) => {
+  provider.use(onlyOnPaths((path) => path === PROVIDER_ROUTES.revocation || isResumePath(path), async (ctx: KoaContextWithOIDC, next) => {
     await next();
     const route = ctx.oidc?.route;
     // RFC 7009 lets clients ignore the body, but widely used SPA libraries check the content type.
@@ -69,7 +71,7 @@ export function createApplicationFeatures(deps: {
         await deps.consents.remember(grant.accountId, grant.clientId, scopes, claims).catch((err) => deps.logger.error({ err }, 'could not remember consent'));
       }
     }
-  });
+  }));
 
   const routers = [createAccountAppsRoutes({ session: deps.session, csrf: deps.csrf, access })];
   return { applications, access, revocation, routers };

@@ -11,47 +11,57 @@ import type { Logger } from './logger.ts';
 
 type HttpishError = Error & { status?: number; statusCode?: number; expose?: boolean; error?: string; error_description?: string };
 
-export function errorHandler(logger: Logger, options: { wayBack?: (ctx: Context) => Promise<WayBack | undefined> } = {}): Middleware {
+type ErrorOptions = { wayBack?: (ctx: Context) => Promise<WayBack | undefined> };
+
+/** Answers a request whose handling threw `caught`: the status, and a page or `{code, message}`. */
+export function errorAnswer(logger: Logger, options: ErrorOptions = {}): (ctx: Context, caught: unknown) => Promise<void> {
+  return async (ctx, caught) => {
+    const err = asRequestError(caught);
+    const e = err as HttpishError;
+    let status = e instanceof DomainError ? e.status : (e.status ?? e.statusCode ?? 500);
+    if (status < 400 || status > 599) status = 500;
+    const { t } = translatorFor();
+    let code: string;
+    let message: string;
+    if (e instanceof DomainError) {
+      code = e.code;
+      // Pages speak the reader's language; the JSON API keeps the English text.
+      message = t(e.code, e.vars);
+    } else if (e.error && status < 500) {
+      // oidc-provider errors (e.g. SessionNotFound when the interaction cookie is gone): our words, not its.
+      code = e.error;
+      message = explainProviderError(e.error, e.error_description);
+    } else if (status < 500 && e.expose !== false) {
+      code = `http.${status}`;
+      message = e.message;
+    } else {
+      code = 'server_error';
+      message = t('server_error');
+      logger.error({ err: e, path: ctx.path }, 'request failed');
+    }
+    ctx.status = status;
+    if (e instanceof StoreUnavailable) {
+      ctx.set('Retry-After', String(STORE_RETRY_AFTER_SECONDS));
+      logger.warn({ err: (caught as Error)?.message, path: ctx.path }, 'store unavailable');
+    }
+    if (ctx.accepts('html', 'json') === 'json' || ctx.path.startsWith('/api/')) {
+      const english = e instanceof DomainError ? e.message : code === 'server_error' ? message_en('server_error') : message;
+      ctx.body = { code, message: english, ...(e instanceof ValidationError ? { details: e.violations.map(({ field, code, message }) => ({ field, code, message })) } : {}) };
+    } else {
+      const back = options.wayBack ? await options.wayBack(ctx).catch(() => undefined) : undefined;
+      ctx.type = 'html';
+      ctx.body = renderErrorPage({ status, code, description: message, back });
+    }
+  };
+}
+
+export function errorHandler(logger: Logger, options: ErrorOptions = {}): Middleware {
+  const answer = errorAnswer(logger, options);
   return async (ctx, next) => {
     try {
       await next();
     } catch (caught) {
-      const err = asRequestError(caught);
-      const e = err as HttpishError;
-      let status = e instanceof DomainError ? e.status : (e.status ?? e.statusCode ?? 500);
-      if (status < 400 || status > 599) status = 500;
-      const { t } = translatorFor();
-      let code: string;
-      let message: string;
-      if (e instanceof DomainError) {
-        code = e.code;
-        // Pages speak the reader's language; the JSON API keeps the English text.
-        message = t(e.code, e.vars);
-      } else if (e.error && status < 500) {
-        // oidc-provider errors (e.g. SessionNotFound when the interaction cookie is gone): our words, not its.
-        code = e.error;
-        message = explainProviderError(e.error, e.error_description);
-      } else if (status < 500 && e.expose !== false) {
-        code = `http.${status}`;
-        message = e.message;
-      } else {
-        code = 'server_error';
-        message = t('server_error');
-        logger.error({ err: e, path: ctx.path }, 'request failed');
-      }
-      ctx.status = status;
-      if (e instanceof StoreUnavailable) {
-        ctx.set('Retry-After', String(STORE_RETRY_AFTER_SECONDS));
-        logger.warn({ err: (caught as Error)?.message, path: ctx.path }, 'store unavailable');
-      }
-      if (ctx.accepts('html', 'json') === 'json' || ctx.path.startsWith('/api/')) {
-        const english = e instanceof DomainError ? e.message : code === 'server_error' ? message_en('server_error') : message;
-        ctx.body = { code, message: english, ...(e instanceof ValidationError ? { details: e.violations.map(({ field, code, message }) => ({ field, code, message })) } : {}) };
-      } else {
-        const back = options.wayBack ? await options.wayBack(ctx).catch(() => undefined) : undefined;
-        ctx.type = 'html';
-        ctx.body = renderErrorPage({ status, code, description: message, back });
-      }
+      await answer(ctx, caught);
     }
   };
 }

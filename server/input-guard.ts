@@ -2,13 +2,18 @@
 //   - the path and the query string must percent-decode to valid UTF-8 without NUL;
 //   - each path segment is checked separately, so an encoded "/" stays a literal character.
 // Bodies of our own routes are checked by body-parser.ts; oidc-provider's by its lookups (adapters).
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import { decodeComponent, parseFormStrict } from './strict-text.ts';
 
+/** Throws a 400 ValidationError when the path or the query string is not text a route can use. */
+export function checkRequestText(ctx: Context): void {
+  for (const segment of ctx.path.split('/')) decodeComponent(segment, 'address');
+  parseFormStrict(ctx.querystring, 'query string');
+}
+
 export function inputGuard(): Middleware {
-  return async (ctx, next) => {
-    for (const segment of ctx.path.split('/')) decodeComponent(segment, 'address');
-    parseFormStrict(ctx.querystring, 'query string');
+  return (ctx, next) => {
+    checkRequestText(ctx);
     return next();
   };
 }

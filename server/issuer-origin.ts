@@ -28,7 +28,7 @@ export function issuerOrigin(app: Koa, issuer: string): Middleware {
       configurable: true,
     },
   });
-  return async (ctx, next) => {
+  return (ctx, next) => {
     const target = ctx.req.url ?? '/';
     if (!target.startsWith('/')) {
       // RFC 9112 §3.2.2 absolute-form: keep the path and query, never the authority.

@@ -1,5 +1,5 @@
 // Prometheus metrics: request counts/latency by route, logins by outcome, tokens by grant.
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import { createRequire } from 'node:module';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { routeTemplate } from './request-log.ts';
@@ -63,22 +63,26 @@ export function createMetrics() {
   // One labelled child per method, route and status, looked up by one string: prom-client would
   // otherwise sort and join the label object on every request (a token request's hot path).
   const series = new Map<string, Histogram.Internal<'method' | 'route' | 'status'>>();
+  /** Records one finished request; `started` is `performance.now()` from its arrival. */
+  const observeRequest = (ctx: Context, started: number) => {
+    // Route templates, never raw paths: raw paths would carry interaction ids and explode cardinality.
+    const route = routeTemplate(ctx);
+    const key = `${ctx.method} ${route} ${ctx.status}`;
+    let child = series.get(key);
+    if (!child) series.set(key, (child = requests.labels({ method: ctx.method, route, status: String(ctx.status) })));
+    child.observe((performance.now() - started) / 1000);
+  };
   const middleware: Middleware = async (ctx, next) => {
     // A request that waited for admission counts from its arrival: that is the latency its client saw.
     const started = arrivedAt(ctx.req) ?? performance.now();
     try {
       await next();
     } finally {
-      // Route templates, never raw paths: raw paths would carry interaction ids and explode cardinality.
-      const route = routeTemplate(ctx);
-      const key = `${ctx.method} ${route} ${ctx.status}`;
-      let child = series.get(key);
-      if (!child) series.set(key, (child = requests.labels({ method: ctx.method, route, status: String(ctx.status) })));
-      child.observe((performance.now() - started) / 1000);
+      observeRequest(ctx, started);
     }
   };
 
-  return { registry, middleware, logins, tokens, apiRefused, watchApiWaiting: (source: () => number) => void (apiWaiting = source) };
+  return { registry, middleware, observeRequest, logins, tokens, apiRefused, watchApiWaiting: (source: () => number) => void (apiWaiting = source) };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

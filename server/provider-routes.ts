@@ -47,6 +47,19 @@ const API_PATHS = new Set<string>([
   '/.well-known/openid-configuration',
 ]);
 
+/** The authorization endpoint's return after an interaction (`/auth/:uid`, oidc-provider's 'resume' route). */
+export function isResumePath(path: string): boolean {
+  return path.startsWith(`${PROVIDER_ROUTES.authorization}/`);
+}
+
+/**
+ * `middleware` for the requests whose path `applies`; the others go straight on. A provider hook that
+ * acts after one endpoint would otherwise add an async frame to every token request.
+ */
+export function onlyOnPaths<C extends { path: string }, R>(applies: (path: string) => boolean, middleware: (ctx: C, next: () => Promise<void>) => Promise<R>) {
+  return (ctx: C, next: () => Promise<void>): Promise<R | void> => (applies(ctx.path) ? middleware(ctx, next) : next());
+}
+
 /** True for a provider endpoint that only ever answers JSON (token, introspection, discovery…). */
 export function isProviderApiPath(path: string): boolean {
   return API_PATHS.has(path);

@@ -8,7 +8,7 @@ import { APP_PERMISSIONS } from '../accounts/permissions.ts';
 import { hashClientSecret, type ClientStore } from '../adapters/client-store.ts';
 import { ACR_MULTI_FACTOR, ACR_VALUES } from '../accounts/mfa-policy.ts';
 import { render } from '../views/render.ts';
-import { PROVIDER_ROUTES } from './provider-routes.ts';
+import { isProviderApiPath, onlyOnPaths, PROVIDER_ROUTES } from './provider-routes.ts';
 import { cookieKeys } from './cookie-keys.ts';
 import { clientHome, explainProviderError, renderErrorPage } from './error-pages.ts';
 import { applyUiLocales, translatorFor } from '../views/language.ts';
@@ -262,7 +262,8 @@ export function createProvider(options: ProviderOptions): Provider {
     const presented = Buffer.from(hashClientSecret(actual));
     return expected.length === presented.length && timingSafeEqual(expected, presented);
   };
-  provider.use(translateAutoSubmitPage);
+  // JSON endpoints never answer with that page.
+  provider.use(onlyOnPaths((path) => !isProviderApiPath(path), translateAutoSubmitPage));
   reuseBuiltClients(provider, clientAdapter);
   return provider;
 }

@@ -1,5 +1,5 @@
 // Headers for every page we render: no inline script (one hashed exception: form_post), no framing, no sniffing, no caching.
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 
 const CSP = [
   "default-src 'self'",
@@ -37,10 +37,7 @@ export function securityHeaders(): Middleware {
 }
 
 /** The JSON endpoints' headers (no page policy to add or remove): set once, before the response. */
-export function apiHeaders(): Middleware {
-  return (ctx, next) => {
-    ctx.set('X-Content-Type-Options', NO_SNIFF);
-    ctx.set('Referrer-Policy', REFERRER_POLICY);
-    return next();
-  };
+export function setApiHeaders(ctx: Context): void {
+  ctx.set('X-Content-Type-Options', NO_SNIFF);
+  ctx.set('Referrer-Policy', REFERRER_POLICY);
 }
