@@ -67,6 +67,31 @@ export function runAdapterContract(name: string, makeFactory: () => Promise<Adap
       assert.equal(await adapter('RefreshToken').find(id), undefined);
     });
 
+    it('answers finds of several models asked for at once, each with its own entry (as introspection asks)', async function () {
+      const [access, refresh, grantId] = [randomUUID(), randomUUID(), randomUUID()];
+      await adapter('Grant').upsert(grantId, { jti: grantId, accountId: 'acct-1' }, TTL);
+      await adapter('AccessToken').upsert(access, { jti: access, kind: 'AccessToken', grantId }, TTL);
+      await adapter('RefreshToken').upsert(refresh, { jti: refresh, kind: 'RefreshToken', grantId, consumed: 1_790_000_000 }, TTL);
+      const [asAccess, asCredentials, asRefresh, refreshed, unknown, grant] = await Promise.all([
+        adapter('AccessToken').find(access),
+        adapter('ClientCredentials').find(access),
+        adapter('RefreshToken').find(access),
+        adapter('RefreshToken').find(refresh),
+        adapter('AccessToken').find(randomUUID()),
+        adapter('Grant').find(grantId),
+      ]);
+      assert.deepEqual(asAccess, { jti: access, kind: 'AccessToken', grantId });
+      assert.equal(asCredentials, undefined);
+      assert.equal(asRefresh, undefined);
+      assert.deepEqual(refreshed, { jti: refresh, kind: 'RefreshToken', grantId, consumed: 1_790_000_000 });
+      assert.equal(unknown, undefined);
+      assert.deepEqual(grant, { jti: grantId, accountId: 'acct-1' });
+      // The grant read along with its tokens is current: a change made after is what the next find sees.
+      await adapter('Grant').upsert(grantId, { jti: grantId, accountId: 'acct-2' }, TTL);
+      const [, grantAfter] = await Promise.all([adapter('AccessToken').find(access), adapter('Grant').find(grantId)]);
+      assert.deepEqual(grantAfter, { jti: grantId, accountId: 'acct-2' });
+    });
+
     it('expires entries after expiresIn', async function () {
       this.timeout(10_000);
       const sessions = adapter('Session');
