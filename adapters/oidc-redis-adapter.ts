@@ -97,29 +97,6 @@ local grant = redis.call('HMGET', ARGV[1] .. grantId, 'payload', 'consumed')
 return {entry[1], entry[2], grantId, grant[1], grant[2]}
 `;
 
-// Standalone: several finds asked for in the same turn, in one read (oidc-provider's introspection and
-// revocation look a token up as an access token, a client-credentials token and a refresh token at
-// once: three commands, each with its own promise, timer and reply, became one).
-// KEYS: the entries; ARGV[1]: the Grant model's key prefix; ARGV[2]: one letter per key, 'g' where the
-// entry's grant is read with it (as FIND_WITH_GRANT_LUA). Returns one array per key, as that script.
-const FIND_MANY_LUA = `
-local out = {}
-for i = 1, #KEYS do
-  local entry = redis.call('HMGET', KEYS[i], 'payload', 'consumed')
-  local item = {entry[1], entry[2]}
-  if entry[1] and string.sub(ARGV[2], i, i) == 'g' then
-    local ok, decoded = pcall(cjson.decode, entry[1])
-    local grantId = ok and type(decoded) == 'table' and decoded.grantId
-    if type(grantId) == 'string' then
-      local grant = redis.call('HMGET', ARGV[1] .. grantId, 'payload', 'consumed')
-      item = {entry[1], entry[2], grantId, grant[1], grant[2]}
-    end
-  end
-  out[i] = item
-end
-return out
-`;
-
 // Cluster: adds an entry key to its grant's set (TTL as above) and returns the grant's revocation
 // counter, read in the same step. KEYS: grant set, counter; ARGV: entry key, TTL (0 = none).
 const GRANT_ADD_LUA = `
@@ -154,8 +131,6 @@ type ScriptedRedis = RedisClient & {
   gatehouseOidcUpsertEntry(key: string, ...args: string[]): Promise<number>;
   gatehouseOidcConsume(key: string, consumedAt: number): Promise<number>;
   gatehouseOidcFindWithGrant(key: string, grantKeyPrefix: string): Promise<(string | null)[]>;
-  /** numberOfKeys, the entry keys, the Grant key prefix, one letter per key ('g': with its grant). */
-  gatehouseOidcFindMany(numberOfKeys: number, ...keysAndArgs: string[]): Promise<(string | null)[][]>;
   gatehouseOidcRevoke(grantKey: string): Promise<number>;
   gatehouseOidcGrantAdd(grantKey: string, counterKey: string, entryKey: string, ttl: number): Promise<string | null>;
   gatehouseOidcGrantRevoke(grantKey: string, counterKey: string, counterTtl: number): Promise<string[]>;
@@ -187,59 +162,15 @@ export function createRedisAdapterFactory(
   redis.defineCommand('gatehouseOidcUpsertEntry', { numberOfKeys: 1, lua: UPSERT_LUA });
   redis.defineCommand('gatehouseOidcConsume', { numberOfKeys: 1, lua: CONSUME_LUA });
   redis.defineCommand('gatehouseOidcFindWithGrant', { numberOfKeys: 1, lua: FIND_WITH_GRANT_LUA });
-  redis.defineCommand('gatehouseOidcFindMany', { lua: FIND_MANY_LUA });
   redis.defineCommand('gatehouseOidcRevoke', { numberOfKeys: 1, lua: REVOKE_LUA });
   redis.defineCommand('gatehouseOidcGrantAdd', { numberOfKeys: 2, lua: GRANT_ADD_LUA });
   redis.defineCommand('gatehouseOidcGrantRevoke', { numberOfKeys: 2, lua: GRANT_REVOKE_LUA });
   const cluster = isCluster(redis);
   const grantReads = new GrantReads();
-  // On a cluster the entries of one turn's finds live in different slots: each goes alone.
-  const finds = cluster ? undefined : new FindBatches(redis as ScriptedRedis, `${prefix}Grant:`);
-  return (model) => new OidcRedisAdapter(redis as ScriptedRedis, prefix, model, cluster, grantReads, finds);
+  return (model) => new OidcRedisAdapter(redis as ScriptedRedis, prefix, model, cluster, grantReads);
 }
 
 type Entry = [json: string | null, consumed: string | null];
-/** payload, consumed and, when read with its grant: the grant's id, payload, consumed (FIND_WITH_GRANT_LUA). */
-type FoundEntry = (string | null)[];
-type FindRequest = { key: string; withGrant: boolean; resolve: (found: FoundEntry) => void; reject: (err: unknown) => void };
-
-/**
- * Standalone: the finds of one turn of the event loop go to Redis together, as one script
- * (FIND_MANY_LUA) when there are several. A find alone waits only for the end of the current
- * microtasks, before ioredis's own pipeline would send it anyway.
- */
-class FindBatches {
-  private queue: FindRequest[] = [];
-  private readonly redis: ScriptedRedis;
-  private readonly grantKeyPrefix: string;
-
-  constructor(redis: ScriptedRedis, grantKeyPrefix: string) {
-    this.redis = redis;
-    this.grantKeyPrefix = grantKeyPrefix;
-  }
-
-  find(key: string, withGrant: boolean): Promise<FoundEntry> {
-    return new Promise((resolve, reject) => {
-      if (this.queue.push({ key, withGrant, resolve, reject }) === 1) queueMicrotask(() => this.send());
-    });
-  }
-
-  private send(): void {
-    const batch = this.queue;
-    this.queue = [];
-    if (batch.length === 1) {
-      const [{ key, withGrant, resolve, reject }] = batch;
-      const read = withGrant ? this.redis.gatehouseOidcFindWithGrant(key, this.grantKeyPrefix) : this.redis.hmget(key, 'payload', 'consumed');
-      read.then(resolve, reject);
-      return;
-    }
-    const letters = batch.map((request) => (request.withGrant ? 'g' : '-')).join('');
-    this.redis.gatehouseOidcFindMany(batch.length, ...batch.map((request) => request.key), this.grantKeyPrefix, letters).then(
-      (found) => batch.forEach((request, i) => request.resolve(found[i])),
-      (err) => batch.forEach((request) => request.reject(err)),
-    );
-  }
-}
 
 /**
  * Grants read together with one of their tokens (FIND_WITH_GRANT_LUA), for the Grant.find that follows
@@ -283,12 +214,8 @@ class OidcRedisAdapter implements RedisAdapter {
   /** Standalone, a grantable token's find also reads its grant (see GrantReads). */
   private readonly findsGrant: boolean;
 
-  /** Standalone only: this turn's finds, read together. */
-  private readonly finds: FindBatches | undefined;
-
-  constructor(redis: ScriptedRedis, prefix: string, model: string, cluster: boolean, grantReads: GrantReads, finds: FindBatches | undefined) {
+  constructor(redis: ScriptedRedis, prefix: string, model: string, cluster: boolean, grantReads: GrantReads) {
     this.redis = redis;
-    this.finds = finds;
     this.prefix = prefix;
     this.model = model;
     this.cluster = cluster;
@@ -319,8 +246,8 @@ class OidcRedisAdapter implements RedisAdapter {
       const prefetched = this.grantReads.take(id);
       if (prefetched) return parseEntry(prefetched);
     }
-    if (!this.finds) return parseEntry((await this.redis.hmget(this.key(id), 'payload', 'consumed')) as Entry);
-    const [json = null, consumed = null, grantId, grantJson = null, grantConsumed = null] = await this.finds.find(this.key(id), this.findsGrant);
+    if (!this.findsGrant) return parseEntry((await this.redis.hmget(this.key(id), 'payload', 'consumed')) as Entry);
+    const [json = null, consumed = null, grantId, grantJson = null, grantConsumed = null] = await this.redis.gatehouseOidcFindWithGrant(this.key(id), `${this.prefix}Grant:`);
     if (grantId) this.grantReads.put(grantId, [grantJson, grantConsumed]);
     return parseEntry([json, consumed]);
   }
