@@ -24,7 +24,10 @@ describe('client cache', () => {
     assert.equal(loader.calls.filter((c) => c === 'unknown').length, 2);
     loader.bump();
     cache.invalidate('app');
+    assert.equal(cache.peek('app'), undefined, 'an evicted client is not answered from memory');
     assert.equal((await cache.find('app'))?.version, 2);
+    assert.equal(cache.peek('app')?.version, 2);
+    assert.equal(cache.peek('unknown'), undefined);
   });
 
   it('expires entries after the TTL', async () => {
@@ -32,6 +35,7 @@ describe('client cache', () => {
     const cache = createClientCache(loader.load, 0.05);
     await cache.find('app');
     await new Promise((r) => setTimeout(r, 80));
+    assert.equal(cache.peek('app'), undefined, 'an expired entry is not answered from memory');
     await cache.find('app');
     assert.equal(loader.calls.length, 2);
   });

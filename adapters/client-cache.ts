@@ -11,6 +11,11 @@ const CHANNEL = 'gatehouse:clients:changed';
 export function createClientCache(load: (clientId: string) => Promise<ClientMetadata | undefined>, ttlSeconds: number) {
   const entries = new Map<string, { metadata: ClientMetadata; expires: number }>();
   return {
+    /** The cached registration if it is fresh, without waiting: the token endpoint's hot path. */
+    peek(clientId: string): ClientMetadata | undefined {
+      const hit = entries.get(clientId);
+      return hit && hit.expires > Date.now() ? hit.metadata : undefined;
+    },
     async find(clientId: string): Promise<ClientMetadata | undefined> {
       const hit = entries.get(clientId);
       if (hit && hit.expires > Date.now()) return hit.metadata;

@@ -1,6 +1,7 @@
 // Child process: oidc-provider with nothing of Gatehouse (default MemoryAdapter, one static
 // client-credentials client) on node:http, the baseline for the token endpoint. BARE_STOCK=1 runs
-// oidc-provider as published, without patches/ (bench/stock-provider.ts).
+// oidc-provider as published, without patches/ (bench/stock-provider.ts); BARE_REDIS_URL keeps its
+// state in that Redis through the smallest adapter (bench/bare-redis-adapter.ts) instead of in memory.
 // Prints its URL on stdout (and sends { type: 'ready', url } over IPC when forked).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,6 +9,7 @@ import type ProviderType from 'oidc-provider';
 import { stockProviderEntry } from './stock-provider.ts';
 import { profilerCommands } from './profiler.ts';
 import { mintRefreshTokens } from './mint-refresh-tokens.ts';
+import { bareRedisAdapter } from './bare-redis-adapter.ts';
 
 const Provider: typeof ProviderType = (await import(process.env.BARE_STOCK === '1' ? stockProviderEntry() : 'oidc-provider')).default;
 const clientId = process.env.BARE_CLIENT_ID ?? 'bench-cc';
@@ -17,7 +19,9 @@ const server = http.createServer();
 await new Promise<void>((resolve) => server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', resolve));
 const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
+const redisState = process.env.BARE_REDIS_URL ? bareRedisAdapter(process.env.BARE_REDIS_URL) : undefined;
 const provider = new Provider(url, {
+  ...(redisState ? { adapter: redisState.Adapter } : {}),
   clients: [
     {
       client_id: clientId,
@@ -57,7 +61,10 @@ process.send?.({ type: 'ready', url, pid: process.pid });
 
 function stop() {
   server.closeAllConnections();
-  server.close(() => process.exit(0));
+  server.close(async () => {
+    await redisState?.drop();
+    process.exit(0);
+  });
 }
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);

@@ -2,7 +2,8 @@
 // interleaved, with a fixed number of requests each (CPU per request does not depend on what else the
 // box runs as much as throughput does). BENCH_CC_REQUESTS (default 3000) per slice, BENCH_SLICES (4),
 // BENCH_CPU_PROF=<dir> writes one profile per contender, BENCH_THREADS=1 prints CPU per thread,
-// BENCH_BARE_STOCK=1 adds bare oidc-provider as published (without patches/), BENCH_CONCURRENCY (8) sets
+// BENCH_BARE_STOCK=1 adds bare oidc-provider as published (without patches/), BENCH_BARE_REDIS=1 the bare
+// provider keeping its state in REDIS_URL (bench/bare-redis-adapter.ts), BENCH_CONCURRENCY (8) sets
 // the requests in flight. A variant's environment `BENCH_BUILD=<dir>` runs a saved copy of build/ (old against
 // new code in one run: `cp -r build build-base`, change, `npm run build`). BENCH_KIND=refresh or
 // introspection measures rotating refresh-token grants or token introspection instead (run.ts's #7, #8).
@@ -40,6 +41,10 @@ const REFRESH_CLIENT = { grant_types: ['authorization_code', 'refresh_token'], r
 // BENCH_BARE_STOCK=1: also oidc-provider as published, without patches/ (bench/stock-provider.ts).
 if (process.env.BENCH_BARE_STOCK === '1') {
   contenders.push(['bare stock', await startQuickChild('./bare-provider.ts', { BARE_CLIENT_ID: bareClient.client_id, BARE_CLIENT_SECRET: bareClient.client_secret, BARE_STOCK: '1' }), bareClient]);
+}
+// BENCH_BARE_REDIS=1: also the bare provider on Redis, paying for a real store as Gatehouse does.
+if (process.env.BENCH_BARE_REDIS === '1') {
+  contenders.push(['bare redis', await startQuickChild('./bare-provider.ts', { BARE_CLIENT_ID: bareClient.client_id, BARE_CLIENT_SECRET: bareClient.client_secret, BARE_REDIS_URL: process.env.REDIS_URL! }), bareClient]);
 }
 for (const [i, variant] of variants.entries()) {
   // A variant is node flags, optionally followed by '|NAME=value' environment for that server.
@@ -89,6 +94,7 @@ for (let slice = -1; slice < SLICES; slice++) {
   }
 }
 const per = (k: string) => totals[k].cpu / totals[k].n;
-for (const [name] of contenders) console.log(`cpu/${KIND === 'cc' ? 'token' : KIND}: ${name} ${per(name).toFixed(0)} µs = ${(per(name) / per('bare')).toFixed(2)} × bare (${totals[name].n} tokens)`);
+const againstRedis = (name: string) => (totals['bare redis'] && !name.startsWith('bare') ? `, ${(per(name) / per('bare redis')).toFixed(2)} × bare on redis` : '');
+for (const [name] of contenders) console.log(`cpu/${KIND === 'cc' ? 'token' : KIND}: ${name} ${per(name).toFixed(0)} µs = ${(per(name) / per('bare')).toFixed(2)} × bare${againstRedis(name)} (${totals[name].n} tokens)`);
 for (const [, server] of contenders) server.proc.kill();
 process.exit(0);

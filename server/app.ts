@@ -462,7 +462,7 @@ export async function createGatehouse(
     await next();
     answerStoreOutage(ctx);
   };
-  const providerEndpoints = compose([clientAuthThrottle(throttle.clientAuth), ...provider.middleware]);
+  const providerEndpoints = clientAuthThrottle(throttle.clientAuth, compose(provider.middleware));
   const errorOptions = {
     // A failed sign-in page offers the way back to its app while the interaction lasts.
     wayBack: async (ctx: Koa.Context) => {

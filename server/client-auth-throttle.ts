@@ -36,27 +36,41 @@ async function formClientId(ctx: Context): Promise<string | undefined> {
   return new URLSearchParams(raw.toString('utf8')).get('client_id') ?? undefined;
 }
 
-export function clientAuthThrottle(policy: ThrottlePolicy['clientAuth']): Middleware {
-  return async (ctx, next) => {
-    if (ctx.method !== 'POST' || !CLIENT_AUTH_PATHS.has(ctx.path)) return next();
-    const clientId = (basicClientId(ctx) ?? (await formClientId(ctx)))?.slice(0, 200);
+/**
+ * `endpoints` (the provider's middleware) behind the throttle. Other paths go straight to them, and a
+ * clean client's token request adds no async frame: its check is synchronous and the failure count
+ * waits on the endpoints' promise (the client-credentials hot path).
+ */
+export function clientAuthThrottle(policy: ThrottlePolicy['clientAuth'], endpoints: Middleware): Middleware {
+  const countFailure = (ctx: Context, clientId: string | undefined): Promise<void> | undefined => {
+    const body = ctx.body as { error?: unknown } | undefined;
+    if (ctx.status !== 401 || body?.error !== 'invalid_client') return undefined;
+    // A failure that can't be counted (store outage) leaves the provider's 401 as it is.
+    return policy.failed({ clientId, ip: ctx.ip }).catch((err) => {
+      if (!(asRequestError(err) instanceof StoreUnavailable)) throw err;
+    });
+  };
+  const checked = async (ctx: Context, next: () => Promise<unknown>, clientId: string | undefined, pending: Promise<void> | undefined) => {
     try {
-      const pending = policy.check({ clientId, ip: ctx.ip });
-      if (pending) await pending;
+      await (pending ?? policy.check({ clientId, ip: ctx.ip }));
     } catch (err) {
       if (err instanceof ThrottledError) return answer(ctx, 429, err.retryAfterSeconds, `too many failed client authentications; retry after ${err.retryAfterSeconds} seconds`);
       // The throttle's store is down: the OAuth answer the provider gives for its own store outages.
       if (asRequestError(err) instanceof StoreUnavailable) return answer(ctx, 503, STORE_RETRY_AFTER_SECONDS, new StoreUnavailable().message);
       throw err;
     }
-    await next();
-    const body = ctx.body as { error?: unknown } | undefined;
-    if (ctx.status === 401 && body?.error === 'invalid_client') {
-      // A failure that can't be counted (store outage) leaves the provider's 401 as it is.
-      await policy.failed({ clientId, ip: ctx.ip }).catch((err) => {
-        if (!(asRequestError(err) instanceof StoreUnavailable)) throw err;
-      });
-    }
+    await endpoints(ctx, next);
+    await countFailure(ctx, clientId);
+  };
+  return (ctx, next) => {
+    if (ctx.method !== 'POST' || !CLIENT_AUTH_PATHS.has(ctx.path)) return endpoints(ctx, next);
+    const basic = basicClientId(ctx);
+    // A client id in the form body: read it first (async).
+    if (basic === undefined) return formClientId(ctx).then((id) => checked(ctx, next, id?.slice(0, 200), undefined));
+    const clientId = basic.slice(0, 200);
+    const pending = policy.check({ clientId, ip: ctx.ip });
+    if (pending) return checked(ctx, next, clientId, pending);
+    return endpoints(ctx, next).then(() => countFailure(ctx, clientId));
   };
 }
 

@@ -20,8 +20,8 @@ export type ProviderOptions = {
   issuer: string;
   /** Stores provider state (sessions, grants, codes, tokens): SQL or Redis. */
   stateAdapter: AdapterFactory;
-  /** Where the provider finds registered clients (the cached oidc_clients table). */
-  clients: Pick<ClientStore, 'find'>;
+  /** Where the provider finds registered clients (the cached oidc_clients table); `peek` answers from the cache alone. */
+  clients: Pick<ClientStore, 'find'> & { peek?(clientId: string): Record<string, unknown> | undefined };
   accounts: AccountStore;
   /** Private signing JWKs, active keys first. */
   jwks: Record<string, unknown>[];
@@ -264,7 +264,10 @@ export function createProvider(options: ProviderOptions): Provider {
   };
   // JSON endpoints never answer with that page.
   provider.use(onlyOnPaths((path) => !isProviderApiPath(path), translateAutoSubmitPage));
-  reuseBuiltClients(provider, clientAdapter);
+  reuseBuiltClients(provider, clientAdapter, (id) => {
+    const metadata = clients.peek?.(id);
+    return metadata && metadata.disabled !== true ? metadata : undefined;
+  });
   return provider;
 }
 
@@ -317,20 +320,29 @@ export type { KoaContextWithOIDC };
  * oidc-provider rebuilds nothing for a client whose metadata is unchanged, but to know that it hashes
  * the JSON of the metadata on every lookup (every token request). The client cache hands out the same
  * metadata object until the client changes (or its entry expires), so the built Client is remembered
- * per metadata object instead: a changed client is a new object, hence a new lookup, at once.
+ * per metadata object instead: a changed client is a new object, hence a new lookup, at once. A client
+ * fresh in the cache gets the same settled promise back without an async step (`cached`).
  */
-function reuseBuiltClients(provider: Provider, clientAdapter: { find(id: string): Promise<object | undefined> }) {
+function reuseBuiltClients(
+  provider: Provider,
+  clientAdapter: { find(id: string): Promise<object | undefined> },
+  cached: (id: string) => object | undefined,
+) {
   type Built = Awaited<ReturnType<typeof provider.Client.find>>;
   const Client = provider.Client as unknown as { find(id: string): Promise<Built> };
   const find = Client.find.bind(Client);
-  const built = new WeakMap<object, NonNullable<Built>>();
-  Client.find = async (id: string) => {
+  const built = new WeakMap<object, Promise<NonNullable<Built>>>();
+  const lookUp = async (id: string) => {
     const metadata = typeof id === 'string' && id ? await clientAdapter.find(id) : undefined;
     if (!metadata) return find(id);
     const known = built.get(metadata);
     if (known) return known;
     const client = await find(id);
-    if (client) built.set(metadata, client);
+    if (client) built.set(metadata, Promise.resolve(client));
     return client;
+  };
+  Client.find = (id: string) => {
+    const metadata = typeof id === 'string' ? cached(id) : undefined;
+    return (metadata && built.get(metadata)) || lookUp(id);
   };
 }

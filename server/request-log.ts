@@ -17,7 +17,7 @@ export function routeTemplate(ctx: Context): string {
 /** A new request id, also sent back to the client (X-Request-Id). */
 export function assignRequestId(ctx: Context): string {
   const requestId = randomUUID();
-  ctx.set('X-Request-Id', requestId);
+  ctx.res.setHeader('x-request-id', requestId); // first thing on every request: nothing sent yet
   return requestId;
 }
 
