@@ -1,7 +1,8 @@
 // One HTTP request reads an account once. The provider asks for it several times per request
 // (session check, claims, ID token), and a sign-in step reads it for its context and again to
 // complete. The memo lives on the request's ctx.state and dies with it, never across requests: a
-// lockout, a disabled or changed account, a reset MFA is seen by the next request.
+// lockout, a disabled or changed account, a reset MFA is seen by the next request. (The embedded
+// store's cache across requests keeps that: every write drops what it changes, adapters/account-read-cache.ts.)
 import type { AccountStore, AccountWithOrganization } from './account.ts';
 
 type Memo = Map<string, Promise<AccountWithOrganization | undefined>>;

@@ -144,7 +144,7 @@ export function createKnexAccountStore(knex: Knex): AccountStore {
       const language = knownLanguage(tag);
       if (!language || !isUuid(accountId)) return;
       // Every sign-in sets it: write only when it changes.
-      await languageUpdate(knex, [accountId, language]);
+      await languageUpdate(knex, [accountId, language], { changesAccount: accountId });
     },
   };
 }

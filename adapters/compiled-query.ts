@@ -15,6 +15,8 @@ const sentinel: Parameter = (index) => `\u0000gatehouse-parameter-${index}\u0000
 const SENTINEL = /^\u0000gatehouse-parameter-(\d+)\u0000$/;
 
 type Compiled = { sql: string; bindings: readonly unknown[]; slots: number[]; digest: string };
+/** What a run tells the client beside its values: `changesAccount`, the one account a write changes (adapters/pglite-client.ts). */
+type StatementOptions = { changesAccount?: string };
 
 /**
  * `build(db, param)` returns the statement with `param(i)` where the i-th value goes; it is built on the
@@ -26,19 +28,19 @@ export function compileQuery<Row = Record<string, unknown>>(build: (db: Knex, pa
   // A migration of a running deployment can change what `select *` returns; PostgreSQL then refuses
   // the prepared plan ("cached plan must not change result type"): the next generation prepares anew.
   let generation = 0;
-  const run = (db: Knex | Knex.Transaction, { sql, digest }: Compiled, values: Knex.RawBinding[]) => {
-    return db.raw(sql, values).options({ name: `gh_${digest}_${generation}` }) as unknown as Promise<{ rows: Row[] }>;
+  const run = (db: Knex | Knex.Transaction, { sql, digest }: Compiled, values: Knex.RawBinding[], options: StatementOptions | undefined) => {
+    return db.raw(sql, values).options({ ...options, name: `gh_${digest}_${generation}` }) as unknown as Promise<{ rows: Row[] }>;
   };
-  return async (db: Knex | Knex.Transaction, values: readonly Knex.Value[]): Promise<Row[]> => {
+  return async (db: Knex | Knex.Transaction, values: readonly Knex.Value[], options?: StatementOptions): Promise<Row[]> => {
     compiled ??= compile(build(db as Knex, sentinel));
     const { slots, bindings } = compiled;
     const filled = slots.map((slot, i) => (slot >= 0 ? values[slot] : bindings[i])) as Knex.RawBinding[];
     try {
-      return (await run(db, compiled, filled)).rows;
+      return (await run(db, compiled, filled, options)).rows;
     } catch (err) {
       if (!isStalePlan(err)) throw err;
       generation++;
-      return (await run(db, compiled, filled)).rows;
+      return (await run(db, compiled, filled, options)).rows;
     }
   };
 }

@@ -10,7 +10,7 @@ import ClientPgLite from 'knex-pglite';
 // knex-pglite require()s PGlite's CommonJS build; an import here would load its ES build beside it.
 const { parse, protocol } = createRequire(import.meta.url)('@electric-sql/pglite') as typeof import('@electric-sql/pglite');
 
-type QueryObject = { sql: string; bindings?: unknown[]; options?: { name?: string }; response?: unknown };
+type QueryObject = { sql: string; bindings?: unknown[]; options?: { name?: string; changesAccount?: unknown }; response?: unknown };
 /** What the prepared-statement path needs of PGlite beyond its typings (present in 0.5; used the same way by its query()). */
 type Connection = PGlite & {
   _runExclusiveQuery<T>(work: () => Promise<T>): Promise<T>;
@@ -24,8 +24,30 @@ const preparedOn = new WeakMap<Connection, Map<string, number[]>>();
 
 const BaseClient = ClientPgLite as unknown as new (config: object) => { _query(connection: unknown, obj: QueryObject): Promise<QueryObject> };
 
+/** The tables an account read joins (adapters/account-store.ts findById); their rows reference only each other. */
+const ACCOUNT_TABLES = /\b(accounts|memberships|organizations)\b/i;
+const READ_ONLY = /^\s*select\b/i;
+
+/** Told of a statement that may change an account as read: its id when the statement changes that account alone, else undefined (any). */
+export type AccountWriteListener = (accountId: string | undefined) => void;
+
+/**
+ * The knex config's `accountWrites` hear every statement about to run that may change what an account
+ * read returns (adapters/account-read-cache.ts): any statement but a plain select naming one of
+ * ACCOUNT_TABLES. A statement run with the option `changesAccount: id` changes that account's row alone.
+ * (In the config: knex's transaction clients share the config, not the client's own fields.)
+ */
+export type PgliteConfig = { accountWrites?: Set<AccountWriteListener> };
+
 export class PglitePreparingClient extends BaseClient {
+  declare config: PgliteConfig;
+
   async _query(connection: unknown, obj: QueryObject): Promise<QueryObject> {
+    const listeners = this.config.accountWrites;
+    if (listeners?.size && !READ_ONLY.test(obj.sql) && ACCOUNT_TABLES.test(obj.sql)) {
+      const one = obj.options?.changesAccount;
+      for (const listener of listeners) listener(typeof one === 'string' ? one : undefined);
+    }
     const name = obj.options?.name;
     if (!name) return super._query(connection, obj);
     obj.response = await runPrepared(connection as Connection, name, obj.sql, obj.bindings ?? []);

@@ -17,6 +17,7 @@ import { createRedisAdapterFactory } from '../adapters/oidc-redis-adapter.ts';
 import { openRedis, redisReady, subscribe } from '../adapters/redis-connection.ts';
 import { createSqlAdapterFactory, purgeExpired } from '../adapters/oidc-sql-adapter.ts';
 import { cacheStateReads } from '../adapters/state-read-cache.ts';
+import { cacheAccountReads } from '../adapters/account-read-cache.ts';
 import { createSecretBox } from '../adapters/secret-box.ts';
 import { createKnexMfaStore } from '../adapters/mfa-store.ts';
 import { createFactorMarksStore } from '../adapters/factor-marks-store.ts';
@@ -149,7 +150,8 @@ export async function createGatehouse(
 
   const views = createViews({ themeDir: config.themeDir });
   const metrics = createMetrics();
-  const accounts = createKnexAccountStore(db.knex);
+  // Only this process writes the embedded store, so it can answer account reads too (adapters/account-read-cache.ts).
+  const accounts = db.onAccountWrite ? cacheAccountReads(createKnexAccountStore(db.knex), db.onAccountWrite) : createKnexAccountStore(db.knex);
   const clients = createClientStore(db.knex);
   const clientCache = createClientCache((id) => clients.find(id), CLIENT_CACHE_TTL_SECONDS);
   const clientChanges = await shareClientInvalidations(redis, clientCache);

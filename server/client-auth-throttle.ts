@@ -13,14 +13,21 @@ const CLIENT_AUTH_PATHS = new Set<string>([PROVIDER_ROUTES.token, PROVIDER_ROUTE
 /** oidc-provider's own body limit: larger bodies are left for it to refuse. */
 const BODY_LIMIT = 56 * 1024;
 
+const COLON = 0x3a;
+/** A client id needs decoding (RFC 6749 §2.3.1: form-urlencoded) only when it has an escape or a plus. */
+const ENCODED = /[%+]/;
+
 function basicClientId(ctx: Context): string | undefined {
   const header = ctx.get('authorization');
   if (!/^basic /i.test(header)) return undefined;
-  const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
+  // Only the id is turned into a string: the secret stays in the buffer, which the provider decodes again.
+  const decoded = Buffer.from(header.slice(6).trim(), 'base64');
+  const colon = decoded.indexOf(COLON);
   if (colon <= 0) return undefined;
+  const id = decoded.toString('utf8', 0, colon);
+  if (!ENCODED.test(id)) return id;
   try {
-    return decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' ')); // RFC 6749 §2.3.1: form-urlencoded
+    return decodeURIComponent(id.replace(/\+/g, ' '));
   } catch {
     return undefined;
   }
