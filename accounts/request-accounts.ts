@@ -2,7 +2,7 @@
 // (session check, claims, ID token), and a sign-in step reads it for its context and again to
 // complete. The memo lives on the request's ctx.state and dies with it, never across requests: a
 // lockout, a disabled or changed account, a reset MFA is seen by the next request. (The embedded
-// store's cache across requests keeps that: every write drops what it changes, adapters/account-read-cache.ts.)
+// store's cache across requests keeps that: every write drops what it changes, adapters/embedded-reads.ts.)
 import type { AccountStore, AccountWithOrganization } from './account.ts';
 
 type Memo = Map<string, Promise<AccountWithOrganization | undefined>>;

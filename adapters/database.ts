@@ -4,15 +4,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
-import { PglitePreparingClient, type AccountWriteListener, type PgliteConfig } from './pglite-client.ts';
+import { PglitePreparingClient, type StoreWriteListener, type PgliteConfig } from './pglite-client.ts';
 import { migrations } from './migrations/index.ts';
 
 export type Database = {
   knex: Knex;
   kind: 'postgres' | 'pglite';
   close(): Promise<void>;
-  /** The embedded store only (one process writes it): hears each statement that may change an account as read. */
-  onAccountWrite?(listener: AccountWriteListener): void;
+  /** The embedded store only (one process writes it): hears each statement but a plain select before it runs. */
+  onStoreWrite?(listener: StoreWriteListener): void;
 };
 
 export class StoreBusyError extends Error {}
@@ -72,15 +72,15 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     releaseLock = acquireLock(path.join(options.dataDir, 'pglite.lock'));
     connection = { filename: path.join(options.dataDir, 'pglite') };
   }
-  const accountWrites = new Set<AccountWriteListener>();
-  const config: Knex.Config & PgliteConfig = { client: PglitePreparingClient as unknown as typeof Knex.Client, dialect: 'postgres', connection, accountWrites };
+  const storeWrites = new Set<StoreWriteListener>();
+  const config: Knex.Config & PgliteConfig = { client: PglitePreparingClient as unknown as typeof Knex.Client, dialect: 'postgres', connection, storeWrites };
   const knex = knexFactory(config);
   // Open the store now: destroying a knex that never connected leaves PGlite running and its files locked.
   await knex.raw('select 1');
   return {
     knex,
     kind: 'pglite',
-    onAccountWrite: (listener) => void accountWrites.add(listener),
+    onStoreWrite: (listener) => void storeWrites.add(listener),
     close: async () => {
       await knex.destroy();
       releaseLock();

@@ -213,6 +213,8 @@ class OidcRedisAdapter implements RedisAdapter {
   readonly grantReads: GrantReads;
   /** Standalone, a grantable token's find also reads its grant (see GrantReads). */
   private readonly findsGrant: boolean;
+  /** The grant keys' prefix, which FIND_WITH_GRANT_LUA completes with the grant id it reads. */
+  private readonly grantKeyPrefix: string;
 
   constructor(redis: ScriptedRedis, prefix: string, model: string, cluster: boolean, grantReads: GrantReads) {
     this.redis = redis;
@@ -221,6 +223,7 @@ class OidcRedisAdapter implements RedisAdapter {
     this.cluster = cluster;
     this.grantReads = grantReads;
     this.findsGrant = !cluster && GRANTABLE.has(model);
+    this.grantKeyPrefix = `${prefix}Grant:`;
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
@@ -247,9 +250,13 @@ class OidcRedisAdapter implements RedisAdapter {
       if (prefetched) return parseEntry(prefetched);
     }
     if (!this.findsGrant) return parseEntry((await this.redis.hmget(this.key(id), 'payload', 'consumed')) as Entry);
-    const [json = null, consumed = null, grantId, grantJson = null, grantConsumed = null] = await this.redis.gatehouseOidcFindWithGrant(this.key(id), `${this.prefix}Grant:`);
-    if (grantId) this.grantReads.put(grantId, [grantJson, grantConsumed]);
-    return parseEntry([json, consumed]);
+    // [payload, consumed, grant id, its payload, its consumed]; empty for no entry. Indexed, not destructured:
+    // destructuring an array walks an iterator (an allocation per find on introspection's hot path).
+    const found = await this.redis.gatehouseOidcFindWithGrant(this.key(id), this.grantKeyPrefix);
+    if (found.length === 0) return undefined;
+    const grantId = found[2];
+    if (grantId) this.grantReads.put(grantId, [found[3] ?? null, found[4] ?? null]);
+    return parseEntry([found[0], found[1] ?? null]);
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
@@ -346,7 +353,9 @@ class OidcRedisAdapter implements RedisAdapter {
   }
 }
 
-function parseEntry([json, consumed]: Entry): AdapterPayload | undefined {
+function parseEntry(entry: Entry): AdapterPayload | undefined {
+  const json = entry[0];
+  const consumed = entry[1];
   if (json === null) return undefined;
   const payload: AdapterPayload = JSON.parse(json);
   if (consumed !== null) payload.consumed = Number(consumed);

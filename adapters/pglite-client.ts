@@ -24,29 +24,29 @@ const preparedOn = new WeakMap<Connection, Map<string, number[]>>();
 
 const BaseClient = ClientPgLite as unknown as new (config: object) => { _query(connection: unknown, obj: QueryObject): Promise<QueryObject> };
 
-/** The tables an account read joins (adapters/account-store.ts findById); their rows reference only each other. */
-const ACCOUNT_TABLES = /\b(accounts|memberships|organizations)\b/i;
 const READ_ONLY = /^\s*select\b/i;
 
-/** Told of a statement that may change an account as read: its id when the statement changes that account alone, else undefined (any). */
-export type AccountWriteListener = (accountId: string | undefined) => void;
+/** A statement about to run on the embedded store that is not a plain select, and the one account it changes if it says. */
+export type StoreWrite = { sql: string; changesAccount?: string };
+export type StoreWriteListener = (write: StoreWrite) => void;
 
 /**
- * The knex config's `accountWrites` hear every statement about to run that may change what an account
- * read returns (adapters/account-read-cache.ts): any statement but a plain select naming one of
- * ACCOUNT_TABLES. A statement run with the option `changesAccount: id` changes that account's row alone.
- * (In the config: knex's transaction clients share the config, not the client's own fields.)
+ * The knex config's `storeWrites` hear every statement but a plain select before it runs, for the
+ * embedded store's read caches (adapters/embedded-reads.ts). A statement run with the option
+ * `changesAccount: id` changes that account's rows alone. (In the config: knex's transaction clients
+ * share the config, not the client's own fields.)
  */
-export type PgliteConfig = { accountWrites?: Set<AccountWriteListener> };
+export type PgliteConfig = { storeWrites?: Set<StoreWriteListener> };
 
 export class PglitePreparingClient extends BaseClient {
   declare config: PgliteConfig;
 
   async _query(connection: unknown, obj: QueryObject): Promise<QueryObject> {
-    const listeners = this.config.accountWrites;
-    if (listeners?.size && !READ_ONLY.test(obj.sql) && ACCOUNT_TABLES.test(obj.sql)) {
+    const listeners = this.config.storeWrites;
+    if (listeners?.size && !READ_ONLY.test(obj.sql)) {
       const one = obj.options?.changesAccount;
-      for (const listener of listeners) listener(typeof one === 'string' ? one : undefined);
+      const write: StoreWrite = { sql: obj.sql, changesAccount: typeof one === 'string' ? one : undefined };
+      for (const listener of listeners) listener(write);
     }
     const name = obj.options?.name;
     if (!name) return super._query(connection, obj);

@@ -17,7 +17,7 @@ import { createRedisAdapterFactory } from '../adapters/oidc-redis-adapter.ts';
 import { openRedis, redisReady, subscribe } from '../adapters/redis-connection.ts';
 import { createSqlAdapterFactory, purgeExpired } from '../adapters/oidc-sql-adapter.ts';
 import { cacheStateReads } from '../adapters/state-read-cache.ts';
-import { cacheAccountReads } from '../adapters/account-read-cache.ts';
+import { rememberAccountReads } from '../adapters/embedded-reads.ts';
 import { createSecretBox } from '../adapters/secret-box.ts';
 import { createKnexMfaStore } from '../adapters/mfa-store.ts';
 import { createFactorMarksStore } from '../adapters/factor-marks-store.ts';
@@ -150,8 +150,8 @@ export async function createGatehouse(
 
   const views = createViews({ themeDir: config.themeDir });
   const metrics = createMetrics();
-  // Only this process writes the embedded store, so it can answer account reads too (adapters/account-read-cache.ts).
-  const accounts = db.onAccountWrite ? cacheAccountReads(createKnexAccountStore(db.knex), db.onAccountWrite) : createKnexAccountStore(db.knex);
+  // Only this process writes the embedded store, so it can answer account reads too (adapters/embedded-reads.ts).
+  const accounts = db.onStoreWrite ? rememberAccountReads(createKnexAccountStore(db.knex), db.onStoreWrite) : createKnexAccountStore(db.knex);
   const clients = createClientStore(db.knex);
   const clientCache = createClientCache((id) => clients.find(id), CLIENT_CACHE_TTL_SECONDS);
   const clientChanges = await shareClientInvalidations(redis, clientCache);
@@ -249,7 +249,7 @@ export async function createGatehouse(
   const marks = createFactorMarksStore(stateAdapter, SESSION_ABSOLUTE_TTL);
   const pushStore = createPushStore({ stateAdapter: stateAdapter, knex: db.knex, mfa });
   // External IdPs, custom-domain sign-in, SSO required, profile linking: issue 6.
-  const federation = createFederationFeatures({ knex: db.knex, box, audit, auditReader: auditStore, issuer: config.issuer, allowHttpIssuers: config.federationAllowHttpIssuers, signingJwks: jwks, logger });
+  const federation = createFederationFeatures({ knex: db.knex, onStoreWrite: db.onStoreWrite, box, audit, auditReader: auditStore, issuer: config.issuer, allowHttpIssuers: config.federationAllowHttpIssuers, signingJwks: jwks, logger });
   // Emailed sign-in codes (the email-OTP method), HMACed under their own key derived from the KEK.
   const emailCodes = createEmailCodes({ store: createKnexEmailCodeStore(db.knex), secret: Buffer.from(hkdfSync('sha256', secrets.kek, '', 'gatehouse email otp', 32)), throttle: throttle.emailCodes, clock: options.clock });
   const methods = createMethodRegistry({ accounts, hasher, mfa, box, recoveryDigest, issuerName: new URL(config.issuer).host, issuer: config.issuer, audit, clock: options.clock, pushStore, federation: federation.methods, emailCodes, mailer, logger });
@@ -341,7 +341,7 @@ export async function createGatehouse(
   const accountSessionsRoutes = sessionFeatures.routes({ session: accountSession, csrf });
   const accountMfa = createAccountMfaRoutes({ session: accountSession, csrf, methods, mfa, management: mfaManagement, accounts, setupState: stateAdapter, isSsoAccount: (id) => federation.ssoPolicy.isSsoAccount(id) });
   // An organization's display name, logo and accent colour on its pages (issue 12).
-  const branding = createBrandingFeatures({ knex: db.knex, orgs: createKnexOrganizationStore(db.knex), audit, issuer: config.issuer });
+  const branding = createBrandingFeatures({ knex: db.knex, onStoreWrite: db.onStoreWrite, orgs: createKnexOrganizationStore(db.knex), audit, issuer: config.issuer });
   // Organizations, invitations, the admin API (/api/v1) and pages (/admin): issue 3.
   const organizations = createOrganizationFeatures({
     knex: db.knex,

@@ -11,6 +11,7 @@ import { createBrandingService, type Branding, type BrandingService, type Resolv
 import { accentPalette, ACCENT_PATTERN, DISPLAY_NAME_MAX, LOGO_TYPES } from '../accounts/branding-rules.ts';
 import type { OrganizationStore } from '../accounts/organization.ts';
 import { createKnexBrandingStore } from '../adapters/branding-store.ts';
+import { rememberBrandingReads, type OnStoreWrite } from '../adapters/embedded-reads.ts';
 import { isHostname, normalizeDomain } from '../federation/domains.ts';
 import { ACCOUNT_CLIENT_ID } from '../interactions/account-session.ts';
 import { interactionOfRequest } from '../interactions/request-interaction.ts';
@@ -150,8 +151,10 @@ export function appOf(client: ClientLike, issuer: string): PageApp {
   return { name: client.clientName ?? client.clientId, logoUrl: logo };
 }
 
-export function createBrandingFeatures(deps: { knex: Knex; orgs: OrganizationStore; audit: AuditLog; issuer: string }) {
-  const service = createBrandingService({ store: createKnexBrandingStore(deps.knex), orgs: deps.orgs, audit: deps.audit });
+/** `onStoreWrite`: the embedded store's writes, when it is the store: an account's branding is then read once (adapters/embedded-reads.ts). */
+export function createBrandingFeatures(deps: { knex: Knex; onStoreWrite?: OnStoreWrite; orgs: OrganizationStore; audit: AuditLog; issuer: string }) {
+  const store = deps.onStoreWrite ? rememberBrandingReads(createKnexBrandingStore(deps.knex), deps.onStoreWrite) : createKnexBrandingStore(deps.knex);
+  const service = createBrandingService({ store, orgs: deps.orgs, audit: deps.audit });
 
   /** Records the brand of `nodeId` (any organization or business group) for this request's pages. */
   async function useOrganization(nodeId: string | undefined | null) {

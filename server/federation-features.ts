@@ -7,6 +7,7 @@ import type { AccountStore } from '../accounts/account.ts';
 import type { AuditLog, AuditReader } from '../accounts/audit.ts';
 import type { FactorMarksStore } from '../accounts/reauthentication.ts';
 import { createKnexFederationStore } from '../adapters/federation-store.ts';
+import { rememberIdentityProviderButtons, type OnStoreWrite } from '../adapters/embedded-reads.ts';
 import { createFederatedSignIn } from '../federation/federated-sign-in.ts';
 import { createIdentityProviderAdmin } from '../federation/identity-provider-admin.ts';
 import { createLinking } from '../federation/linking.ts';
@@ -30,6 +31,8 @@ export const CUSTOM_DOMAIN_LINK: SignInLink = { id: 'custom-domain', text: 'page
 
 export function createFederationFeatures(deps: {
   knex: Knex;
+  /** The embedded store's writes, when it is the store: its sign-in buttons are then read once (adapters/embedded-reads.ts). */
+  onStoreWrite?: OnStoreWrite;
   box: Sealer;
   audit: AuditLog;
   auditReader: AuditReader;
@@ -39,7 +42,7 @@ export function createFederationFeatures(deps: {
   signingJwks?: Record<string, unknown>[];
   logger?: { warn(obj: Record<string, unknown>, msg: string): void };
 }) {
-  const store = createKnexFederationStore(deps.knex);
+  const store = deps.onStoreWrite ? rememberIdentityProviderButtons(createKnexFederationStore(deps.knex), deps.onStoreWrite) : createKnexFederationStore(deps.knex);
   const redirectUri = `${deps.issuer}/federation/callback`;
   const upstream = createUpstreamClient({ box: deps.box, redirectUri, allowHttpIssuers: deps.allowHttpIssuers, clientAssertionKey: deps.signingJwks ? clientAssertionKeyFrom(deps.signingJwks) : undefined });
   const linking = createLinking({ store, audit: deps.audit });

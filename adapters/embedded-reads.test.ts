@@ -3,10 +3,13 @@
 import assert from 'node:assert/strict';
 import { migrate, openDatabase, type Database } from './database.ts';
 import { createKnexAccountStore } from './account-store.ts';
-import { cacheAccountReads } from './account-read-cache.ts';
+import { rememberAccountReads, rememberBrandingReads, rememberIdentityProviderButtons } from './embedded-reads.ts';
+import { createKnexBrandingStore } from './branding-store.ts';
+import { createKnexFederationStore } from './federation-store.ts';
+import { DEFAULT_CLAIM_MAPPING } from '../federation/identity-provider.ts';
 import type { AccountStore } from '../accounts/account.ts';
 
-describe('account read cache (embedded store)', () => {
+describe('embedded store reads remembered across requests (accounts, branding, sign-in buttons)', () => {
   let db: Database;
   let accounts: AccountStore;
   let statements = 0;
@@ -23,7 +26,7 @@ describe('account read cache (embedded store)', () => {
     db = await openDatabase({});
     await migrate(db.knex);
     db.knex.on('query', () => statements++);
-    accounts = cacheAccountReads(createKnexAccountStore(db.knex), db.onAccountWrite!);
+    accounts = rememberAccountReads(createKnexAccountStore(db.knex), db.onStoreWrite!);
   });
   after(() => db.close());
 
@@ -80,12 +83,40 @@ describe('account read cache (embedded store)', () => {
     assert.equal((await accounts.findById(id))?.name, 'Written Meanwhile');
   });
 
+  it("an account's branding is read once per page until the organization or its branding changes", async () => {
+    const { id } = await newAccount('cache_brand');
+    const branding = rememberBrandingReads(createKnexBrandingStore(db.knex), db.onStoreWrite!);
+    const [first, firstStatements] = await counted(() => branding.ofAccount(id));
+    assert.equal(first?.rootName, 'cache_brand Inc');
+    assert.equal(firstStatements, 1);
+    assert.equal((await counted(() => branding.ofAccount(id)))[1], 0);
+    await branding.save(first!.branding.organizationId, { accentColor: '#112233' });
+    assert.equal((await branding.ofAccount(id))?.branding.accentColor, '#112233');
+    await accounts.setLanguage(id, 'nb');
+    assert.equal((await counted(() => branding.ofAccount(id)))[1], 0, 'an account write leaves the branding cached');
+  });
+
+  it("the sign-in page's identity-provider buttons are read once until an identity provider changes", async () => {
+    const { organization } = await accounts.createAccountWithOrganization({ account: { username: 'cache_idp', email: 'cache_idp@example.org' }, passwordHash: 'not-a-hash', organizationName: 'Idp Inc' });
+    const federation = rememberIdentityProviderButtons(createKnexFederationStore(db.knex), db.onStoreWrite!);
+    const before = await federation.listButtonIdentityProviders();
+    assert.equal((await counted(() => federation.listButtonIdentityProviders()))[1], 0);
+    const created = await federation.createIdentityProvider({
+      organizationId: organization.id, name: 'Cache IdP', issuer: 'https://idp.example.org', clientId: 'gatehouse', clientSecretSealed: null,
+      scopes: ['openid'], claimMapping: DEFAULT_CLAIM_MAPPING, showButton: true, provisionUsers: false, enabled: true,
+    });
+    const after = await federation.listButtonIdentityProviders();
+    assert.deepEqual(after.map((i) => i.id).sort(), [...before.map((i) => i.id), created.id].sort());
+    await db.knex('identity_providers').where({ id: created.id }).update({ enabled: false });
+    assert.ok(!(await federation.listButtonIdentityProviders()).some((i) => i.id === created.id), 'a disabled identity provider loses its button at once');
+  });
+
   it('is not used with PostgreSQL: only the embedded store hears its writes', async function () {
     const databaseUrl = process.env.DATABASE_URL;
     if (!databaseUrl) this.skip();
     const postgres = await openDatabase({ databaseUrl, schema: `gh_test_account_cache_${process.pid}` });
     try {
-      assert.equal(postgres.onAccountWrite, undefined);
+      assert.equal(postgres.onStoreWrite, undefined);
     } finally {
       await postgres.knex.raw('drop schema if exists ?? cascade', [`gh_test_account_cache_${process.pid}`]);
       await postgres.close();
