@@ -1,7 +1,7 @@
 // Quick look at one figure: what a password + TOTP sign-in costs besides its argon2id hash. The
 // server's main thread does everything but the hash (argon2 runs on libuv's pool), so its CPU per
 // sign-in is the overhead; the SQL statements per sign-in are listed by count.
-// BENCH_LOGINS (default 200), BENCH_LOGIN_CONCURRENCY (4), BENCH_CPU_PROF=<dir>.
+// BENCH_LOGINS (default 200), BENCH_LOGIN_CONCURRENCY (4), BENCH_CPU_PROF=<dir>, BENCH_BUILD=<dir> (a saved build).
 import { Redis } from 'ioredis';
 import { passwordLogin, TotpUserPool, type LoginClient, type LoginUser } from './login.ts';
 import { cpuMeter, threadsOf } from './proc.ts';
@@ -29,7 +29,8 @@ function threadCpu(pid: number): Map<string, number> {
   return out;
 }
 
-const server = await startQuickChild('./server-process.ts', {});
+// BENCH_BUILD=<dir>: a saved copy of build/ (the code before a change; bench/quick-child.ts).
+const server = await startQuickChild('./server-process.ts', process.env.BENCH_BUILD ? { BENCH_BUILD: process.env.BENCH_BUILD } : {});
 type Counters = { sqlQueries: number; statements: Record<string, number> };
 
 const rp: LoginClient = await server.call<LoginClient>('createClient', { metadata: { redirect_uris: ['http://127.0.0.1:9/callback'], grant_types: ['authorization_code'], response_types: ['code'], scope: 'openid profile email', first_party: true } });
