@@ -1,5 +1,5 @@
-// The embedded store's account reads across requests: served from memory, yet every write is seen by
-// the next read. Counts the statements PGlite runs (knex's query event) to tell a cached read from a real one.
+// The embedded store's reads across requests (accounts, branding, sign-in buttons): served from memory,
+// yet every write is seen by the next read. Counts the statements PGlite runs (knex's query event) to tell a cached read from a real one.
 import assert from 'node:assert/strict';
 import { migrate, openDatabase, type Database } from './database.ts';
 import { createKnexAccountStore } from './account-store.ts';
