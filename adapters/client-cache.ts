@@ -10,15 +10,16 @@ const CHANNEL = 'gatehouse:clients:changed';
 
 export function createClientCache(load: (clientId: string) => Promise<ClientMetadata | undefined>, ttlSeconds: number) {
   const entries = new Map<string, { metadata: ClientMetadata; expires: number }>();
+  /** The cached registration if it is fresh, without waiting: the token endpoint's hot path. */
+  const peek = (clientId: string): ClientMetadata | undefined => {
+    const hit = entries.get(clientId);
+    return hit && hit.expires > Date.now() ? hit.metadata : undefined;
+  };
   return {
-    /** The cached registration if it is fresh, without waiting: the token endpoint's hot path. */
-    peek(clientId: string): ClientMetadata | undefined {
-      const hit = entries.get(clientId);
-      return hit && hit.expires > Date.now() ? hit.metadata : undefined;
-    },
+    peek,
     async find(clientId: string): Promise<ClientMetadata | undefined> {
-      const hit = entries.get(clientId);
-      if (hit && hit.expires > Date.now()) return hit.metadata;
+      const fresh = peek(clientId);
+      if (fresh) return fresh;
       const metadata = await load(clientId);
       // Unknown ids are not cached: a client registered a moment later must work at once.
       if (metadata) {

@@ -6,6 +6,7 @@
 // leave in one write) but not its command timeout: that timer per command is Gatehouse's fail-closed cost.
 import { Redis } from 'ioredis';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { deleteKeysWithPrefix } from '../adapters/redis-connection.ts';
 
 const GRANTABLE = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest']);
 const CONSUMABLE = new Set(['AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest']);
@@ -17,11 +18,7 @@ export function bareRedisAdapter(url: string, prefix = `bare-${process.pid}:`): 
   const grantKey = (grantId: string) => `${prefix}grant:${grantId}`;
   /** Deletes every key this process wrote (its refresh tokens would otherwise stay 14 days) and closes the client. */
   async function drop() {
-    for (let cursor = '0'; ; ) {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      if (keys.length) await redis.unlink(...keys);
-      if ((cursor = next) === '0') break;
-    }
+    await deleteKeysWithPrefix(redis, prefix);
     redis.disconnect();
   }
 

@@ -57,9 +57,9 @@ export function clientAuthThrottle(policy: ThrottlePolicy['clientAuth'], endpoin
       if (!(asRequestError(err) instanceof StoreUnavailable)) throw err;
     });
   };
-  const checked = async (ctx: Context, next: () => Promise<unknown>, clientId: string | undefined, pending: Promise<void> | undefined) => {
+  const waitThenRun = async (ctx: Context, next: () => Promise<unknown>, clientId: string | undefined, pending: Promise<void>) => {
     try {
-      await (pending ?? policy.check({ clientId, ip: ctx.ip }));
+      await pending;
     } catch (err) {
       if (err instanceof ThrottledError) return answer(ctx, 429, err.retryAfterSeconds, `too many failed client authentications; retry after ${err.retryAfterSeconds} seconds`);
       // The throttle's store is down: the OAuth answer the provider gives for its own store outages.
@@ -69,15 +69,17 @@ export function clientAuthThrottle(policy: ThrottlePolicy['clientAuth'], endpoin
     await endpoints(ctx, next);
     await countFailure(ctx, clientId);
   };
+  const run = (ctx: Context, next: () => Promise<unknown>, named: string | undefined) => {
+    const clientId = named?.slice(0, 200);
+    const pending = policy.check({ clientId, ip: ctx.ip });
+    if (pending) return waitThenRun(ctx, next, clientId, pending);
+    return endpoints(ctx, next).then(() => countFailure(ctx, clientId));
+  };
   return (ctx, next) => {
     if (ctx.method !== 'POST' || !CLIENT_AUTH_PATHS.has(ctx.path)) return endpoints(ctx, next);
     const basic = basicClientId(ctx);
     // A client id in the form body: read it first (async).
-    if (basic === undefined) return formClientId(ctx).then((id) => checked(ctx, next, id?.slice(0, 200), undefined));
-    const clientId = basic.slice(0, 200);
-    const pending = policy.check({ clientId, ip: ctx.ip });
-    if (pending) return checked(ctx, next, clientId, pending);
-    return endpoints(ctx, next).then(() => countFailure(ctx, clientId));
+    return basic === undefined ? formClientId(ctx).then((id) => run(ctx, next, id)) : run(ctx, next, basic);
   };
 }
 

@@ -49,11 +49,9 @@ export function createProvider(options: ProviderOptions): Provider {
   // Clients come from the oidc_clients table; the rest of the state from the chosen adapter.
   // A disabled application is unknown to the protocol: sign-ins and token requests get invalid_client
   // (renderError explains it on pages); re-enabling restores it, since nothing else was removed.
+  const enabled = <T extends Record<string, unknown>>(metadata: T | undefined) => (metadata && metadata.disabled !== true ? metadata : undefined);
   const clientAdapter = {
-    find: async (id: string) => {
-      const metadata = await clients.find(id);
-      return metadata && metadata.disabled !== true ? metadata : undefined;
-    },
+    find: async (id: string) => enabled(await clients.find(id)),
     upsert: async () => {
       throw new Error('clients are registered through the CLI or the admin API');
     },
@@ -264,10 +262,7 @@ export function createProvider(options: ProviderOptions): Provider {
   };
   // JSON endpoints never answer with that page.
   provider.use(onlyOnPaths((path) => !isProviderApiPath(path), translateAutoSubmitPage));
-  reuseBuiltClients(provider, clientAdapter, (id) => {
-    const metadata = clients.peek?.(id);
-    return metadata && metadata.disabled !== true ? metadata : undefined;
-  });
+  reuseBuiltClients(provider, clientAdapter, (id) => enabled(clients.peek?.(id)));
   return provider;
 }
 
